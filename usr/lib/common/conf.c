@@ -1,0 +1,2 @@
+/* placeholder: replaced by the config parser */
+#include "conf.h"

@@ -1,0 +1,2 @@
+/* placeholder: replaced by the protocol codec */
+#include "proto.h"
