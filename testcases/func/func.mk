@@ -1,1 +1,12 @@
-# placeholder
+# Functional tests: a real slotd on a private directory per test.
+
+check_PROGRAMS += testcases/func/test-slotd
+TESTS += testcases/func/test-slotd
+
+testcases_func_test_slotd_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/test-slotd.c \
+	$(NULL)
+testcases_func_test_slotd_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_slotd_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt

@@ -1,1 +1,33 @@
-# placeholder
+# The protocol fuzz target, run in `make check` by a standalone driver over
+# the seed corpus and deterministic pseudo-random inputs (see fuzz-proto.c
+# for a libFuzzer build).
+
+check_PROGRAMS += testcases/fuzz/fuzz-proto
+testcases_fuzz_fuzz_proto_SOURCES = \
+	testcases/fuzz/fuzz-driver.c \
+	testcases/fuzz/fuzz-proto.c \
+	$(NULL)
+testcases_fuzz_fuzz_proto_LDADD = libos_common.la $(LIBCONFIG_LIBS) -lrt
+
+TESTS += testcases/fuzz/run-fuzz-corpus.sh
+
+EXTRA_DIST += \
+	testcases/fuzz/run-fuzz-corpus.sh \
+	testcases/fuzz/corpus-proto/array-too-long.bin \
+	testcases/fuzz/corpus-proto/bad-magic.bin \
+	testcases/fuzz/corpus-proto/bad-version.bin \
+	testcases/fuzz/corpus-proto/error.bin \
+	testcases/fuzz/corpus-proto/event.bin \
+	testcases/fuzz/corpus-proto/get-slots.bin \
+	testcases/fuzz/corpus-proto/hello-ok.bin \
+	testcases/fuzz/corpus-proto/hello.bin \
+	testcases/fuzz/corpus-proto/length-mismatch.bin \
+	testcases/fuzz/corpus-proto/ping.bin \
+	testcases/fuzz/corpus-proto/pong.bin \
+	testcases/fuzz/corpus-proto/session-count.bin \
+	testcases/fuzz/corpus-proto/slots-truncated.bin \
+	testcases/fuzz/corpus-proto/slots.bin \
+	testcases/fuzz/corpus-proto/string-nul.bin \
+	testcases/fuzz/corpus-proto/token-changed.bin \
+	testcases/fuzz/corpus-proto/trailing.bin \
+	$(NULL)

@@ -38,7 +38,8 @@ unsigned char *os_buf_reserve(struct os_buf *buf, size_t n)
 		buf->failed = true;
 		return NULL;
 	}
-	if (buf->len + n > buf->cap) {
+	/* Allocates even for n == 0, so success never returns NULL. */
+	if (buf->len + n > buf->cap || !buf->data) {
 		size_t cap = buf->cap ? buf->cap : 256;
 		while (cap < buf->len + n)
 			cap *= 2;

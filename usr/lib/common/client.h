@@ -60,16 +60,16 @@ struct os_client {
  * permission denied: not in the group, version mismatch, timeout).
  */
 int os_client_connect(struct os_client *cl, const char *path, const char *name, char *err,
-		      size_t errlen);
+                      size_t errlen);
 void os_client_close(struct os_client *cl);
 
 /* Fetches the slot table; *slots is malloc'ed (free it). Returns 0 or -1. */
 int os_client_get_slots(struct os_client *cl, struct os_client_slot **slots, size_t *n,
-			uint64_t *generation);
+                        uint64_t *generation);
 
 /* Tells slotd this client's session counts on a slot (no reply). */
 int os_client_session_count(struct os_client *cl, uint64_t slot_id, uint64_t sessions,
-			    uint64_t rw_sessions);
+                            uint64_t rw_sessions);
 
 /* Tells slotd this client changed the token in a slot (no reply). */
 int os_client_token_changed(struct os_client *cl, uint64_t slot_id);

@@ -52,13 +52,13 @@ struct os_conf_option {
 
 struct os_slot_conf {
 	unsigned long id;
-	char backend[OS_CONF_BACKEND_MAX + 1];	       /* soft, tpm, cca, ep11 */
-	char token[OS_CONF_TOKEN_MAX + 1];	       /* data/lock directory name */
-	char description[OS_CONF_DESCRIPTION_MAX + 1]; /* default: "openslot <backend> slot" */
+	char backend[OS_CONF_BACKEND_MAX + 1];           /* soft, tpm, cca, ep11 */
+	char token[OS_CONF_TOKEN_MAX + 1];               /* data/lock directory name */
+	char description[OS_CONF_DESCRIPTION_MAX + 1];   /* default: "openslot <backend> slot" */
 	char manufacturer[OS_CONF_MANUFACTURER_MAX + 1]; /* default: "openslot" */
-	unsigned char hw_major, hw_minor;		 /* default 1.0 */
-	unsigned char fw_major, fw_minor;		 /* default 1.0 */
-	bool log_calls;					 /* default false */
+	unsigned char hw_major, hw_minor;                /* default 1.0 */
+	unsigned char fw_major, fw_minor;                /* default 1.0 */
+	bool log_calls;                                  /* default false */
 	struct os_conf_option *options;
 	size_t n_options;
 	int line; /* where the slot was defined, for messages */

@@ -23,7 +23,7 @@ int os_paths_shm_name(char *out, size_t outlen, const char *dir, const char *suf
 	while (len > 1 && dir[len - 1] == '/')
 		len--;
 	n = snprintf(out, outlen, "/%.*s%s%s", (int)(len - 1), dir + 1, suffix ? "." : "",
-		     suffix ? suffix : "");
+	             suffix ? suffix : "");
 	if (n < 0 || (size_t)n >= outlen || n > NAME_MAX)
 		return -1;
 	for (char *p = out + 1; *p; p++)

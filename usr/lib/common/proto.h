@@ -106,7 +106,7 @@ const char *os_proto_signature(uint16_t type);
  * within OS_PROTO_MAX_PAYLOAD.  Returns 0, or -1 with a reason in *why.
  */
 int os_proto_check_header(const unsigned char hdr[OS_PROTO_HEADER_LEN], struct os_frame_header *out,
-			  const char **why);
+                          const char **why);
 
 /*
  * Checks that a payload matches its type's signature exactly: every field

@@ -27,7 +27,7 @@ int os_slotshm_attach(const char *name, struct os_slotshm_map *map, char *err, s
 	}
 	if (fstat(fd, &st) < 0 || (size_t)st.st_size != sizeof(struct os_slotshm)) {
 		snprintf(err, errlen, "shared memory %s has size %lld, expected %zu", name,
-			 (long long)st.st_size, sizeof(struct os_slotshm));
+		         (long long)st.st_size, sizeof(struct os_slotshm));
 		close(fd);
 		return -1;
 	}
@@ -42,7 +42,7 @@ int os_slotshm_attach(const char *name, struct os_slotshm_map *map, char *err, s
 	if (map->shm->magic != OS_SLOTSHM_MAGIC || map->shm->version != OS_SLOTSHM_VERSION ||
 	    map->shm->size != sizeof(struct os_slotshm)) {
 		snprintf(err, errlen, "shared memory %s is not an openslot v%d segment", name,
-			 OS_SLOTSHM_VERSION);
+		         OS_SLOTSHM_VERSION);
 		os_slotshm_detach(map);
 		return -1;
 	}
@@ -95,7 +95,7 @@ void os_slotshm_snapshot(const struct os_slotshm *shm, struct os_slotshm *copy)
 }
 
 bool os_slotshm_counts(const struct os_slotshm *shm, uint64_t slot_id, uint64_t *sessions,
-		       uint64_t *rw_sessions)
+                       uint64_t *rw_sessions)
 {
 	struct seq_reader rd = {.shm = shm};
 	bool found;

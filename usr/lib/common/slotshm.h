@@ -27,8 +27,8 @@
 
 struct os_slotshm_slot {
 	uint64_t id;
-	uint64_t sessions;    /* open sessions, all processes */
-	uint64_t rw_sessions; /* of which read/write */
+	uint64_t sessions;         /* open sessions, all processes */
+	uint64_t rw_sessions;      /* of which read/write */
 	uint64_t token_generation; /* bumped when a client reports a token change */
 	uint32_t flags;
 	uint8_t hw_major, hw_minor, fw_major, fw_minor;
@@ -41,9 +41,9 @@ struct os_slotshm_slot {
 struct os_slotshm {
 	uint32_t magic;
 	uint32_t version;
-	uint64_t size;		   /* sizeof(struct os_slotshm) */
-	uint64_t seq;		   /* sequence lock, odd while slotd writes */
-	uint64_t generation;	   /* bumped on every change */
+	uint64_t size;             /* sizeof(struct os_slotshm) */
+	uint64_t seq;              /* sequence lock, odd while slotd writes */
+	uint64_t generation;       /* bumped on every change */
 	uint64_t table_generation; /* bumped when the slot table changes */
 	uint64_t slotd_pid;
 	uint32_t n_slots;
@@ -76,7 +76,7 @@ void os_slotshm_snapshot(const struct os_slotshm *shm, struct os_slotshm *copy);
  * in the table.
  */
 bool os_slotshm_counts(const struct os_slotshm *shm, uint64_t slot_id, uint64_t *sessions,
-		       uint64_t *rw_sessions);
+                       uint64_t *rw_sessions);
 
 /* Sequence-lock helpers for the writer (slotd). */
 void os_slotshm_write_begin(struct os_slotshm *shm);

@@ -1,0 +1,220 @@
+/*
+ * Functional-test harness (see harness.h).
+ */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "paths.h"
+
+#define HARNESS_READY_MS 20000
+
+long long harness_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *harness_built(const char *name)
+{
+	static char path[PATH_MAX];
+	const char *top = getenv("top_builddir");
+
+	snprintf(path, sizeof(path), "%s/%s", top && *top ? top : ".", name);
+	return path;
+}
+
+int harness_init(struct harness *h)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct group *gr = getgrgid(getegid());
+
+	memset(h, 0, sizeof(*h));
+	h->pid = -1;
+	snprintf(h->dir, sizeof(h->dir), "/tmp/osl-test-XXXXXX");
+	if (!mkdtemp(h->dir) || !gr)
+		return -1;
+	snprintf(h->group, sizeof(h->group), "%s", gr->gr_name);
+	snprintf(h->conf, sizeof(h->conf), "%s/openslot.conf", h->dir);
+	snprintf(h->socket, sizeof(h->socket), "%s/run/%s", h->dir, OS_SOCKET_NAME);
+	snprintf(h->notify, sizeof(h->notify), "%s/notify", h->dir);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", h->notify);
+	char run[PATH_MAX];
+	snprintf(run, sizeof(run), "%s/run", h->dir);
+	if (os_paths_shm_name(h->shm, sizeof(h->shm), run, "slotd") < 0)
+		return -1;
+	h->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (h->notify_fd < 0 || bind(h->notify_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return -1;
+	return 0;
+}
+
+int harness_write_conf(struct harness *h, const char *extra, const char *slots)
+{
+	char tmp[PATH_MAX + 8];
+	FILE *fp;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", h->conf);
+	fp = fopen(tmp, "w");
+	if (!fp)
+		return -1;
+	fprintf(fp,
+	        "run-dir = \"run\";\nlock-dir = \"lock\";\ndata-dir = \"data\";\n"
+	        "log-dir = \"log\";\ngroup = \"%s\";\n%s\nslots = (\n%s\n);\n",
+	        h->group, extra ? extra : "", slots);
+	if (fclose(fp) != 0 || chmod(tmp, 0644) < 0)
+		return -1;
+	return rename(tmp, h->conf);
+}
+
+int harness_wait_notify(struct harness *h, const char *want, int timeout_ms)
+{
+	long long deadline = harness_now_ms() + timeout_ms;
+	char buf[256];
+
+	for (;;) {
+		long long left = deadline - harness_now_ms();
+		struct pollfd pfd = {.fd = h->notify_fd, .events = POLLIN};
+		if (left <= 0 || poll(&pfd, 1, (int)(left > 200 ? 200 : left)) < 0)
+			return -1;
+		ssize_t n = recv(h->notify_fd, buf, sizeof(buf) - 1, 0);
+		if (n > 0) {
+			buf[n] = '\0';
+			if (strstr(buf, want))
+				return 0;
+		}
+		if (h->pid > 0 && waitpid(h->pid, NULL, WNOHANG) == h->pid) {
+			h->pid = -1;
+			return -1;
+		}
+	}
+}
+
+static void harness_exec_slotd(struct harness *h)
+{
+	setenv("NOTIFY_SOCKET", h->notify, 1);
+	unsetenv("OPENSLOT_CONF");
+	execl(harness_built("slotd"), "slotd", "-f", "-c", h->conf, (char *)NULL);
+	_exit(127);
+}
+
+int harness_start(struct harness *h, int *status)
+{
+	char buf[64];
+	int st;
+
+	while (recv(h->notify_fd, buf, sizeof(buf), 0) > 0)
+		; /* drop datagrams of an earlier instance */
+	h->pid = fork();
+	if (h->pid < 0)
+		return -1;
+	if (h->pid == 0)
+		harness_exec_slotd(h);
+	long long deadline = harness_now_ms() + HARNESS_READY_MS;
+	while (harness_now_ms() < deadline) {
+		struct pollfd pfd = {.fd = h->notify_fd, .events = POLLIN};
+		poll(&pfd, 1, 100);
+		ssize_t n = recv(h->notify_fd, buf, sizeof(buf) - 1, 0);
+		if (n > 0) {
+			buf[n] = '\0';
+			if (strstr(buf, "READY=1"))
+				return 0;
+		}
+		if (waitpid(h->pid, &st, WNOHANG) == h->pid) {
+			h->pid = -1;
+			if (status)
+				*status = st;
+			return -1;
+		}
+	}
+	kill(h->pid, SIGKILL);
+	waitpid(h->pid, NULL, 0);
+	h->pid = -1;
+	return -1;
+}
+
+int harness_stop(struct harness *h)
+{
+	int st;
+
+	if (h->pid <= 0)
+		return -1;
+	kill(h->pid, SIGTERM);
+	if (waitpid(h->pid, &st, 0) != h->pid)
+		st = -1;
+	h->pid = -1;
+	return st;
+}
+
+static int harness_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void harness_cleanup(struct harness *h)
+{
+	if (h->pid > 0) {
+		kill(h->pid, SIGKILL);
+		waitpid(h->pid, NULL, 0);
+	}
+	if (h->notify_fd > 0)
+		close(h->notify_fd);
+	if (h->shm[0])
+		shm_unlink(h->shm);
+	if (h->dir[0])
+		nftw(h->dir, harness_rm, 16, FTW_DEPTH | FTW_PHYS);
+	memset(h, 0, sizeof(*h));
+}
+
+int harness_run(char *const argv[], char *out, size_t outlen)
+{
+	int pfd[2], st;
+	size_t len = 0;
+
+	if (pipe(pfd) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (;;) {
+		char scratch[4096];
+		bool full = len == outlen - 1;
+		ssize_t n = full ? read(pfd[0], scratch, sizeof(scratch))
+		                 : read(pfd[0], out + len, outlen - 1 - len);
+		if (n <= 0)
+			break;
+		if (!full)
+			len += (size_t)n;
+	}
+	out[len] = '\0';
+	close(pfd[0]);
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return st;
+}

@@ -1,0 +1,66 @@
+/*
+ * Functional-test harness: a private slotd instance per test.
+ *
+ * Each instance lives in its own mkdtemp directory (config, run, lock, data
+ * and log directories), so shm names and sockets never collide between tests
+ * running in parallel.  slotd runs in the foreground as a child; readiness is
+ * the READY=1 datagram it sends to the harness's own $NOTIFY_SOCKET, so no
+ * test sleeps to synchronise.
+ */
+#ifndef HARNESS_H
+#define HARNESS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct harness {
+	char dir[64];
+	char conf[PATH_MAX];
+	char socket[108];
+	char notify[108];
+	char shm[256];
+	char group[64];
+	int notify_fd;
+	pid_t pid;
+};
+
+/* Makes the private directory and the notify socket. Returns 0 or -1. */
+int harness_init(struct harness *h);
+
+/*
+ * Writes the config file: the instance's directories and group, then extra
+ * (top-level settings) and the slots list body (the text between "slots = ("
+ * and ")").
+ */
+int harness_write_conf(struct harness *h, const char *extra, const char *slots);
+
+/*
+ * Starts slotd -f on the config and waits for READY=1.  Returns 0 when it
+ * serves, else -1 with its exit status in *status (when not NULL).
+ */
+int harness_start(struct harness *h, int *status);
+
+/* Waits for a notify datagram containing want; 0 when seen, -1 on timeout. */
+int harness_wait_notify(struct harness *h, const char *want, int timeout_ms);
+
+/* Sends SIGTERM and reaps slotd; returns its wait status, or -1. */
+int harness_stop(struct harness *h);
+
+/* Stops slotd if running and removes the private directory. */
+void harness_cleanup(struct harness *h);
+
+/*
+ * Runs argv, collecting stdout and stderr together into out; returns the
+ * wait status.
+ */
+int harness_run(char *const argv[], char *out, size_t outlen);
+
+/* Path of a program built in the tree ($top_builddir/<name>). */
+const char *harness_built(const char *name);
+
+/* Milliseconds on the monotonic clock. */
+long long harness_now_ms(void);
+
+#endif

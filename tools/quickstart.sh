@@ -1,0 +1,53 @@
+#!/bin/sh
+# Builds openslot, installs it under ./_local and starts a private instance
+# there: config, socket, shared memory, lock, data and log directories all
+# live under ./_local, nothing needs root.  Then shows it working.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+inst="$top/_local"
+cd "$top"
+sh tools/deps.sh
+[ -x configure ] || autoreconf -fi
+mkdir -p build
+cd build
+[ -f Makefile ] || ../configure --prefix="$inst" --enable-strict >/dev/null
+make -j"$(nproc)" >/dev/null
+make install >/dev/null
+cd "$top"
+
+conf="$inst/etc/openslot/openslot.conf"
+mkdir -p "$inst/var"
+cat >"$conf" <<CONF
+# Private openslot instance (made by tools/quickstart.sh).
+run-dir  = "$inst/var/run";
+lock-dir = "$inst/var/lock";
+data-dir = "$inst/var/lib";
+log-dir  = "$inst/var/log";
+group = "$(id -gn)";
+slots = (
+  { id = 0; backend = "soft"; token = "softtok"; description = "openslot soft token"; },
+  { id = 1; backend = "tpm";  token = "tpm";     description = "openslot TPM 2.0 token"; },
+  { id = 2; backend = "cca";  token = "ccatok";  description = "openslot CCA token"; },
+  { id = 3; backend = "ep11"; token = "ep11tok"; description = "openslot EP11 token"; }
+);
+CONF
+chmod 0644 "$conf"
+export OPENSLOT_CONF="$conf"
+
+if [ -f "$inst/var/run/slotd.pid" ] && kill -0 "$(cat "$inst/var/run/slotd.pid")" 2>/dev/null; then
+	kill "$(cat "$inst/var/run/slotd.pid")"
+	while kill -0 "$(cat "$inst/var/run/slotd.pid" 2>/dev/null)" 2>/dev/null; do sleep 0.1; done
+fi
+"$inst/sbin/slotd" -n
+"$inst/sbin/slotd"          # returns once it serves
+
+echo
+echo "== slotd is running (OPENSLOT_CONF=$conf)"
+"$inst/sbin/slotd" --status
+echo
+echo "== its socket and shared memory"
+ls -l "$inst/var/run/slotd.socket"
+shm=$(printf '%s' "$inst/var/run" | sed 's|^/||; s|/|.|g')
+ls -l "/dev/shm/$shm.slotd"
+echo
+echo "Stop it with: kill \$(cat $inst/var/run/slotd.pid)"

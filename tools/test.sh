@@ -1,0 +1,57 @@
+#!/bin/sh
+# Runs every test: a normal build and a sanitizer build (ASan + UBSan), each
+# from scratch in its own directory, plus the formatting check.  Ends with
+# one summary line.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+sh tools/deps.sh
+autoreconf -fi >/dev/null 2>&1
+jobs=$(nproc)
+status=0
+summary=""
+
+run_build() {
+	name=$1
+	shift
+	dir="$top/build-test-$name"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	(cd "$dir" && "$top/configure" --enable-strict "$@" >/dev/null &&
+		make -j"$jobs" >/dev/null && make -j"$jobs" check) >"$dir.log" 2>&1
+	rc=$?
+	grep -E '^# (TOTAL|PASS|FAIL|ERROR|XFAIL|SKIP)' "$dir/test-suite.log" 2>/dev/null | tr '\n' ' ' || true
+	echo
+	if [ $rc -ne 0 ]; then
+		echo "---- $name build/test failed; tail of $dir.log:"
+		tail -n 60 "$dir.log"
+		for f in $(find "$dir" -name '*.log' -newer "$dir/config.status" 2>/dev/null | grep -v test-suite.log); do
+			grep -qE '^(FAIL|ERROR)' "${f%.log}.trs" 2>/dev/null && { echo "---- $f"; tail -n 80 "$f"; }
+		done
+		status=1
+		summary="$summary $name=FAIL"
+	else
+		summary="$summary $name=ok"
+	fi
+}
+
+echo "== format check"
+if (cd "$top" && for f in $(git ls-files '*.c' '*.h'); do
+	clang-format --style=file "$f" | cmp -s - "$f" || { echo "needs formatting: $f"; exit 1; }
+done); then
+	summary="$summary format=ok"
+else
+	status=1
+	summary="$summary format=FAIL"
+fi
+echo "== normal build"
+run_build normal
+echo "== sanitizer build (ASan + UBSan)"
+run_build sanitizers --enable-sanitizers
+
+if [ $status -eq 0 ]; then
+	echo "SUMMARY: all tests passed ($summary )"
+else
+	echo "SUMMARY: FAILED ($summary )"
+fi
+exit $status

@@ -1,0 +1,159 @@
+/*
+ * The clients of slotd and the session counts each one reported.
+ *
+ * The machine-wide count of a slot is the sum over connected clients; each
+ * client's last report is kept so that its share can be withdrawn the moment
+ * its connection closes, whatever way the process ended.
+ */
+#include "slotd.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* A client cannot claim more sessions than this on one slot. */
+#define CLIENTS_MAX_SESSIONS ((uint64_t)1 << 32)
+/* Nor report counts for more slots than the table can hold. */
+#define CLIENTS_MAX_COUNTS OS_SLOTSHM_MAX_SLOTS
+
+struct slotd_client *slotd_clients_add(struct slotd *sd, int fd)
+{
+	struct slotd_client *cl = calloc(1, sizeof(*cl));
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (!cl)
+		return NULL;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		free(cl);
+		return NULL;
+	}
+	cl->fd = fd;
+	cl->pid = cred.pid;
+	cl->uid = cred.uid;
+	cl->gid = cred.gid;
+	os_buf_init(&cl->in);
+	os_buf_init(&cl->out);
+	cl->next = sd->clients;
+	sd->clients = cl;
+	sd->n_clients++;
+	return cl;
+}
+
+static void clients_withdraw(struct slotd *sd, struct slotd_client *cl)
+{
+	for (size_t i = 0; i < cl->n_counts; i++) {
+		const struct slotd_count *c = &cl->counts[i];
+		slotd_shm_add_counts(sd, c->slot_id, -(int64_t)c->sessions,
+		                     -(int64_t)c->rw_sessions);
+	}
+	free(cl->counts);
+	cl->counts = NULL;
+	cl->n_counts = 0;
+}
+
+void slotd_clients_remove(struct slotd *sd, struct slotd_client *cl, const char *why)
+{
+	struct slotd_client **pp = &sd->clients;
+
+	if (cl->dead)
+		return;
+	while (*pp && *pp != cl)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = cl->next;
+	sd->n_clients--;
+	if (why)
+		os_log(LOG_WARNING, "dropping client pid %ld uid %ld: %s", (long)cl->pid,
+		       (long)cl->uid, why);
+	else
+		os_log(LOG_DEBUG, "client pid %ld disconnected", (long)cl->pid);
+	clients_withdraw(sd, cl);
+	epoll_ctl(sd->epoll_fd, EPOLL_CTL_DEL, cl->fd, NULL);
+	close(cl->fd);
+	cl->fd = -1;
+	cl->dead = true;
+	cl->next = sd->graveyard;
+	sd->graveyard = cl;
+}
+
+/* Frees removed clients; called when no event of the batch can refer to them. */
+void slotd_clients_reap(struct slotd *sd)
+{
+	while (sd->graveyard) {
+		struct slotd_client *cl = sd->graveyard;
+		sd->graveyard = cl->next;
+		os_buf_free(&cl->in);
+		os_buf_free(&cl->out);
+		free(cl);
+	}
+}
+
+void slotd_clients_remove_all(struct slotd *sd)
+{
+	while (sd->clients)
+		slotd_clients_remove(sd, sd->clients, NULL);
+	slotd_clients_reap(sd);
+}
+
+static struct slotd_count *clients_count_slot(struct slotd_client *cl, uint64_t slot_id)
+{
+	for (size_t i = 0; i < cl->n_counts; i++)
+		if (cl->counts[i].slot_id == slot_id)
+			return &cl->counts[i];
+	if (cl->n_counts >= CLIENTS_MAX_COUNTS)
+		return NULL;
+	struct slotd_count *counts = realloc(cl->counts, (cl->n_counts + 1) * sizeof(*counts));
+	if (!counts)
+		return NULL;
+	cl->counts = counts;
+	struct slotd_count *c = &counts[cl->n_counts++];
+	memset(c, 0, sizeof(*c));
+	c->slot_id = slot_id;
+	return c;
+}
+
+void slotd_clients_set_count(struct slotd *sd, struct slotd_client *cl, uint64_t slot_id,
+                             uint64_t sessions, uint64_t rw_sessions)
+{
+	struct slotd_count *c;
+
+	if (!os_conf_slot(sd->conf, slot_id))
+		return;
+	c = clients_count_slot(cl, slot_id);
+	if (!c)
+		return;
+	if (sessions > CLIENTS_MAX_SESSIONS)
+		sessions = CLIENTS_MAX_SESSIONS;
+	if (rw_sessions > sessions)
+		rw_sessions = sessions;
+	slotd_shm_add_counts(sd, slot_id, (int64_t)sessions - (int64_t)c->sessions,
+	                     (int64_t)rw_sessions - (int64_t)c->rw_sessions);
+	c->sessions = sessions;
+	c->rw_sessions = rw_sessions;
+}
+
+/*
+ * Rebuilds every slot's totals from the clients' reports, after the table
+ * was republished with zero counts (reload).  Reports for slots that left
+ * the table are dropped.
+ */
+void slotd_clients_recount(struct slotd *sd)
+{
+	for (struct slotd_client *cl = sd->clients; cl; cl = cl->next) {
+		size_t kept = 0;
+		for (size_t i = 0; i < cl->n_counts; i++) {
+			struct slotd_count c = cl->counts[i];
+			if (!os_conf_slot(sd->conf, c.slot_id))
+				continue;
+			cl->counts[kept++] = c;
+			slotd_shm_add_counts(sd, c.slot_id, (int64_t)c.sessions,
+			                     (int64_t)c.rw_sessions);
+		}
+		cl->n_counts = kept;
+	}
+}

@@ -1,0 +1,126 @@
+/*
+ * slotd: the daemon that owns the machine-wide slot state.
+ *
+ * One process, one epoll loop (server.c) over the listening socket, a
+ * signalfd and the client connections.  The configuration is parsed into a
+ * fresh struct (conf.c in the common library) and swapped in on SIGHUP
+ * (reload.c); the slot table and session counts live in a POSIX shm segment
+ * written only here (shm.c); each connection's counts are kept per client
+ * and withdrawn when it hangs up (clients.c).  setup.c makes the
+ * directories, takes the pid lock and drops privileges.
+ */
+#ifndef SLOTD_H
+#define SLOTD_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "slotshm.h"
+
+/* A client's open-session counts on one slot, as it last reported them. */
+struct slotd_count {
+	uint64_t slot_id;
+	uint64_t sessions;
+	uint64_t rw_sessions;
+};
+
+struct slotd_client {
+	struct slotd_client *next;
+	int fd;
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	bool greeted;  /* HELLO accepted */
+	bool dead;     /* removed; freed once the current batch of events is done */
+	bool want_out; /* EPOLLOUT armed */
+	char name[64];
+	struct os_buf in;
+	struct os_buf out;
+	struct slotd_count *counts;
+	size_t n_counts;
+};
+
+struct slotd {
+	struct os_conf *conf;
+	char conf_path[PATH_MAX]; /* absolute: reloads do not depend on the cwd */
+	bool foreground;
+	bool stopping;
+	int epoll_fd;
+	int listen_fd;
+	int signal_fd;
+	int pid_fd;
+	uid_t run_uid; /* owner given to what slotd creates */
+	gid_t run_gid; /* the pkcs11 group */
+	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char pid_path[PATH_MAX];
+	char shm_name[NAME_MAX + 1];
+	struct os_slotshm *shm;
+	struct slotd_client *clients;
+	struct slotd_client *graveyard; /* removed clients not yet freed */
+	size_t n_clients;
+};
+
+#define SLOTD_EXIT_CONFIG  1
+#define SLOTD_EXIT_RUNTIME 2
+#define SLOTD_EXIT_USAGE   64
+
+/* setup.c */
+int slotd_setup_ids(struct slotd *sd);
+int slotd_setup_dirs(struct slotd *sd);
+int slotd_setup_pidlock(struct slotd *sd);
+int slotd_setup_drop_privileges(struct slotd *sd);
+void slotd_setup_cleanup(struct slotd *sd);
+
+/* shm.c */
+int slotd_shm_create(struct slotd *sd);
+void slotd_shm_publish_table(struct slotd *sd);
+void slotd_shm_add_counts(struct slotd *sd, uint64_t slot_id, int64_t d_sessions, int64_t d_rw);
+uint64_t slotd_shm_token_changed(struct slotd *sd, uint64_t slot_id);
+uint64_t slotd_shm_generation(const struct slotd *sd);
+void slotd_shm_destroy(struct slotd *sd);
+
+/* clients.c */
+struct slotd_client *slotd_clients_add(struct slotd *sd, int fd);
+void slotd_clients_remove(struct slotd *sd, struct slotd_client *cl, const char *why);
+void slotd_clients_set_count(struct slotd *sd, struct slotd_client *cl, uint64_t slot_id,
+                             uint64_t sessions, uint64_t rw_sessions);
+void slotd_clients_recount(struct slotd *sd);
+void slotd_clients_remove_all(struct slotd *sd);
+void slotd_clients_reap(struct slotd *sd);
+
+/* server.c */
+int slotd_server_listen(struct slotd *sd);
+int slotd_server_run(struct slotd *sd);
+void slotd_server_broadcast(struct slotd *sd, const struct slotd_client *except, uint32_t kind,
+                            uint64_t slot_id, uint64_t generation);
+int slotd_server_queue(struct slotd *sd, struct slotd_client *cl, const struct os_buf *frame);
+/* Queues an ERROR frame; returns -1 so a handler can drop the client in one statement. */
+int slotd_server_reply_error(struct slotd *sd, struct slotd_client *cl, uint32_t serial,
+                             uint32_t code, const char *msg);
+
+/*
+ * handlers.c: one handler per message type a client may send, indexed by
+ * type; NULL for types only slotd sends.  A handler returns -1 to drop the
+ * client.  The payload was validated against the type's signature.
+ */
+struct os_frame_header;
+struct os_reader;
+typedef int (*slotd_handler)(struct slotd *sd, struct slotd_client *cl,
+                             const struct os_frame_header *hdr, struct os_reader *rd);
+extern const slotd_handler slotd_handlers[];
+
+/* reload.c */
+void slotd_reload(struct slotd *sd);
+
+/* status.c: prints the running slotd's table; returns an exit code */
+int slotd_status(const struct os_conf *conf);
+
+/* notify.c */
+void slotd_notify(const char *state);
+
+#endif
