@@ -63,6 +63,9 @@ int harness_init(struct harness *h)
 	h->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (h->notify_fd < 0 || bind(h->notify_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
 		return -1;
+	/* like systemd's, so a slotd that dropped privileges can still notify */
+	if (chmod(h->notify, 0666) < 0)
+		return -1;
 	return 0;
 }
 
@@ -111,7 +114,16 @@ static void harness_exec_slotd(struct harness *h)
 {
 	setenv("NOTIFY_SOCKET", h->notify, 1);
 	unsetenv("OPENSLOT_CONF");
-	execl(harness_built("slotd"), "slotd", "-f", "-c", h->conf, (char *)NULL);
+	/* OPENSLOT_TEST_WRAPPER runs slotd under a tool, e.g. "valgrind -q --error-exitcode=70" */
+	const char *wrapper = getenv("OPENSLOT_TEST_WRAPPER");
+	if (wrapper && *wrapper) {
+		char cmd[PATH_MAX * 2];
+		snprintf(cmd, sizeof(cmd), "exec %s '%s' -f -c '%s'", wrapper,
+		         harness_built("slotd"), h->conf);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	} else {
+		execl(harness_built("slotd"), "slotd", "-f", "-c", h->conf, (char *)NULL);
+	}
 	_exit(127);
 }
 

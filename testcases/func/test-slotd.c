@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
@@ -548,6 +549,40 @@ static void test_outsider_refused(void **state)
 	os_client_close(&cl);
 }
 
+static void test_privilege_drop(void **state)
+{
+	struct harness *h = *state;
+	struct os_client cl;
+	struct stat st;
+	char path[PATH_MAX + 32], line[256];
+	long uid = -1;
+
+	if (geteuid() != 0)
+		skip(); /* only root can drop to another user */
+	harness_stop(h);
+	assert_int_equal(chmod(h->dir, 0711), 0);
+	assert_int_equal(harness_write_conf(h, "user = \"nobody\";", SLOTS_TWO), 0);
+	assert_int_equal(harness_start(h, NULL), 0);
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)h->pid);
+	FILE *fp = fopen(path, "r");
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp))
+		if (sscanf(line, "Uid: %*d %ld", &uid) == 1)
+			break;
+	fclose(fp);
+	assert_int_equal(uid, 65534);
+	assert_int_equal(stat(h->socket, &st), 0);
+	assert_int_equal(st.st_uid, 65534);
+	connect_client(h, &cl);
+	assert_int_equal(os_client_ping(&cl, NULL), 0);
+	os_client_close(&cl);
+	/* the unprivileged daemon still removes what it made when it stops */
+	int status = harness_stop(h);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(stat(h->socket, &st), -1);
+	assert_int_equal(shm_open(h->shm, O_RDONLY, 0), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -563,6 +598,7 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_not_running, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outsider_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_privilege_drop, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("slotd", tests, NULL, NULL);
