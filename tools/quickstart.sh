@@ -50,4 +50,12 @@ ls -l "$inst/var/run/slotd.socket"
 shm=$(printf '%s' "$inst/var/run" | sed 's|^/||; s|/|.|g')
 ls -l "/dev/shm/$shm.slotd"
 echo
+echo "== the PKCS#11 library, through OpenSC's pkcs11-tool"
+lib="$inst/lib/openslot/libopenslot.so"
+pkcs11-tool --module "$lib" --show-info
+pkcs11-tool --module "$lib" --list-slots
+echo
+echo "== 16 random bytes from the soft token"
+pkcs11-tool --module "$lib" --slot 0 --generate-random 16 | od -An -tx1
+echo
 echo "Stop it with: kill \$(cat $inst/var/run/slotd.pid)"

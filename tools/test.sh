@@ -46,10 +46,12 @@ else
 fi
 echo "== normal build"
 run_build normal
-echo "== slotd under valgrind (functional tests)"
+echo "== valgrind: slotd and the library (functional tests)"
 if (cd "$top/build-test-normal" && top_builddir=. \
 	OPENSLOT_TEST_WRAPPER="valgrind -q --vgdb=no --error-exitcode=70 --leak-check=full --errors-for-leak-kinds=definite" \
-	./testcases/func/test-slotd) >"$top/build-test-valgrind.log" 2>&1; then
+	./testcases/func/test-slotd &&
+	valgrind -q --vgdb=no --error-exitcode=70 --leak-check=full --errors-for-leak-kinds=definite \
+		./testcases/func/test-api) >"$top/build-test-valgrind.log" 2>&1; then
 	summary="$summary valgrind=ok"
 else
 	tail -n 60 "$top/build-test-valgrind.log"

@@ -10,3 +10,13 @@ testcases_func_test_slotd_SOURCES = \
 	$(NULL)
 testcases_func_test_slotd_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_slotd_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt
+
+check_PROGRAMS += testcases/func/test-api
+TESTS += testcases/func/test-api
+testcases_func_test_api_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/test-api.c \
+	$(NULL)
+testcases_func_test_api_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_api_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread

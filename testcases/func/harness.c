@@ -41,6 +41,21 @@ const char *harness_built(const char *name)
 	return path;
 }
 
+void harness_use_instance(struct harness *h)
+{
+	char dir[PATH_MAX];
+	const char *top = getenv("top_builddir");
+
+	snprintf(dir, sizeof(dir), "%s/.libs", top && *top ? top : ".");
+	setenv("OPENSLOT_CONF", h->conf, 1);
+	setenv("OPENSLOT_TOKEN_DIR", dir, 1);
+}
+
+const char *harness_library(void)
+{
+	return harness_built(".libs/libopenslot.so");
+}
+
 int harness_init(struct harness *h)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};

@@ -60,6 +60,24 @@ int harness_run(char *const argv[], char *out, size_t outlen);
 /* Path of a program built in the tree ($top_builddir/<name>). */
 const char *harness_built(const char *name);
 
+/*
+ * Points this process (and its children) at the instance: OPENSLOT_CONF and
+ * OPENSLOT_TOKEN_DIR (the backends built in the tree).
+ */
+void harness_use_instance(struct harness *h);
+
+/* Path of the PKCS#11 library built in the tree. */
+const char *harness_library(void);
+
+/* Four slots as in the sample config: 0 soft, 1 tpm, 2 cca, 3 ep11. */
+#define HARNESS_SLOTS_FOUR                                                                         \
+	"{ id = 0; backend = \"soft\"; token = \"softtok\"; description = \"soft slot\"; "         \
+	"log-calls = true; },\n"                                                                   \
+	"{ id = 1; backend = \"tpm\"; token = \"tpm\"; options = { device = \"/nonexistent\"; }; " \
+	"},\n"                                                                                     \
+	"{ id = 2; backend = \"cca\"; token = \"ccatok\"; },\n"                                    \
+	"{ id = 3; backend = \"ep11\"; token = \"ep11tok\"; }"
+
 /* Milliseconds on the monotonic clock. */
 long long harness_now_ms(void);
 

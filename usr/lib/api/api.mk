@@ -1,1 +1,44 @@
-# PKCS#11 library
+# libopenslot.so, the PKCS#11 library, and the token common layer it links.
+
+noinst_LTLIBRARIES += libos_tokcommon.la
+libos_tokcommon_la_SOURCES = \
+	usr/lib/tokens/common/backend.h \
+	usr/lib/tokens/common/tokshm.c \
+	usr/lib/tokens/common/tokshm.h \
+	$(NULL)
+libos_tokcommon_la_CFLAGS = $(AM_CFLAGS) -fPIC
+
+pkcs11lib_LTLIBRARIES += libopenslot.la
+libopenslot_la_SOURCES = \
+	usr/include/openslot/pkcs11.h \
+	usr/include/openslot/pkcs11_3x.h \
+	usr/lib/api/api.h \
+	usr/lib/api/entry.c \
+	usr/lib/api/events.c \
+	usr/lib/api/functions.h \
+	usr/lib/api/init.c \
+	usr/lib/api/interface.c \
+	usr/lib/api/locks.c \
+	usr/lib/api/sessions.c \
+	usr/lib/api/slots.c \
+	usr/lib/api/trace.c \
+	$(NULL)
+libopenslot_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
+libopenslot_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
+	-Wl,--version-script=$(srcdir)/usr/lib/api/libopenslot.sym
+libopenslot_la_LIBADD = libos_tokcommon.la libos_common.la $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
+EXTRA_libopenslot_la_DEPENDENCIES = $(srcdir)/usr/lib/api/libopenslot.sym
+EXTRA_DIST += usr/lib/api/libopenslot.sym
+
+# $(libdir)/pkcs11/libopenslot.so points at the library, where p11-kit and
+# OpenSC look for modules.
+install-exec-hook: install-exec-hook-api
+install-exec-hook-api:
+	$(MKDIR_P) $(DESTDIR)$(libdir)/pkcs11
+	rm -f $(DESTDIR)$(libdir)/pkcs11/libopenslot.so
+	$(LN_S) ../openslot/libopenslot.so $(DESTDIR)$(libdir)/pkcs11/libopenslot.so
+	rm -f $(DESTDIR)$(pkcs11libdir)/libopenslot.la
+
+uninstall-hook: uninstall-hook-api
+uninstall-hook-api:
+	rm -f $(DESTDIR)$(libdir)/pkcs11/libopenslot.so

@@ -12,6 +12,8 @@ libos_common_la_SOURCES = \
 	usr/lib/common/conf.h \
 	usr/lib/common/log.c \
 	usr/lib/common/log.h \
+	usr/lib/common/p11names.c \
+	usr/lib/common/p11names.h \
 	usr/lib/common/paths.c \
 	usr/lib/common/paths.h \
 	usr/lib/common/proto.c \

@@ -1,1 +1,65 @@
-# token backends
+# Token backends: one loadable module per backend, installed in
+# $(tokendir) and exporting only os_backend_entry (backend.sym).  Each is
+# switched by its own configure option.
+
+# Link flags every backend shares.  --no-undefined holds in the sanitizer
+# build too: gcc links the shared sanitizer runtimes into each module.
+OS_BACKEND_LDFLAGS = \
+	$(AM_LDFLAGS) \
+	-module \
+	-avoid-version \
+	-shared \
+	-Wl,--version-script=$(top_srcdir)/usr/lib/tokens/backend.sym \
+	-Wl,--no-undefined \
+	$(NULL)
+OS_BACKEND_DEPS = $(top_srcdir)/usr/lib/tokens/backend.sym
+EXTRA_DIST += usr/lib/tokens/backend.sym
+
+# libos_absent: the shared part of the backends whose device is absent.
+noinst_LTLIBRARIES += libos_absent.la
+libos_absent_la_SOURCES = \
+	usr/lib/tokens/common/absent.c \
+	usr/lib/tokens/common/absent.h \
+	usr/lib/tokens/common/backend.h \
+	$(NULL)
+
+if ENABLE_SOFT_TOKEN
+token_LTLIBRARIES += libtoken_soft.la
+endif
+libtoken_soft_la_SOURCES = \
+	usr/lib/tokens/soft/soft.c \
+	$(NULL)
+libtoken_soft_la_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS)
+libtoken_soft_la_LIBADD = $(LIBCRYPTO_LIBS)
+libtoken_soft_la_LDFLAGS = $(OS_BACKEND_LDFLAGS)
+EXTRA_libtoken_soft_la_DEPENDENCIES = $(OS_BACKEND_DEPS)
+
+if ENABLE_TPM_TOKEN
+token_LTLIBRARIES += libtoken_tpm.la
+endif
+libtoken_tpm_la_SOURCES = \
+	usr/lib/tokens/tpm/tpm.c \
+	$(NULL)
+libtoken_tpm_la_LIBADD = libos_absent.la
+libtoken_tpm_la_LDFLAGS = $(OS_BACKEND_LDFLAGS)
+EXTRA_libtoken_tpm_la_DEPENDENCIES = $(OS_BACKEND_DEPS)
+
+if ENABLE_CCA_TOKEN
+token_LTLIBRARIES += libtoken_cca.la
+endif
+libtoken_cca_la_SOURCES = \
+	usr/lib/tokens/cca/cca.c \
+	$(NULL)
+libtoken_cca_la_LIBADD = libos_absent.la
+libtoken_cca_la_LDFLAGS = $(OS_BACKEND_LDFLAGS)
+EXTRA_libtoken_cca_la_DEPENDENCIES = $(OS_BACKEND_DEPS)
+
+if ENABLE_EP11_TOKEN
+token_LTLIBRARIES += libtoken_ep11.la
+endif
+libtoken_ep11_la_SOURCES = \
+	usr/lib/tokens/ep11/ep11.c \
+	$(NULL)
+libtoken_ep11_la_LIBADD = libos_absent.la
+libtoken_ep11_la_LDFLAGS = $(OS_BACKEND_LDFLAGS)
+EXTRA_libtoken_ep11_la_DEPENDENCIES = $(OS_BACKEND_DEPS)

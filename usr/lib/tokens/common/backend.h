@@ -39,8 +39,8 @@ struct os_backend_option {
 struct os_backend_env {
 	CK_SLOT_ID slot_id;
 	const char *token_name; /* config "token" */
-	const char *data_dir;	/* <data-dir>/<token>, exists */
-	const char *lock_dir;	/* <lock-dir>/<token>, exists */
+	const char *data_dir;   /* <data-dir>/<token>, exists */
+	const char *lock_dir;   /* <lock-dir>/<token>, exists */
 	const struct os_backend_option *options;
 	size_t n_options;
 	/* Writes to the process trace (level 1 errors .. 4 debug); never PINs or keys. */
@@ -57,7 +57,12 @@ struct os_backend_ops {
 	 * traced.  env and its strings stay valid until unload.
 	 */
 	CK_RV (*load)(const struct os_backend_env *env, void **ctx);
-	/* Called at C_Finalize; not called in a forked child that re-initialises. */
+	/*
+	 * Called at C_Finalize, and in a forked child that re-initialises
+	 * (for the context inherited from the parent): it releases memory and
+	 * process-local resources only, never a lock or file shared with
+	 * another process.
+	 */
 	void (*unload)(void *ctx);
 
 	/*
@@ -87,5 +92,8 @@ struct os_backend_ops {
 };
 
 typedef const struct os_backend_ops *(*os_backend_entry_fn)(void);
+
+/* The one symbol a backend exports (OS_BACKEND_ENTRY_SYMBOL). */
+const struct os_backend_ops *os_backend_entry(void);
 
 #endif

@@ -1,0 +1,166 @@
+/*
+ * libopenslot internals: the process-wide state of the PKCS#11 library.
+ *
+ * One struct api_state holds everything between C_Initialize and
+ * C_Finalize.  Its rwlock is taken for writing by C_Initialize/C_Finalize
+ * and for reading by every other call for the length of the call, so calls
+ * run in parallel and finalisation waits for them; no call holds it while
+ * blocking on another process (C_WaitForSlotEvent waits outside it).
+ *
+ * Files: init.c (initialise, finalise, fork), slots.c (slot table and
+ * backends), sessions.c (session handles and counts), events.c (slotd
+ * connection and slot events), interface.c (function lists), trace.c
+ * (trace file and per-slot call logs), locks.c (lock files), entry.c (the
+ * remaining PKCS#11 functions).
+ */
+#ifndef API_H
+#define API_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "openslot/pkcs11.h"
+#include "backend.h"
+#include "client.h"
+#include "conf.h"
+#include "slotshm.h"
+#include "tokshm.h"
+
+#define API_NO_USER ((CK_USER_TYPE)-1)
+
+struct api_slot {
+	CK_SLOT_ID id;
+	struct os_client_slot info;       /* as slotd described it */
+	const struct os_backend_ops *ops; /* NULL when the backend did not load */
+	void *dl;
+	void *ctx;
+	char error[PATH_MAX + 512]; /* why the backend is missing, for traces */
+	char data_dir[PATH_MAX];
+	char lock_dir[PATH_MAX];
+	struct os_backend_option *options;
+	struct os_backend_env env;
+	int lock_fd;               /* <lock>/<token>/LCK..<token> */
+	struct tok_shm_map tokshm; /* per-token shared memory */
+	/* The following are guarded by api_state.sessions_lock. */
+	uint64_t n_sessions;
+	uint64_t n_rw_sessions;
+	CK_USER_TYPE login; /* API_NO_USER, CKU_USER or CKU_SO */
+	/* Set by events.c when slotd reports a change; guarded by event_lock. */
+	bool event_pending;
+};
+
+struct api_session {
+	CK_SESSION_HANDLE handle;
+	struct api_slot *slot;
+	CK_FLAGS flags;
+	CK_VOID_PTR application;
+	CK_NOTIFY notify;
+	atomic_int refs;
+	pthread_mutex_t op_lock; /* guards the operation state below */
+	bool find_active;
+};
+
+/* Session handle table: slots of a growing array, handles carry a generation. */
+struct api_handle_entry {
+	struct api_session *session;
+	uint32_t generation;
+	uint32_t next_free;
+};
+
+struct api_state {
+	pthread_rwlock_t lock;
+	bool initialized;
+	pid_t pid;
+	struct os_conf *conf;
+	char socket_path[108];
+	int api_lock_fd; /* <lock>/LCK..APIlock */
+
+	/*
+	 * Two connections to slotd: one carries this process's session counts
+	 * (senders take client_lock), the other receives pushed events (its
+	 * single reader holds event_lock, possibly blocked in poll).  Each
+	 * reconnects on its own after slotd restarts.
+	 */
+	pthread_mutex_t client_lock;
+	struct os_client client;
+	bool client_ok;
+	struct os_slotshm_map shm;
+	struct os_slotshm_map old_shm[4]; /* mappings replaced on reconnect */
+	unsigned n_old_shm;
+
+	struct api_slot *slots;
+	size_t n_slots;
+
+	pthread_mutex_t sessions_lock;
+	struct api_handle_entry *handles;
+	uint32_t n_handles;
+	uint32_t cap_handles;
+	uint32_t free_head; /* index + 1 of the first free entry, 0 when none */
+	uint64_t n_live;
+
+	pthread_mutex_t event_lock; /* the single reader of slotd events */
+	struct os_client events;
+	bool events_ok;
+	int wake_fd; /* eventfd: wakes blocked C_WaitForSlotEvent at C_Finalize */
+	atomic_bool finalizing;
+};
+
+extern struct api_state api_state;
+
+/* Takes the state lock for reading; fails when not initialised (or forked). */
+CK_RV api_enter(void);
+void api_leave(void);
+
+/* init.c */
+bool api_in_forked_child(void);
+
+/* slots.c */
+CK_RV api_slots_load(void);
+void api_slots_unload(void);
+struct api_slot *api_slot_find(CK_SLOT_ID id);
+/* The slot when its token is present, or the error to return. */
+CK_RV api_slot_token(CK_SLOT_ID id, struct api_slot **slot);
+
+/* sessions.c */
+CK_RV api_session_get(CK_SESSION_HANDLE h, struct api_session **s);
+void api_session_put(struct api_session *s);
+void api_sessions_clear(void);
+CK_STATE api_session_state(const struct api_session *s);
+
+/* events.c */
+CK_RV api_events_connect(void);
+void api_events_disconnect(void);
+/*
+ * Tells slotd this process's current counts on a slot, reconnecting once if
+ * slotd restarted; CKR_DEVICE_ERROR when it cannot be reached.
+ */
+CK_RV api_events_report_counts(struct api_slot *slot);
+void api_events_token_changed(struct api_slot *slot);
+void api_events_wake(void);
+
+/* locks.c */
+int api_locks_open_global(void);
+int api_locks_open_token(struct api_slot *slot);
+
+/* trace.c */
+void api_trace_open(void);
+void api_trace_close(void);
+void api_trace(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void api_trace_v(int level, const char *fmt, va_list ap);
+/* One line per call into a slot whose config sets log-calls. */
+void api_trace_call(const struct api_slot *slot, const char *fn, CK_RV rv, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#define API_TRACE_ERROR 1
+#define API_TRACE_WARN  2
+#define API_TRACE_INFO  3
+#define API_TRACE_DEBUG 4
+
+/* Copies s into a blank-padded, unterminated PKCS#11 text field. */
+void api_pad(CK_UTF8CHAR *field, size_t size, const char *s);
+
+#endif

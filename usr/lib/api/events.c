@@ -1,0 +1,272 @@
+/*
+ * The library's connections to slotd, and C_WaitForSlotEvent.
+ *
+ * The counts connection carries this process's session counts; the events
+ * connection receives what slotd pushes.  When slotd restarts, each one
+ * reconnects on first use and the counts are sent again; a slotd that does
+ * not come back turns into CKR_DEVICE_ERROR, never a hang.
+ */
+#include "api.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "paths.h"
+#include "proto.h"
+
+/* How long a blocked waiter keeps trying to reach a restarting slotd. */
+#define EVENTS_RECONNECT_MS 5000
+
+static CK_RV events_open(struct os_client *cl, const char *name)
+{
+	char err[256];
+
+	if (os_client_connect(cl, api_state.socket_path, name, err, sizeof(err)) == 0)
+		return CKR_OK;
+	syslog(LOG_ERR, "openslot: %s", err);
+	api_trace(API_TRACE_ERROR, "%s", err);
+	return CKR_DEVICE_ERROR;
+}
+
+static CK_RV events_map_shm(void)
+{
+	struct os_slotshm_map map;
+	char err[256];
+
+	if (os_slotshm_attach(api_state.client.shm_name, &map, err, sizeof(err)) < 0) {
+		api_trace(API_TRACE_ERROR, "%s", err);
+		return CKR_DEVICE_ERROR;
+	}
+	/* Readers may still hold the old mapping: keep it until C_Finalize. */
+	if (api_state.shm.shm) {
+		if (api_state.n_old_shm == sizeof(api_state.old_shm) / sizeof(api_state.old_shm[0]))
+			os_slotshm_detach(&api_state.old_shm[--api_state.n_old_shm]);
+		api_state.old_shm[api_state.n_old_shm++] = api_state.shm;
+	}
+	__atomic_store_n(&api_state.shm.shm, map.shm, __ATOMIC_RELEASE);
+	api_state.shm.size = map.size;
+	return CKR_OK;
+}
+
+CK_RV api_events_connect(void)
+{
+	CK_RV rv;
+
+	if (os_paths_join(api_state.socket_path, sizeof(api_state.socket_path),
+	                  api_state.conf->run_dir, OS_SOCKET_NAME) < 0)
+		return CKR_FUNCTION_FAILED;
+	rv = events_open(&api_state.client, "openslot");
+	if (rv != CKR_OK)
+		return rv;
+	api_state.client_ok = true;
+	rv = events_open(&api_state.events, "openslot-events");
+	if (rv != CKR_OK)
+		return rv;
+	api_state.events_ok = true;
+	return events_map_shm();
+}
+
+void api_events_disconnect(void)
+{
+	if (api_state.client_ok)
+		os_client_close(&api_state.client);
+	if (api_state.events_ok)
+		os_client_close(&api_state.events);
+	api_state.client_ok = api_state.events_ok = false;
+	os_slotshm_detach(&api_state.shm);
+	while (api_state.n_old_shm)
+		os_slotshm_detach(&api_state.old_shm[--api_state.n_old_shm]);
+}
+
+/* Sends every slot's counts, with client_lock held. */
+static int events_send_counts_inlock(struct api_slot *only)
+{
+	for (size_t i = 0; i < api_state.n_slots; i++) {
+		struct api_slot *s = &api_state.slots[i];
+		if (only && s != only)
+			continue;
+		uint64_t n = __atomic_load_n(&s->n_sessions, __ATOMIC_ACQUIRE);
+		uint64_t rw = __atomic_load_n(&s->n_rw_sessions, __ATOMIC_ACQUIRE);
+		if (!only && n == 0)
+			continue;
+		if (os_client_session_count(&api_state.client, s->id, n, rw) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int events_reconnect_client_inlock(void)
+{
+	if (api_state.client_ok)
+		os_client_close(&api_state.client);
+	api_state.client_ok = false;
+	if (events_open(&api_state.client, "openslot") != CKR_OK)
+		return -1;
+	api_state.client_ok = true;
+	api_trace(API_TRACE_WARN, "reconnected to slotd (pid %llu)",
+	          (unsigned long long)api_state.client.slotd_pid);
+	if (events_map_shm() != CKR_OK)
+		return -1;
+	return events_send_counts_inlock(NULL);
+}
+
+CK_RV api_events_report_counts(struct api_slot *slot)
+{
+	CK_RV rv = CKR_OK;
+
+	pthread_mutex_lock(&api_state.client_lock);
+	/* The counts are read under the lock, so the last sender sends the latest. */
+	if (!api_state.client_ok || events_send_counts_inlock(slot) < 0) {
+		if (events_reconnect_client_inlock() < 0)
+			rv = CKR_DEVICE_ERROR;
+	}
+	pthread_mutex_unlock(&api_state.client_lock);
+	return rv;
+}
+
+void api_events_token_changed(struct api_slot *slot)
+{
+	pthread_mutex_lock(&api_state.client_lock);
+	if (!api_state.client_ok || os_client_token_changed(&api_state.client, slot->id) < 0)
+		if (events_reconnect_client_inlock() == 0)
+			os_client_token_changed(&api_state.client, slot->id);
+	pthread_mutex_unlock(&api_state.client_lock);
+}
+
+void api_events_wake(void)
+{
+	uint64_t one = 1;
+
+	if (api_state.wake_fd >= 0 && write(api_state.wake_fd, &one, sizeof(one)) < 0)
+		api_trace(API_TRACE_WARN, "cannot wake event waiters: %m");
+}
+
+/* Marks slots as changed after an event; with event_lock held. */
+static void events_mark_inlock(const struct os_client_event *ev)
+{
+	for (size_t i = 0; i < api_state.n_slots; i++) {
+		struct api_slot *s = &api_state.slots[i];
+		if (ev->kind != OS_EVENT_TOKEN_CHANGED || s->id == ev->slot_id)
+			s->event_pending = true;
+	}
+}
+
+static bool events_take_inlock(CK_SLOT_ID *slot)
+{
+	for (size_t i = 0; i < api_state.n_slots; i++) {
+		if (api_state.slots[i].event_pending) {
+			api_state.slots[i].event_pending = false;
+			*slot = api_state.slots[i].id;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Drains what slotd has sent without waiting. Returns -1 when the connection is gone. */
+static int events_drain_inlock(void)
+{
+	struct os_client_event ev;
+	int r;
+
+	if (!api_state.events_ok)
+		return -1;
+	while ((r = os_client_next_event(&api_state.events, 0, &ev)) == 1)
+		events_mark_inlock(&ev);
+	return r;
+}
+
+/* After slotd went away: reconnect (retrying for a while) and flag every slot. */
+static CK_RV events_reconnect_inlock(void)
+{
+	struct timespec pause = {0, 100 * 1000 * 1000};
+
+	if (api_state.events_ok)
+		os_client_close(&api_state.events);
+	api_state.events_ok = false;
+	for (int waited = 0; waited < EVENTS_RECONNECT_MS; waited += 100) {
+		char err[256];
+		if (api_state.finalizing)
+			return CKR_CRYPTOKI_NOT_INITIALIZED;
+		if (os_client_connect(&api_state.events, api_state.socket_path, "openslot-events",
+		                      err, sizeof(err)) == 0) {
+			struct os_client_event all = {.kind = OS_EVENT_SLOT_CHANGED};
+			api_state.events_ok = true;
+			events_mark_inlock(&all);
+			return CKR_OK;
+		}
+		nanosleep(&pause, NULL);
+	}
+	api_trace(API_TRACE_ERROR, "slotd is gone and did not come back");
+	return CKR_DEVICE_ERROR;
+}
+
+/* Blocks until slotd sends something or C_Finalize wakes us. */
+static CK_RV events_block_inlock(void)
+{
+	struct pollfd pfd[2] = {
+	    {.fd = api_state.events.fd, .events = POLLIN},
+	    {.fd = api_state.wake_fd, .events = POLLIN},
+	};
+
+	while (poll(pfd, 2, -1) < 0)
+		if (errno != EINTR)
+			return CKR_DEVICE_ERROR;
+	if (api_state.finalizing)
+		return CKR_CRYPTOKI_NOT_INITIALIZED;
+	if (events_drain_inlock() < 0)
+		return events_reconnect_inlock();
+	return CKR_OK;
+}
+
+static CK_RV events_wait_inlock(CK_FLAGS flags, CK_SLOT_ID *slot)
+{
+	CK_RV rv;
+
+	for (;;) {
+		if (api_state.finalizing)
+			return CKR_CRYPTOKI_NOT_INITIALIZED;
+		if (events_drain_inlock() < 0) {
+			rv = events_reconnect_inlock();
+			if (rv != CKR_OK)
+				return rv;
+		}
+		if (events_take_inlock(slot))
+			return CKR_OK;
+		if (flags & CKF_DONT_BLOCK)
+			return CKR_NO_EVENT;
+		rv = events_block_inlock();
+		if (rv != CKR_OK)
+			return rv;
+	}
+}
+
+CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PTR reserved)
+{
+	CK_RV rv = api_enter();
+
+	if (rv != CKR_OK)
+		return rv;
+	if (!slot || reserved) {
+		api_leave();
+		return CKR_ARGUMENTS_BAD;
+	}
+	if (flags & CKF_DONT_BLOCK) {
+		if (pthread_mutex_trylock(&api_state.event_lock) != 0) {
+			api_leave();
+			return CKR_NO_EVENT; /* another thread is reading events */
+		}
+	} else {
+		pthread_mutex_lock(&api_state.event_lock);
+	}
+	/* The waiter holds event_lock, not the state lock: C_Finalize can start. */
+	api_leave();
+	rv = events_wait_inlock(flags, slot);
+	pthread_mutex_unlock(&api_state.event_lock);
+	return rv;
+}
