@@ -20,3 +20,13 @@ testcases_func_test_api_SOURCES = \
 	$(NULL)
 testcases_func_test_api_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_api_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
+
+check_PROGRAMS += testcases/func/test-token
+TESTS += testcases/func/test-token
+testcases_func_test_token_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/test-token.c \
+	$(NULL)
+testcases_func_test_token_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_token_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread

@@ -3,6 +3,7 @@
  */
 #include "harness.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -198,6 +199,28 @@ static int harness_rm(const char *path, const struct stat *st, int flag, struct 
 	return remove(path);
 }
 
+/* Per-token segments outlive every process by design; a test removes its own. */
+static void harness_unlink_token_shm(const struct harness *h)
+{
+	char prefix[sizeof(h->dir) + 2];
+	struct dirent *de;
+	DIR *d;
+
+	if (!h->dir[0] || os_paths_shm_name(prefix, sizeof(prefix), h->dir, NULL) < 0)
+		return;
+	strcat(prefix, ".");
+	d = opendir("/dev/shm");
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, prefix + 1, strlen(prefix + 1)) == 0) {
+			char name[NAME_MAX + 2];
+			snprintf(name, sizeof(name), "/%s", de->d_name);
+			shm_unlink(name);
+		}
+	closedir(d);
+}
+
 void harness_cleanup(struct harness *h)
 {
 	if (h->pid > 0) {
@@ -208,6 +231,7 @@ void harness_cleanup(struct harness *h)
 		close(h->notify_fd);
 	if (h->shm[0])
 		shm_unlink(h->shm);
+	harness_unlink_token_shm(h);
 	if (h->dir[0])
 		nftw(h->dir, harness_rm, 16, FTW_DEPTH | FTW_PHYS);
 	memset(h, 0, sizeof(*h));

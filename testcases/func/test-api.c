@@ -279,8 +279,22 @@ static void test_sessions(void **state)
 	assert_int_equal(found, 0);
 	assert_int_equal(fx->f->C_FindObjectsFinal(ro), CKR_OK);
 	assert_int_equal(fx->f->C_FindObjectsFinal(ro), CKR_OPERATION_NOT_INITIALIZED);
-	CK_MECHANISM mech = {CKM_SHA256, NULL, 0};
-	assert_int_equal(fx->f->C_DigestInit(ro, &mech), CKR_MECHANISM_INVALID);
+	/* a digest through the token: SHA-256("abc") from FIPS 180 */
+	static const CK_BYTE abc_sha256[] = {0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+	                                     0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+	                                     0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+	                                     0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+	CK_MECHANISM mech = {CKM_SHA256, NULL, 0}, bogus = {0x7fff0000, NULL, 0};
+	CK_BYTE md[32];
+	CK_ULONG mdlen = sizeof(md);
+	assert_int_equal(fx->f->C_DigestInit(ro, &bogus), CKR_MECHANISM_INVALID);
+	assert_int_equal(fx->f->C_DigestInit(ro, &mech), CKR_OK);
+	assert_int_equal(fx->f->C_DigestInit(ro, &mech), CKR_OPERATION_ACTIVE);
+	assert_int_equal(fx->f->C_Digest(ro, (CK_BYTE_PTR) "abc", 3, md, &mdlen), CKR_OK);
+	assert_int_equal(mdlen, 32);
+	assert_memory_equal(md, abc_sha256, 32);
+	assert_int_equal(fx->f->C_Digest(ro, (CK_BYTE_PTR) "abc", 3, md, &mdlen),
+	                 CKR_OPERATION_NOT_INITIALIZED);
 	assert_int_equal(fx->f->C_Sign(ro, rnd, 4, rnd, &found), CKR_OPERATION_NOT_INITIALIZED);
 	assert_int_equal(fx->f->C_Logout(ro), CKR_USER_NOT_LOGGED_IN);
 

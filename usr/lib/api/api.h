@@ -28,9 +28,8 @@
 #include "client.h"
 #include "conf.h"
 #include "slotshm.h"
+#include "token.h"
 #include "tokshm.h"
-
-#define API_NO_USER ((CK_USER_TYPE)-1)
 
 struct api_slot {
 	CK_SLOT_ID id;
@@ -45,12 +44,30 @@ struct api_slot {
 	struct os_backend_env env;
 	int lock_fd;               /* <lock>/<token>/LCK..<token> */
 	struct tok_shm_map tokshm; /* per-token shared memory */
+	struct tok_token token;    /* objects and login, when has_token */
+	bool has_token;
 	/* The following are guarded by api_state.sessions_lock. */
 	uint64_t n_sessions;
 	uint64_t n_rw_sessions;
-	CK_USER_TYPE login; /* API_NO_USER, CKU_USER or CKU_SO */
 	/* Set by events.c when slotd reports a change; guarded by event_lock. */
 	bool event_pending;
+};
+
+enum api_op_kind {
+	API_OP_ENCRYPT,
+	API_OP_DECRYPT,
+	API_OP_DIGEST,
+	API_OP_SIGN,
+	API_OP_VERIFY,
+	API_OP_SIGN_RECOVER,
+	API_OP_VERIFY_RECOVER,
+	API_OP_COUNT
+};
+
+/* An operation in progress in a session: the backend's state and its key. */
+struct api_op {
+	void *state;
+	struct tok_object *key;
 };
 
 struct api_session {
@@ -61,7 +78,11 @@ struct api_session {
 	CK_NOTIFY notify;
 	atomic_int refs;
 	pthread_mutex_t op_lock; /* guards the operation state below */
+	struct api_op ops[API_OP_COUNT];
 	bool find_active;
+	CK_OBJECT_HANDLE *found; /* C_FindObjects results, taken at init */
+	size_t n_found;
+	size_t pos_found;
 };
 
 /* Session handle table: slots of a growing array, handles carry a generation. */
@@ -129,7 +150,9 @@ CK_RV api_slot_token(CK_SLOT_ID id, struct api_slot **slot);
 CK_RV api_session_get(CK_SESSION_HANDLE h, struct api_session **s);
 void api_session_put(struct api_session *s);
 void api_sessions_clear(void);
-CK_STATE api_session_state(const struct api_session *s);
+CK_STATE api_session_state(struct api_session *s);
+/* Ends an operation of a session (op_lock held): frees the backend state and key. */
+void api_session_end_op(struct api_session *s, enum api_op_kind kind);
 
 /* events.c */
 CK_RV api_events_connect(void);

@@ -2,11 +2,32 @@
 
 noinst_LTLIBRARIES += libos_tokcommon.la
 libos_tokcommon_la_SOURCES = \
+	usr/lib/tokens/common/attrs_codec.c \
 	usr/lib/tokens/common/backend.h \
+	usr/lib/tokens/common/objects.c \
+	usr/lib/tokens/common/objects.h \
+	usr/lib/tokens/common/rules.c \
+	usr/lib/tokens/common/rules.h \
+	usr/lib/tokens/common/rules_table.c \
+	usr/lib/tokens/common/rules_table.h \
+	usr/lib/tokens/common/store.c \
+	usr/lib/tokens/common/store.h \
+	usr/lib/tokens/common/store_crypt.c \
+	usr/lib/tokens/common/store_crypt.h \
+	usr/lib/tokens/common/store_file.c \
+	usr/lib/tokens/common/store_file.h \
+	usr/lib/tokens/common/store_idx.c \
+	usr/lib/tokens/common/store_idx.h \
+	usr/lib/tokens/common/store_int.h \
+	usr/lib/tokens/common/store_pin.c \
+	usr/lib/tokens/common/store_pin.h \
+	usr/lib/tokens/common/token.c \
+	usr/lib/tokens/common/token.h \
+	usr/lib/tokens/common/token_objects.c \
 	usr/lib/tokens/common/tokshm.c \
 	usr/lib/tokens/common/tokshm.h \
 	$(NULL)
-libos_tokcommon_la_CFLAGS = $(AM_CFLAGS) -fPIC
+libos_tokcommon_la_CFLAGS = $(AM_CFLAGS) -fPIC $(LIBCRYPTO_CFLAGS)
 
 pkcs11lib_LTLIBRARIES += libopenslot.la
 libopenslot_la_SOURCES = \
@@ -14,6 +35,9 @@ libopenslot_la_SOURCES = \
 	usr/include/openslot/pkcs11_3x.h \
 	usr/lib/api/api.h \
 	usr/lib/api/entry.c \
+	usr/lib/api/entry.h \
+	usr/lib/api/entry_crypto.c \
+	usr/lib/api/entry_objects.c \
 	usr/lib/api/events.c \
 	usr/lib/api/functions.h \
 	usr/lib/api/init.c \
@@ -25,8 +49,9 @@ libopenslot_la_SOURCES = \
 	$(NULL)
 libopenslot_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
 libopenslot_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
-	-Wl,--version-script=$(srcdir)/usr/lib/api/libopenslot.sym
-libopenslot_la_LIBADD = libos_tokcommon.la libos_common.la $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
+	-Wl,--version-script=$(srcdir)/usr/lib/api/libopenslot.sym -Wl,--no-undefined
+libopenslot_la_LIBADD = libos_tokcommon.la libos_tokattrs.la libos_common.la $(LIBCONFIG_LIBS) \
+	$(LIBCRYPTO_LIBS) -lrt -ldl -lpthread
 EXTRA_libopenslot_la_DEPENDENCIES = $(srcdir)/usr/lib/api/libopenslot.sym
 EXTRA_DIST += usr/lib/api/libopenslot.sym
 

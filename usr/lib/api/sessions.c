@@ -83,8 +83,30 @@ static void sessions_remove_inlock(struct api_session *s)
 	__atomic_sub_fetch(&slot->n_sessions, 1, __ATOMIC_RELEASE);
 	if (s->flags & CKF_RW_SESSION)
 		__atomic_sub_fetch(&slot->n_rw_sessions, 1, __ATOMIC_RELEASE);
-	if (slot->n_sessions == 0)
-		slot->login = API_NO_USER;
+}
+
+/*
+ * After a session left the table (sessions_lock not held): its session
+ * objects go, and the last session of a slot closing logs the process out.
+ */
+static void sessions_after_close(struct api_session *s, bool last)
+{
+	if (!s->slot->has_token)
+		return;
+	tok_token_session_closed(&s->slot->token, s);
+	if (last)
+		tok_token_logout(&s->slot->token);
+}
+
+void api_session_end_op(struct api_session *s, enum api_op_kind kind)
+{
+	struct api_op *op = &s->ops[kind];
+
+	if (op->state && s->slot->ops->op_free)
+		s->slot->ops->op_free(op->state);
+	tok_object_unref(op->key);
+	op->state = NULL;
+	op->key = NULL;
 }
 
 CK_RV api_session_get(CK_SESSION_HANDLE h, struct api_session **out)
@@ -101,6 +123,9 @@ CK_RV api_session_get(CK_SESSION_HANDLE h, struct api_session **out)
 void api_session_put(struct api_session *s)
 {
 	if (s && atomic_fetch_sub(&s->refs, 1) == 1) {
+		for (int k = 0; k < API_OP_COUNT; k++)
+			api_session_end_op(s, k);
+		free(s->found);
 		pthread_mutex_destroy(&s->op_lock);
 		free(s);
 	}
@@ -118,11 +143,13 @@ void api_sessions_clear(void)
 	api_state.n_live = 0;
 }
 
-CK_STATE api_session_state(const struct api_session *s)
+CK_STATE api_session_state(struct api_session *s)
 {
 	bool rw = s->flags & CKF_RW_SESSION;
+	CK_USER_TYPE login =
+	    s->slot->has_token ? tok_token_login_state(&s->slot->token) : TOK_NO_USER;
 
-	switch (s->slot->login) {
+	switch (login) {
 	case CKU_SO:
 		return CKS_RW_SO_FUNCTIONS;
 	case CKU_USER:
@@ -147,7 +174,8 @@ static CK_RV sessions_open(struct api_slot *slot, CK_FLAGS flags, CK_VOID_PTR ap
 	atomic_init(&s->refs, 1);
 	pthread_mutex_init(&s->op_lock, NULL);
 	pthread_mutex_lock(&api_state.sessions_lock);
-	if (!(flags & CKF_RW_SESSION) && slot->login == CKU_SO)
+	if (!(flags & CKF_RW_SESSION) && slot->has_token &&
+	    tok_token_login_state(&slot->token) == CKU_SO)
 		rv = CKR_SESSION_READ_WRITE_SO_EXISTS;
 	else if (sessions_insert_inlock(s) < 0)
 		rv = CKR_HOST_MEMORY;
@@ -202,15 +230,19 @@ CK_RV C_CloseSession(CK_SESSION_HANDLE h)
 
 	if (rv != CKR_OK)
 		return rv;
+	bool last = false;
 	pthread_mutex_lock(&api_state.sessions_lock);
 	s = sessions_lookup_inlock(h);
-	if (s)
+	if (s) {
 		sessions_remove_inlock(s);
+		last = s->slot->n_sessions == 0;
+	}
 	pthread_mutex_unlock(&api_state.sessions_lock);
 	if (!s) {
 		api_leave();
 		return CKR_SESSION_HANDLE_INVALID;
 	}
+	sessions_after_close(s, last);
 	/* Closing works without slotd; it learns the count on the next report. */
 	api_events_report_counts(s->slot);
 	api_trace_call(s->slot, "C_CloseSession", CKR_OK, "%lu", h);
@@ -234,9 +266,13 @@ CK_RV C_CloseAllSessions(CK_SLOT_ID id)
 			if (!s || s->slot != slot)
 				continue;
 			sessions_remove_inlock(s);
+			if (slot->has_token)
+				tok_token_session_closed(&slot->token, s);
 			api_session_put(s);
 		}
 		pthread_mutex_unlock(&api_state.sessions_lock);
+		if (slot->has_token)
+			tok_token_logout(&slot->token);
 		api_events_report_counts(slot);
 	}
 	api_trace_call(slot, "C_CloseAllSessions", rv, "%lu", id);

@@ -94,10 +94,13 @@ static int slots_attach_token(struct api_slot *slot)
 		return -1;
 	}
 	if (tok_shm_attach(slot->data_dir, slot->lock_fd, gr ? gr->gr_gid : getegid(),
-	                   &slot->tokshm, err, sizeof(err)) < 0) {
+	                   &slot->tokshm, err, sizeof(err)) < 0 ||
+	    tok_token_open(&slot->token, slot->ops, slot->ctx, slot->data_dir, slot->lock_fd,
+	                   slot->tokshm.shm, api_trace, err, sizeof(err)) < 0) {
 		snprintf(slot->error, sizeof(slot->error), "%s", err);
 		return -1;
 	}
+	slot->has_token = true;
 	return 0;
 }
 
@@ -106,7 +109,6 @@ static void slots_load_one(struct api_slot *slot)
 	CK_RV rv;
 
 	slot->lock_fd = -1;
-	slot->login = API_NO_USER;
 	slots_make_env(slot);
 	if (slots_dlopen(slot) < 0)
 		goto fail;
@@ -162,6 +164,8 @@ void api_slots_unload(void)
 {
 	for (size_t i = 0; i < api_state.n_slots; i++) {
 		struct api_slot *s = &api_state.slots[i];
+		if (s->has_token)
+			tok_token_close(&s->token);
 		if (s->ops && s->ops->unload)
 			s->ops->unload(s->ctx);
 		tok_shm_detach(&s->tokshm);
@@ -300,6 +304,8 @@ CK_RV C_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 		rv = CKR_ARGUMENTS_BAD;
 	if (rv == CKR_OK) {
 		slots_fill_token_info(slot, info);
+		if (slot->has_token)
+			tok_token_info(&slot->token, info);
 		if (slot->ops->token_info)
 			rv = slot->ops->token_info(slot->ctx, info);
 	}

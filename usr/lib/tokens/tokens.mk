@@ -27,10 +27,48 @@ if ENABLE_SOFT_TOKEN
 token_LTLIBRARIES += libtoken_soft.la
 endif
 libtoken_soft_la_SOURCES = \
+	usr/lib/tokens/soft/aes.c \
+	usr/lib/tokens/soft/aes.h \
+	usr/lib/tokens/soft/aes_aead.c \
+	usr/lib/tokens/soft/aes_modes.c \
+	usr/lib/tokens/soft/aes_wrap.c \
+	usr/lib/tokens/soft/asym.c \
+	usr/lib/tokens/soft/asym.h \
+	usr/lib/tokens/soft/asym_sig.c \
+	usr/lib/tokens/soft/asym_sig.h \
+	usr/lib/tokens/soft/digest.c \
+	usr/lib/tokens/soft/digest.h \
+	usr/lib/tokens/soft/ec.c \
+	usr/lib/tokens/soft/ec_curves.c \
+	usr/lib/tokens/soft/ec_curves.h \
+	usr/lib/tokens/soft/ec_derive.c \
+	usr/lib/tokens/soft/ec_derive.h \
+	usr/lib/tokens/soft/ec_keys.c \
+	usr/lib/tokens/soft/ec_keys.h \
+	usr/lib/tokens/soft/fetch.c \
+	usr/lib/tokens/soft/fetch.h \
+	usr/lib/tokens/soft/mac.c \
+	usr/lib/tokens/soft/mac.h \
+	usr/lib/tokens/soft/rsa.c \
+	usr/lib/tokens/soft/rsa_crypt.c \
+	usr/lib/tokens/soft/rsa_crypt.h \
+	usr/lib/tokens/soft/rsa_keys.c \
+	usr/lib/tokens/soft/rsa_keys.h \
+	usr/lib/tokens/soft/secret.c \
+	usr/lib/tokens/soft/secret.h \
 	usr/lib/tokens/soft/soft.c \
+	usr/lib/tokens/soft/soft.h \
 	$(NULL)
 libtoken_soft_la_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS)
-libtoken_soft_la_LIBADD = $(LIBCRYPTO_LIBS)
+libtoken_soft_la_LIBADD = libos_tokattrs.la $(LIBCRYPTO_LIBS)
+
+# Attribute sets, linked into the backends that need them (and the library).
+noinst_LTLIBRARIES += libos_tokattrs.la
+libos_tokattrs_la_SOURCES = \
+	usr/lib/tokens/common/attrs.c \
+	usr/lib/tokens/common/attrs.h \
+	$(NULL)
+libos_tokattrs_la_CFLAGS = $(AM_CFLAGS) -fPIC
 libtoken_soft_la_LDFLAGS = $(OS_BACKEND_LDFLAGS)
 EXTRA_libtoken_soft_la_DEPENDENCIES = $(OS_BACKEND_DEPS)
 

@@ -25,8 +25,9 @@
 #include <stdint.h>
 
 #include "openslot/pkcs11.h"
+#include "attrs.h"
 
-#define OS_BACKEND_ABI_VERSION  1
+#define OS_BACKEND_ABI_VERSION  2
 #define OS_BACKEND_ENTRY_SYMBOL "os_backend_entry"
 
 /* One backend option from the slot's config ("options" group). */
@@ -45,6 +46,31 @@ struct os_backend_env {
 	size_t n_options;
 	/* Writes to the process trace (level 1 errors .. 4 debug); never PINs or keys. */
 	void (*trace)(int level, const char *fmt, va_list ap);
+};
+
+enum os_backend_op {
+	OS_BACKEND_OP_ENCRYPT = 1,
+	OS_BACKEND_OP_DECRYPT,
+	OS_BACKEND_OP_SIGN,
+	OS_BACKEND_OP_VERIFY,
+	OS_BACKEND_OP_DIGEST,
+	OS_BACKEND_OP_SIGN_RECOVER,
+	OS_BACKEND_OP_VERIFY_RECOVER,
+};
+
+/*
+ * A key object as a backend sees it: its attributes, and a cache slot the
+ * backend may fill once with a ready-to-use form of the key (an EVP_PKEY,
+ * say), so that it is not rebuilt per operation.  The slot starts NULL; a
+ * backend sets it with an atomic compare-and-swap from NULL (losing a race
+ * it frees its own copy) and never changes it again.  The common layer
+ * calls key_cache_free when the object is destroyed or its attributes
+ * change; an operation that must outlive that takes its own reference in
+ * op_init.
+ */
+struct os_backend_key {
+	const struct tok_attrs *attrs;
+	void **cache;
 };
 
 struct os_backend_ops {
@@ -89,6 +115,77 @@ struct os_backend_ops {
 	/* C_GenerateRandom / C_SeedRandom. */
 	CK_RV (*generate_random)(void *ctx, CK_BYTE *out, CK_ULONG len);
 	CK_RV (*seed_random)(void *ctx, const CK_BYTE *seed, CK_ULONG len);
+
+	/*
+	 * Key material.  The common layer builds the new object's attributes
+	 * from the caller's templates (rules.h) and passes them here; the
+	 * backend checks what concerns the mechanism (key sizes, curves:
+	 * CKR_TEMPLATE_INCONSISTENT, CKR_KEY_SIZE_RANGE, CKR_CURVE_NOT_SUPPORTED)
+	 * and adds the key material: CKA_VALUE (and CKA_VALUE_LEN) for secret
+	 * keys; CKA_MODULUS, CKA_PUBLIC_EXPONENT to both RSA halves and the
+	 * private components to the private one; CKA_EC_POINT (DER OCTET STRING)
+	 * to the EC/EdDSA/Montgomery public key, CKA_VALUE and CKA_EC_PARAMS
+	 * to the private one.
+	 */
+	CK_RV (*generate_key)(void *ctx, const CK_MECHANISM *mech, struct tok_attrs *key);
+	CK_RV (*generate_key_pair)
+	(void *ctx, const CK_MECHANISM *mech, struct tok_attrs *pub, struct tok_attrs *priv);
+	/* Checks the material of a key made by C_CreateObject (and completes e.g. CKA_VALUE_LEN). */
+	CK_RV (*check_key)(void *ctx, struct tok_attrs *key);
+
+	/*
+	 * Operations.  op_init checks the mechanism against the key
+	 * (CKR_MECHANISM_INVALID, CKR_MECHANISM_PARAM_INVALID for a bad
+	 * parameter or ulParameterLen, CKR_KEY_TYPE_INCONSISTENT,
+	 * CKR_KEY_SIZE_RANGE) and returns an operation state; key is NULL for
+	 * digests.  The usage flag (CKA_SIGN, ...) was checked already.
+	 *
+	 * Output buffers follow PKCS#11: out == NULL asks for the length
+	 * (*outlen set, CKR_OK, nothing consumed); a too-small *outlen gives
+	 * CKR_BUFFER_TOO_SMALL with *outlen set, nothing consumed.  The common
+	 * layer frees the state (op_free) when the operation ends: after a
+	 * single-part call or final that did not just report a length, or on
+	 * any other error.
+	 *
+	 * op_single: C_Encrypt, C_Decrypt, C_Sign, C_Digest, C_SignRecover,
+	 * C_VerifyRecover.  op_update: for encrypt/decrypt produces output;
+	 * for sign, verify and digest out and outlen are NULL.  op_final:
+	 * C_EncryptFinal, C_DecryptFinal, C_SignFinal, C_DigestFinal.
+	 * op_verify: C_Verify; op_verify_final: C_VerifyFinal
+	 * (CKR_SIGNATURE_INVALID / CKR_SIGNATURE_LEN_RANGE).  op_digest_key:
+	 * C_DigestKey feeds a secret key's value.
+	 */
+	CK_RV (*op_init)
+	(void *ctx, enum os_backend_op kind, const CK_MECHANISM *mech,
+	 const struct os_backend_key *key, void **op);
+	CK_RV (*op_single)
+	(void *op, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen);
+	CK_RV (*op_update)
+	(void *op, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen);
+	CK_RV (*op_final)(void *op, CK_BYTE *out, CK_ULONG *outlen);
+	CK_RV (*op_verify)
+	(void *op, const CK_BYTE *data, CK_ULONG len, const CK_BYTE *sig, CK_ULONG siglen);
+	CK_RV (*op_verify_final)(void *op, const CK_BYTE *sig, CK_ULONG siglen);
+	CK_RV (*op_digest_key)(void *op, const struct os_backend_key *key);
+	void (*op_free)(void *op);
+
+	/*
+	 * C_WrapKey (out/outlen as above), C_UnwrapKey and C_DeriveKey (key
+	 * holds the attributes built from the template; the backend adds the
+	 * material as for generation).
+	 */
+	CK_RV (*wrap_key)
+	(void *ctx, const CK_MECHANISM *mech, const struct os_backend_key *wrapping,
+	 const struct tok_attrs *key, CK_BYTE *out, CK_ULONG *outlen);
+	CK_RV (*unwrap_key)
+	(void *ctx, const CK_MECHANISM *mech, const struct os_backend_key *unwrapping,
+	 const CK_BYTE *in, CK_ULONG inlen, struct tok_attrs *key);
+	CK_RV (*derive_key)
+	(void *ctx, const CK_MECHANISM *mech, const struct os_backend_key *base,
+	 struct tok_attrs *key);
+
+	/* Frees what the backend cached in a key's cache slot. */
+	void (*key_cache_free)(void *ctx, void *cache);
 };
 
 typedef const struct os_backend_ops *(*os_backend_entry_fn)(void);

@@ -2,12 +2,14 @@
  * The soft backend: a token kept in software, with OpenSSL 3 as its
  * cryptography.
  *
- * What it offers today: the token is present, describes itself (model,
- * a serial number derived from the slot id, versions, CKF_RNG), and
- * generates random data with OpenSSL's DRBG.  It offers no mechanisms yet,
- * so its mechanism list is empty.
+ * This file holds what is not a mechanism: the token's description, random
+ * numbers, the joined mechanism table (the families in rsa.c, ec.c, aes.c
+ * and digest.c) and the dispatch of the backend entries to them.  The
+ * objects themselves are kept by the token common layer.
  */
-#include "backend.h"
+#include "soft.h"
+
+#include <pthread.h>
 
 #include <limits.h>
 #include <stdio.h>
@@ -98,21 +100,91 @@ static CK_RV soft_token_info(void *ctx, CK_TOKEN_INFO *info)
 	return CKR_OK;
 }
 
-/*
- * The list is empty, so every buffer (and the size query with list NULL)
- * is large enough: the answer is always a count of 0.
- */
+static const struct soft_mech *const soft_tables[] = {
+    soft_rsa_mechs,
+    soft_ec_mechs,
+    soft_aes_mechs,
+    soft_digest_mechs,
+};
+
+/* All mechanisms, sorted by type for lookup; built once. */
+static struct {
+	pthread_once_t once;
+	const struct soft_mech **all;
+	size_t n;
+} soft_index = {.once = PTHREAD_ONCE_INIT};
+
+static int soft_mech_cmp(const void *a, const void *b)
+{
+	CK_MECHANISM_TYPE x = (*(const struct soft_mech *const *)a)->type;
+	CK_MECHANISM_TYPE y = (*(const struct soft_mech *const *)b)->type;
+
+	return x < y ? -1 : x > y;
+}
+
+static void soft_index_build(void)
+{
+	size_t n = 0;
+
+	for (size_t t = 0; t < sizeof(soft_tables) / sizeof(soft_tables[0]); t++)
+		for (const struct soft_mech *m = soft_tables[t];
+		     m->type != CK_UNAVAILABLE_INFORMATION; m++)
+			n++;
+	soft_index.all = calloc(n ? n : 1, sizeof(*soft_index.all));
+	if (!soft_index.all)
+		return;
+	for (size_t t = 0; t < sizeof(soft_tables) / sizeof(soft_tables[0]); t++)
+		for (const struct soft_mech *m = soft_tables[t];
+		     m->type != CK_UNAVAILABLE_INFORMATION; m++)
+			soft_index.all[soft_index.n++] = m;
+	qsort(soft_index.all, soft_index.n, sizeof(*soft_index.all), soft_mech_cmp);
+}
+
+static const struct soft_mech *soft_mech_find(CK_MECHANISM_TYPE type)
+{
+	size_t lo = 0, hi;
+
+	pthread_once(&soft_index.once, soft_index_build);
+	hi = soft_index.n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		CK_MECHANISM_TYPE t = soft_index.all[mid]->type;
+		if (t == type)
+			return soft_index.all[mid];
+		if (t < type)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 static CK_RV soft_mechanism_list(void *ctx, CK_MECHANISM_TYPE *list, CK_ULONG *count)
 {
+	CK_RV rv = CKR_OK;
+
 	if (count == NULL)
 		return CKR_ARGUMENTS_BAD;
-	*count = 0;
-	return CKR_OK;
+	pthread_once(&soft_index.once, soft_index_build);
+	if (list && *count < soft_index.n)
+		rv = CKR_BUFFER_TOO_SMALL;
+	else if (list)
+		for (size_t i = 0; i < soft_index.n; i++)
+			list[i] = soft_index.all[i]->type;
+	*count = soft_index.n;
+	return rv;
 }
 
 static CK_RV soft_mechanism_info(void *ctx, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info)
 {
-	return CKR_MECHANISM_INVALID;
+	const struct soft_mech *m = soft_mech_find(type);
+
+	if (!m)
+		return CKR_MECHANISM_INVALID;
+	info->ulMinKeySize = m->min_key;
+	info->ulMaxKeySize = m->max_key;
+	info->flags = m->flags;
+	return CKR_OK;
 }
 
 /* RAND_bytes() takes an int length, so a longer request is served in pieces. */
@@ -158,6 +230,195 @@ static CK_RV soft_seed_random(void *ctx, const CK_BYTE *seed, CK_ULONG len)
 	return CKR_OK;
 }
 
+static CK_RV soft_generate_key(void *ctx, const CK_MECHANISM *mech, struct tok_attrs *key)
+{
+	const struct soft_mech *m = soft_mech_find(mech->mechanism);
+
+	return m && m->generate ? m->generate(mech, key) : CKR_MECHANISM_INVALID;
+}
+
+static CK_RV soft_generate_key_pair(void *ctx, const CK_MECHANISM *mech, struct tok_attrs *pub,
+                                    struct tok_attrs *priv)
+{
+	const struct soft_mech *m = soft_mech_find(mech->mechanism);
+
+	return m && m->generate_pair ? m->generate_pair(mech, pub, priv) : CKR_MECHANISM_INVALID;
+}
+
+static CK_RV soft_check_key(void *ctx, struct tok_attrs *key)
+{
+	CK_RV rv = soft_rsa_check_key(key);
+
+	if (rv == CKR_OK)
+		rv = soft_ec_check_key(key);
+	if (rv == CKR_OK)
+		rv = soft_secret_check_key(key);
+	return rv;
+}
+
+/* The mechanism flag each operation needs. */
+static CK_FLAGS soft_op_flag(enum os_backend_op kind)
+{
+	switch (kind) {
+	case OS_BACKEND_OP_ENCRYPT:
+		return CKF_ENCRYPT;
+	case OS_BACKEND_OP_DECRYPT:
+		return CKF_DECRYPT;
+	case OS_BACKEND_OP_SIGN:
+		return CKF_SIGN;
+	case OS_BACKEND_OP_VERIFY:
+		return CKF_VERIFY;
+	case OS_BACKEND_OP_DIGEST:
+		return CKF_DIGEST;
+	case OS_BACKEND_OP_SIGN_RECOVER:
+		return CKF_SIGN_RECOVER;
+	case OS_BACKEND_OP_VERIFY_RECOVER:
+		return CKF_VERIFY_RECOVER;
+	}
+	return 0;
+}
+
+static CK_RV soft_op_init(void *ctx, enum os_backend_op kind, const CK_MECHANISM *mech,
+                          const struct os_backend_key *key, void **op)
+{
+	const struct soft_mech *m = soft_mech_find(mech->mechanism);
+
+	if (!m || !m->init || !(m->flags & soft_op_flag(kind)))
+		return CKR_MECHANISM_INVALID;
+	return m->init(m, kind, mech, key, (struct soft_op **)op);
+}
+
+static CK_RV soft_op_single(void *op, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out,
+                            CK_ULONG *outlen)
+{
+	struct soft_op *o = op;
+
+	return o->ops->single ? o->ops->single(o, in, inlen, out, outlen)
+	                      : CKR_FUNCTION_NOT_SUPPORTED;
+}
+
+static CK_RV soft_op_update(void *op, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out,
+                            CK_ULONG *outlen)
+{
+	struct soft_op *o = op;
+
+	return o->ops->update ? o->ops->update(o, in, inlen, out, outlen)
+	                      : CKR_FUNCTION_NOT_SUPPORTED;
+}
+
+static CK_RV soft_op_final(void *op, CK_BYTE *out, CK_ULONG *outlen)
+{
+	struct soft_op *o = op;
+
+	return o->ops->final ? o->ops->final(o, out, outlen) : CKR_FUNCTION_NOT_SUPPORTED;
+}
+
+static CK_RV soft_op_verify(void *op, const CK_BYTE *data, CK_ULONG len, const CK_BYTE *sig,
+                            CK_ULONG siglen)
+{
+	struct soft_op *o = op;
+
+	return o->ops->verify ? o->ops->verify(o, data, len, sig, siglen)
+	                      : CKR_FUNCTION_NOT_SUPPORTED;
+}
+
+static CK_RV soft_op_verify_final(void *op, const CK_BYTE *sig, CK_ULONG siglen)
+{
+	struct soft_op *o = op;
+
+	return o->ops->verify_final ? o->ops->verify_final(o, sig, siglen)
+	                            : CKR_FUNCTION_NOT_SUPPORTED;
+}
+
+static CK_RV soft_op_digest_key(void *op, const struct os_backend_key *key)
+{
+	struct soft_op *o = op;
+
+	return o->ops->digest_key ? o->ops->digest_key(o, key) : CKR_KEY_INDIGESTIBLE;
+}
+
+static void soft_op_free(void *op)
+{
+	struct soft_op *o = op;
+
+	if (o)
+		o->ops->free(o);
+}
+
+static CK_RV soft_wrap_key(void *ctx, const CK_MECHANISM *mech,
+                           const struct os_backend_key *wrapping, const struct tok_attrs *key,
+                           CK_BYTE *out, CK_ULONG *outlen)
+{
+	const struct soft_mech *m = soft_mech_find(mech->mechanism);
+
+	return m && m->wrap ? m->wrap(mech, wrapping, key, out, outlen) : CKR_MECHANISM_INVALID;
+}
+
+static CK_RV soft_unwrap_key(void *ctx, const CK_MECHANISM *mech,
+                             const struct os_backend_key *unwrapping, const CK_BYTE *in,
+                             CK_ULONG inlen, struct tok_attrs *key)
+{
+	const struct soft_mech *m = soft_mech_find(mech->mechanism);
+
+	return m && m->unwrap ? m->unwrap(mech, unwrapping, in, inlen, key) : CKR_MECHANISM_INVALID;
+}
+
+static CK_RV soft_derive_key(void *ctx, const CK_MECHANISM *mech, const struct os_backend_key *base,
+                             struct tok_attrs *key)
+{
+	const struct soft_mech *m = soft_mech_find(mech->mechanism);
+
+	return m && m->derive ? m->derive(mech, base, key) : CKR_MECHANISM_INVALID;
+}
+
+static void soft_key_cache_free(void *ctx, void *cache)
+{
+	EVP_PKEY_free(cache);
+}
+
+EVP_PKEY *soft_key_pkey(const struct os_backend_key *key,
+                        EVP_PKEY *(*build)(const struct tok_attrs *attrs, CK_RV *rv), CK_RV *rv)
+{
+	EVP_PKEY **slot = (EVP_PKEY **)key->cache;
+	EVP_PKEY *pkey = slot ? __atomic_load_n(slot, __ATOMIC_ACQUIRE) : NULL;
+	EVP_PKEY *expected = NULL;
+
+	if (pkey)
+		return pkey;
+	pkey = build(key->attrs, rv);
+	if (!pkey || !slot)
+		return pkey; /* without a slot the caller owns it; no key has none */
+	if (!__atomic_compare_exchange_n(slot, &expected, pkey, false, __ATOMIC_ACQ_REL,
+	                                 __ATOMIC_ACQUIRE)) {
+		EVP_PKEY_free(pkey);
+		pkey = expected;
+	}
+	return pkey;
+}
+
+CK_RV soft_out_check(CK_BYTE *out, CK_ULONG *outlen, CK_ULONG need, bool *done)
+{
+	*done = true;
+	if (!outlen)
+		return CKR_ARGUMENTS_BAD;
+	if (!out) {
+		*outlen = need;
+		return CKR_OK;
+	}
+	if (*outlen < need) {
+		*outlen = need;
+		return CKR_BUFFER_TOO_SMALL;
+	}
+	*done = false;
+	return CKR_OK;
+}
+
+CK_RV soft_ossl_fail(void)
+{
+	ERR_clear_error();
+	return CKR_FUNCTION_FAILED;
+}
+
 static const struct os_backend_ops soft_ops = {
     .abi_version = OS_BACKEND_ABI_VERSION,
     .name = "soft",
@@ -170,6 +431,21 @@ static const struct os_backend_ops soft_ops = {
     .mechanism_info = soft_mechanism_info,
     .generate_random = soft_generate_random,
     .seed_random = soft_seed_random,
+    .generate_key = soft_generate_key,
+    .generate_key_pair = soft_generate_key_pair,
+    .check_key = soft_check_key,
+    .op_init = soft_op_init,
+    .op_single = soft_op_single,
+    .op_update = soft_op_update,
+    .op_final = soft_op_final,
+    .op_verify = soft_op_verify,
+    .op_verify_final = soft_op_verify_final,
+    .op_digest_key = soft_op_digest_key,
+    .op_free = soft_op_free,
+    .wrap_key = soft_wrap_key,
+    .unwrap_key = soft_unwrap_key,
+    .derive_key = soft_derive_key,
+    .key_cache_free = soft_key_cache_free,
 };
 
 const struct os_backend_ops *os_backend_entry(void)

@@ -1,0 +1,151 @@
+/*
+ * The token object store: the files of one token in its data directory.
+ *
+ *   NVTOK.DAT        token record: label, flags, PIN failure counters
+ *   MK_SO, MK_USER   the token master key (32 random bytes), wrapped with
+ *                    AES-256-GCM under a key derived from the SO / user PIN
+ *                    with PBKDF2-HMAC-SHA512; the salt and iteration count
+ *                    of that PIN are kept in the same file
+ *   TOK_OBJ/OBJ_IDX  the index of token objects (append-only journal of
+ *                    add/remove records, compacted when mostly dead)
+ *   TOK_OBJ/<id>.obj one file per object: public objects in clear with an
+ *                    integrity tag (SHA-256 over header and body); private
+ *                    objects encrypted with AES-256-GCM under the master
+ *                    key, the header as additional data
+ *
+ * Every file starts with a magic, a format version and its length, and is
+ * validated before use; a damaged object file is reported and skipped
+ * without touching the others.  Every write goes to a temporary file that is
+ * fsync'ed, renamed over the old one, and the directory fsync'ed, so a crash
+ * leaves either the old or the new state.  Writers hold the token's lock file
+ * (flock, exclusive) for the duration of a change, and bump the per-token
+ * shared memory counters afterwards so other processes notice.
+ *
+ * PINs are never stored: only what PBKDF2 derives from them is used, to
+ * unwrap the master key; a wrong PIN fails the GCM tag.
+ */
+#ifndef TOK_STORE_H
+#define TOK_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attrs.h"
+#include "tokshm.h"
+
+#define TOK_STORE_KEY_LEN       32
+#define TOK_STORE_DEFAULT_ITER  100000 /* PBKDF2 iterations for a new PIN */
+#define TOK_STORE_MAX_PIN_FAILS 10     /* then the PIN is locked */
+#define TOK_STORE_LOW_PIN_FAILS 3      /* CKF_*_PIN_COUNT_LOW from here on */
+
+struct tok_store;
+
+/* The token record (NVTOK.DAT) as the common layer sees it. */
+struct tok_store_info {
+	bool initialized;  /* C_InitToken was done */
+	bool user_pin_set; /* C_InitPIN was done */
+	bool user_pin_to_be_changed;
+	bool so_pin_to_be_changed;
+	char label[33];         /* NUL-terminated, at most 32 bytes */
+	uint32_t user_failures; /* consecutive wrong user PINs */
+	uint32_t so_failures;
+};
+
+/*
+ * Opens the store in data_dir (creating TOK_OBJ when missing).  lock_fd is
+ * the token's lock file; shm the token's shared memory (counters bumped after
+ * every change; NULL for a tool that needs no notification).  Returns 0 or
+ * -1 with a reason in err.
+ *
+ * Every function below takes the token lock itself (shared to read,
+ * exclusive to change) and releases it before returning, so a caller must
+ * not hold it.  One handle may be used from several threads.  Token files
+ * that are damaged (NVTOK.DAT, MK_SO, MK_USER, a broken OBJ_IDX header)
+ * give CKR_DATA_INVALID from whatever needed them; that is never counted
+ * as a PIN failure.
+ */
+int tok_store_open(const char *data_dir, int lock_fd, struct os_tokshm *shm, struct tok_store **out,
+                   char *err, size_t errlen);
+void tok_store_close(struct tok_store *st);
+
+/*
+ * PBKDF2 iterations used for PINs set from now on through this handle
+ * (TOK_STORE_DEFAULT_ITER until changed; 0 restores it).  PINs already set
+ * keep the count recorded in their file.  Tests lower it for speed.
+ */
+void tok_store_set_kdf_iterations(struct tok_store *st, uint32_t iterations);
+
+/* Reads NVTOK.DAT; a token never initialised reads as all false/zero. */
+CK_RV tok_store_read_info(struct tok_store *st, struct tok_store_info *info);
+
+/*
+ * C_InitToken: destroys every object and both master-key files, makes a new
+ * master key, wraps it under the SO PIN, writes a fresh NVTOK.DAT with the
+ * label (blank-padded 32 bytes given, trailing blanks trimmed).  On an
+ * already initialised token the SO PIN must be right (CKR_PIN_INCORRECT
+ * otherwise, counted).
+ */
+CK_RV tok_store_init_token(struct tok_store *st, const CK_UTF8CHAR *so_pin, CK_ULONG so_len,
+                           const CK_UTF8CHAR label[32]);
+
+/*
+ * Login: derives the PIN key, unwraps the master key into mk.  Wrong PIN:
+ * counts the failure in NVTOK.DAT and returns CKR_PIN_INCORRECT, or
+ * CKR_PIN_LOCKED once TOK_STORE_MAX_PIN_FAILS is reached; a right one resets
+ * the counter.  CKR_USER_PIN_NOT_INITIALIZED when the user PIN was never set
+ * (or the token never initialised); CKR_TOKEN_NOT_RECOGNIZED for the SO of a
+ * token never initialised, which has no SO PIN yet; CKR_USER_TYPE_INVALID
+ * for anyone but CKU_SO and CKU_USER.  On any failure mk is wiped.
+ */
+CK_RV tok_store_login(struct tok_store *st, CK_USER_TYPE user, const CK_UTF8CHAR *pin, CK_ULONG len,
+                      uint8_t mk[TOK_STORE_KEY_LEN]);
+
+/*
+ * C_InitPIN (SO logged in, mk known): wraps mk under the new user PIN, which
+ * is then to be changed by the user; clears the user's failure counter.
+ * CKR_TOKEN_NOT_RECOGNIZED on a token never initialised.
+ */
+CK_RV tok_store_init_user_pin(struct tok_store *st, const uint8_t mk[TOK_STORE_KEY_LEN],
+                              const CK_UTF8CHAR *pin, CK_ULONG len);
+
+/*
+ * C_SetPIN: checks the old PIN (counted like a login, same codes), wraps mk
+ * under the new one and clears that user's "to be changed" flag.
+ */
+CK_RV tok_store_set_pin(struct tok_store *st, CK_USER_TYPE user, const CK_UTF8CHAR *old_pin,
+                        CK_ULONG old_len, const CK_UTF8CHAR *new_pin, CK_ULONG new_len);
+
+/* One token object as listed in OBJ_IDX. */
+struct tok_store_entry {
+	uint64_t id;         /* file name is <id as 16 hex digits>.obj */
+	uint64_t generation; /* bumped on every rewrite of the object */
+	bool private;
+};
+
+/* The live objects, from OBJ_IDX (malloc'ed array; free it). */
+CK_RV tok_store_list(struct tok_store *st, struct tok_store_entry **entries, size_t *n);
+
+/*
+ * Reads one object.  mk is required for a private object (NULL:
+ * CKR_USER_NOT_LOGGED_IN).  A missing, truncated, corrupted or foreign file
+ * gives CKR_DATA_INVALID (the caller traces and skips it).
+ */
+CK_RV tok_store_load_object(struct tok_store *st, const struct tok_store_entry *entry,
+                            const uint8_t *mk, struct tok_attrs *attrs);
+
+/*
+ * Writes an object: a new one when entry->id is 0 (the id is assigned and
+ * entry->generation set to 1), else replaces it (generation bumped;
+ * CKR_OBJECT_HANDLE_INVALID when no such object is listed any more).
+ * Private objects need mk (CKR_USER_NOT_LOGGED_IN).  CKR_DEVICE_MEMORY when
+ * the object is over 16 MiB encoded or the disk is full.  entry is updated
+ * only on success.
+ */
+CK_RV tok_store_save_object(struct tok_store *st, struct tok_store_entry *entry, const uint8_t *mk,
+                            const struct tok_attrs *attrs);
+
+/* Removes an object; CKR_OBJECT_HANDLE_INVALID when it is not listed. */
+CK_RV tok_store_delete_object(struct tok_store *st, uint64_t id);
+
+#endif

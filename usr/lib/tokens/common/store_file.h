@@ -1,0 +1,88 @@
+/*
+ * Files of the token store: durable atomic replacement, bounded reads, and
+ * the framing every data file shares.
+ *
+ * A frame is a header, a body and a tag:
+ *
+ *   magic      4 bytes, the kind of file ("OSNV", "OSMK", "OSOB")
+ *   version    u16, 1
+ *   flags      u16, bit 0: the body is encrypted
+ *   hdr_len    u32, 36 (clear) or 48 (encrypted)
+ *   body_len   u64
+ *   id         u64, the object id (0 for token files)
+ *   generation u64, the object generation (0 for token files)
+ *   iv         12 bytes, encrypted frames only
+ *   body       body_len bytes
+ *   tag        clear: SHA-256 over header and body (32 bytes);
+ *              encrypted: the AES-256-GCM tag (16 bytes), header as AAD
+ *
+ * All integers are big-endian.  A frame is accepted only when every field is
+ * known and the lengths add up to exactly the size of the file.
+ */
+#ifndef TOK_STORE_FILE_H
+#define TOK_STORE_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "openslot/pkcs11.h"
+#include "buf.h"
+
+#define TOK_STORE_FRAME_VERSION   1
+#define TOK_STORE_FRAME_ENCRYPTED 0x0001
+#define TOK_STORE_FRAME_HDR       36
+#define TOK_STORE_FRAME_HDR_ENC   48
+/* The most a frame adds to its body. */
+#define TOK_STORE_FRAME_OVERHEAD (TOK_STORE_FRAME_HDR + 32)
+
+/* What a frame says about itself beyond its body. */
+struct tok_store_frame {
+	uint64_t id;
+	uint64_t generation;
+};
+
+/*
+ * Builds a frame of kind magic around body into out (appended).  key NULL
+ * gives a clear frame, else one encrypted under key with a fresh IV.
+ * CKR_OK, CKR_HOST_MEMORY or CKR_FUNCTION_FAILED.
+ */
+CK_RV tok_store_frame_seal(const char magic[4], const struct tok_store_frame *fr, const void *body,
+                           size_t len, const uint8_t *key, struct os_buf *out);
+
+/*
+ * Checks a frame of kind magic and returns its body in body (an empty
+ * buffer; the body gets a single allocation, so a caller can wipe it
+ * entirely with tok_store_file_wipe).  key NULL accepts only a clear frame,
+ * a key only an encrypted one.  CKR_DATA_INVALID for anything malformed,
+ * altered or encrypted under another key; CKR_HOST_MEMORY.
+ */
+CK_RV tok_store_frame_open(const char magic[4], const void *file, size_t len, const uint8_t *key,
+                           struct tok_store_frame *fr, struct os_buf *body);
+
+/*
+ * Reads the regular file name (relative to dirfd) into out, refusing one
+ * larger than max bytes.  Returns 0, -ENOENT when it does not exist, or
+ * another negative errno (-EFBIG too large, -EINVAL not a regular file).
+ */
+int tok_store_file_read(int dirfd, const char *name, size_t max, struct os_buf *out);
+
+/*
+ * Replaces name durably: writes .<name>.tmp.<pid>, fsyncs it, renames it over
+ * name and fsyncs the directory.  The caller holds the token lock.
+ * CKR_OK, CKR_DEVICE_MEMORY (disk full) or CKR_DEVICE_ERROR.
+ */
+CK_RV tok_store_file_write(int dirfd, const char *name, const void *data, size_t len);
+
+/* Removes name; a missing file is not an error.  CKR_OK or CKR_DEVICE_ERROR. */
+CK_RV tok_store_file_remove(int dirfd, const char *name);
+
+/* fsync of a directory.  CKR_OK or CKR_DEVICE_ERROR. */
+CK_RV tok_store_file_sync_dir(int dirfd);
+
+/* Maps an errno from a failed write to a PKCS#11 code. */
+CK_RV tok_store_file_errno_rv(int err);
+
+/* Wipes the whole allocation of buf (it may have held secrets) and frees it. */
+void tok_store_file_wipe(struct os_buf *buf);
+
+#endif

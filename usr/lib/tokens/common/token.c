@@ -1,0 +1,356 @@
+/*
+ * Token state of one process: open/close, synchronisation with the store
+ * and other processes, token information, login and PINs (see token.h).
+ * Object calls are in token_objects.c.
+ */
+#include "token.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+static void token_no_trace(int level, const char *fmt, ...)
+{
+	(void)level;
+	(void)fmt;
+}
+
+int tok_token_open(struct tok_token *t, const struct os_backend_ops *ops, void *ctx,
+                   const char *data_dir, int lock_fd, struct os_tokshm *shm,
+                   void (*trace)(int level, const char *fmt, ...), char *err, size_t errlen)
+{
+	memset(t, 0, sizeof(*t));
+	pthread_rwlock_init(&t->lock, NULL);
+	t->ops = ops;
+	t->ctx = ctx;
+	t->shm = shm;
+	t->login = TOK_NO_USER;
+	t->trace = trace ? trace : token_no_trace;
+	t->seen_objects = UINT64_MAX;
+	t->seen_token = UINT64_MAX;
+	tok_objects_init(&t->objects);
+	if (tok_store_open(data_dir, lock_fd, shm, &t->store, err, errlen) < 0) {
+		pthread_rwlock_destroy(&t->lock);
+		return -1;
+	}
+	tok_token_sync(t);
+	return 0;
+}
+
+static void token_forget_mk(struct tok_token *t)
+{
+	OPENSSL_cleanse(t->mk, sizeof(t->mk));
+	t->have_mk = false;
+}
+
+void tok_token_close(struct tok_token *t)
+{
+	tok_objects_clear(&t->objects);
+	if (t->store)
+		tok_store_close(t->store);
+	token_forget_mk(t);
+	pthread_rwlock_destroy(&t->lock);
+	memset(t, 0, sizeof(*t));
+}
+
+static int token_cmp_entry(const void *a, const void *b)
+{
+	uint64_t x = ((const struct tok_store_entry *)a)->id;
+	uint64_t y = ((const struct tok_store_entry *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+static const struct tok_store_entry *token_entry(const struct tok_store_entry *e, size_t n,
+                                                 uint64_t id)
+{
+	struct tok_store_entry key = {.id = id};
+
+	return bsearch(&key, e, n, sizeof(*e), token_cmp_entry);
+}
+
+/* Loads one store entry as an object; damaged ones are traced and skipped. */
+static struct tok_object *token_load(struct tok_token *t, const struct tok_store_entry *e)
+{
+	struct tok_attrs attrs;
+	struct tok_object *obj;
+
+	tok_attrs_init(&attrs);
+	CK_RV rv = tok_store_load_object(t->store, e, t->have_mk ? t->mk : NULL, &attrs);
+	if (rv != CKR_OK) {
+		t->trace(1, "token object %016llx skipped: 0x%lx", (unsigned long long)e->id, rv);
+		tok_attrs_free(&attrs);
+		return NULL;
+	}
+	obj = tok_object_new(&attrs);
+	if (!obj) {
+		tok_attrs_free(&attrs);
+		return NULL;
+	}
+	obj->store_id = e->id;
+	obj->generation = e->generation;
+	obj->token = true;
+	obj->ops = t->ops;
+	obj->ops_ctx = t->ctx;
+	return obj;
+}
+
+struct token_sync {
+	struct tok_token *t;
+	const struct tok_store_entry *entries;
+	size_t n;
+	struct tok_object **drop;
+	size_t n_drop;
+	uint64_t *known; /* store ids already loaded and current */
+	size_t n_known;
+};
+
+static bool token_sync_visit(struct tok_object *obj, void *arg)
+{
+	struct token_sync *s = arg;
+
+	if (!obj->token)
+		return true;
+	const struct tok_store_entry *e = token_entry(s->entries, s->n, obj->store_id);
+	if (!e || e->generation != obj->generation || (obj->private && !s->t->have_mk))
+		s->drop[s->n_drop++] = obj;
+	else
+		s->known[s->n_known++] = obj->store_id;
+	return true;
+}
+
+static int token_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* With t->lock held for writing: reconciles the loaded objects with the index. */
+static void token_reload_inlock(struct tok_token *t)
+{
+	struct token_sync s = {.t = t};
+	struct tok_store_entry *entries = NULL;
+	size_t n = 0;
+
+	if (tok_store_list(t->store, &entries, &n) != CKR_OK)
+		return;
+	qsort(entries, n, sizeof(*entries), token_cmp_entry);
+	s.entries = entries;
+	s.n = n;
+	s.drop = calloc(t->objects.n + 1, sizeof(*s.drop));
+	s.known = calloc(t->objects.n + 1, sizeof(*s.known));
+	if (s.drop && s.known) {
+		tok_objects_candidates(&t->objects, NULL, 0, token_sync_visit, &s);
+		for (size_t i = 0; i < s.n_drop; i++)
+			tok_objects_remove(&t->objects, s.drop[i]);
+		qsort(s.known, s.n_known, sizeof(*s.known), token_cmp_u64);
+		for (size_t i = 0; i < n; i++) {
+			if (bsearch(&entries[i].id, s.known, s.n_known, sizeof(uint64_t),
+			            token_cmp_u64))
+				continue;
+			if (entries[i].private && !t->have_mk)
+				continue;
+			struct tok_object *obj = token_load(t, &entries[i]);
+			if (obj && tok_objects_add(&t->objects, obj) < 0)
+				tok_object_unref(obj);
+		}
+	}
+	free(s.drop);
+	free(s.known);
+	free(entries);
+}
+
+void tok_token_sync(struct tok_token *t)
+{
+	uint64_t objs = tok_shm_load(&t->shm->objects_generation);
+	uint64_t tok = tok_shm_load(&t->shm->token_generation);
+
+	if (objs == t->seen_objects && tok == t->seen_token)
+		return;
+	pthread_rwlock_wrlock(&t->lock);
+	if (tok != t->seen_token) {
+		tok_store_read_info(t->store, &t->info);
+		t->seen_token = tok;
+	}
+	if (objs != t->seen_objects) {
+		token_reload_inlock(t);
+		t->seen_objects = objs;
+	}
+	pthread_rwlock_unlock(&t->lock);
+}
+
+static void token_pad(CK_UTF8CHAR *field, size_t size, const char *s)
+{
+	size_t n = strlen(s);
+
+	memset(field, ' ', size);
+	memcpy(field, s, n < size ? n : size);
+}
+
+static CK_FLAGS token_pin_flags(uint32_t failures, CK_FLAGS low, CK_FLAGS final, CK_FLAGS locked)
+{
+	if (failures >= TOK_STORE_MAX_PIN_FAILS)
+		return locked;
+	if (failures == TOK_STORE_MAX_PIN_FAILS - 1)
+		return final | low;
+	return failures >= TOK_STORE_LOW_PIN_FAILS ? low : 0;
+}
+
+void tok_token_info(struct tok_token *t, CK_TOKEN_INFO *info)
+{
+	tok_token_sync(t);
+	pthread_rwlock_rdlock(&t->lock);
+	const struct tok_store_info *in = &t->info;
+	if (in->initialized)
+		token_pad(info->label, sizeof(info->label), in->label);
+	info->flags |= CKF_LOGIN_REQUIRED;
+	if (in->initialized)
+		info->flags |= CKF_TOKEN_INITIALIZED;
+	if (in->user_pin_set)
+		info->flags |= CKF_USER_PIN_INITIALIZED;
+	if (in->user_pin_to_be_changed)
+		info->flags |= CKF_USER_PIN_TO_BE_CHANGED;
+	if (in->so_pin_to_be_changed)
+		info->flags |= CKF_SO_PIN_TO_BE_CHANGED;
+	info->flags |= token_pin_flags(in->user_failures, CKF_USER_PIN_COUNT_LOW,
+	                               CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED);
+	info->flags |= token_pin_flags(in->so_failures, CKF_SO_PIN_COUNT_LOW, CKF_SO_PIN_FINAL_TRY,
+	                               CKF_SO_PIN_LOCKED);
+	info->ulMinPinLen = TOK_MIN_PIN;
+	info->ulMaxPinLen = TOK_MAX_PIN;
+	pthread_rwlock_unlock(&t->lock);
+}
+
+static CK_RV token_check_pin(const CK_UTF8CHAR *pin, CK_ULONG len)
+{
+	if (!pin && len)
+		return CKR_ARGUMENTS_BAD;
+	if (len < TOK_MIN_PIN || len > TOK_MAX_PIN)
+		return CKR_PIN_LEN_RANGE;
+	return CKR_OK;
+}
+
+CK_RV tok_token_init(struct tok_token *t, const CK_UTF8CHAR *pin, CK_ULONG len,
+                     const CK_UTF8CHAR *label)
+{
+	CK_RV rv = token_check_pin(pin, len);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (!label)
+		return CKR_ARGUMENTS_BAD;
+	pthread_rwlock_wrlock(&t->lock);
+	rv = tok_store_init_token(t->store, pin, len, label);
+	if (rv == CKR_OK) {
+		t->login = TOK_NO_USER;
+		token_forget_mk(t);
+	}
+	pthread_rwlock_unlock(&t->lock);
+	/* session objects go too: the token starts empty */
+	tok_token_sync(t);
+	return rv;
+}
+
+CK_RV tok_token_login(struct tok_token *t, CK_USER_TYPE user, const CK_UTF8CHAR *pin, CK_ULONG len)
+{
+	CK_RV rv;
+
+	if (user != CKU_SO && user != CKU_USER)
+		return user == CKU_CONTEXT_SPECIFIC ? CKR_OPERATION_NOT_INITIALIZED
+		                                    : CKR_USER_TYPE_INVALID;
+	if (!pin && len)
+		return CKR_ARGUMENTS_BAD;
+	pthread_rwlock_wrlock(&t->lock);
+	if (t->login == user)
+		rv = CKR_USER_ALREADY_LOGGED_IN;
+	else if (t->login != TOK_NO_USER)
+		rv = CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
+	else
+		rv = tok_store_login(t->store, user, pin, len, t->mk);
+	if (rv == CKR_OK) {
+		t->login = user;
+		t->have_mk = true;
+		t->seen_objects = UINT64_MAX; /* private objects become loadable */
+	}
+	pthread_rwlock_unlock(&t->lock);
+	t->seen_token = UINT64_MAX; /* failure counters changed */
+	tok_token_sync(t);
+	return rv;
+}
+
+static bool token_private_visit(struct tok_object *obj, void *arg)
+{
+	struct tok_object ***cursor = arg;
+
+	if (obj->private)
+		*(*cursor)++ = obj;
+	return true;
+}
+
+CK_RV tok_token_logout(struct tok_token *t)
+{
+	pthread_rwlock_wrlock(&t->lock);
+	if (t->login == TOK_NO_USER) {
+		pthread_rwlock_unlock(&t->lock);
+		return CKR_USER_NOT_LOGGED_IN;
+	}
+	t->login = TOK_NO_USER;
+	token_forget_mk(t);
+	struct tok_object **drop = calloc(t->objects.n + 1, sizeof(*drop)), **cursor = drop;
+	if (drop) {
+		tok_objects_candidates(&t->objects, NULL, 0, token_private_visit, &cursor);
+		for (struct tok_object **o = drop; o < cursor; o++) {
+			if (!(*o)->token)
+				t->n_session_objects--;
+			tok_objects_remove(&t->objects, *o);
+		}
+		free(drop);
+	}
+	pthread_rwlock_unlock(&t->lock);
+	return CKR_OK;
+}
+
+CK_USER_TYPE tok_token_login_state(struct tok_token *t)
+{
+	pthread_rwlock_rdlock(&t->lock);
+	CK_USER_TYPE user = t->login;
+	pthread_rwlock_unlock(&t->lock);
+	return user;
+}
+
+CK_RV tok_token_init_pin(struct tok_token *t, const CK_UTF8CHAR *pin, CK_ULONG len)
+{
+	CK_RV rv = token_check_pin(pin, len);
+
+	if (rv != CKR_OK)
+		return rv;
+	pthread_rwlock_wrlock(&t->lock);
+	if (t->login != CKU_SO)
+		rv = CKR_USER_NOT_LOGGED_IN;
+	else
+		rv = tok_store_init_user_pin(t->store, t->mk, pin, len);
+	pthread_rwlock_unlock(&t->lock);
+	tok_token_sync(t);
+	return rv;
+}
+
+CK_RV tok_token_set_pin(struct tok_token *t, const CK_UTF8CHAR *old, CK_ULONG old_len,
+                        const CK_UTF8CHAR *pin, CK_ULONG len)
+{
+	CK_RV rv = token_check_pin(pin, len);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (!old && old_len)
+		return CKR_ARGUMENTS_BAD;
+	pthread_rwlock_wrlock(&t->lock);
+	/* the SO changes the SO PIN; the user, or anyone not logged in, the user PIN */
+	CK_USER_TYPE who = t->login == CKU_SO ? CKU_SO : CKU_USER;
+	rv = tok_store_set_pin(t->store, who, old, old_len, pin, len);
+	pthread_rwlock_unlock(&t->lock);
+	t->seen_token = UINT64_MAX;
+	tok_token_sync(t);
+	return rv;
+}
