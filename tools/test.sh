@@ -17,9 +17,12 @@ run_build() {
 	dir="$top/build-test-$name"
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	(cd "$dir" && "$top/configure" --enable-strict "$@" >/dev/null &&
-		make -j"$jobs" >/dev/null && make -j"$jobs" check) >"$dir.log" 2>&1
-	rc=$?
+	if (cd "$dir" && "$top/configure" --enable-strict "$@" >/dev/null &&
+		make -j"$jobs" >/dev/null && make -j"$jobs" check) >"$dir.log" 2>&1; then
+		rc=0
+	else
+		rc=1
+	fi
 	grep -E '^# (TOTAL|PASS|FAIL|ERROR|XFAIL|SKIP)' "$dir/test-suite.log" 2>/dev/null | tr '\n' ' ' || true
 	echo
 	if [ $rc -ne 0 ]; then

@@ -10,6 +10,16 @@ top_builddir=$(cd "$top_builddir" && pwd)
 OSL_SLOTD="$top_builddir/slotd"
 OSL_LIB="$top_builddir/.libs/libopenslot.so"
 
+# A client built without sanitizers can load a library built with them only
+# when their runtimes are preloaded; $OSL_RUN prefixes client commands.
+# Leaks of the clients themselves are not ours to report.
+OSL_RUN=
+osl_asan=$(ldd "$OSL_LIB" 2>/dev/null | awk '/libasan/ {print $3}')
+osl_ubsan=$(ldd "$OSL_LIB" 2>/dev/null | awk '/libubsan/ {print $3}')
+if [ -n "$osl_asan" ]; then
+	OSL_RUN="env LD_PRELOAD=$osl_asan${osl_ubsan:+:$osl_ubsan} ASAN_OPTIONS=detect_leaks=0:halt_on_error=0"
+fi
+
 instance_stop() {
 	if [ -n "${OSL_DIR:-}" ] && [ -f "$OSL_DIR/run/slotd.pid" ]; then
 		pid=$(cat "$OSL_DIR/run/slotd.pid")

@@ -7,7 +7,7 @@ set -eu
 command -v pkcs11-tool >/dev/null || fail "pkcs11-tool is not installed (package opensc)"
 instance_start
 
-t() { pkcs11-tool --module "$OSL_LIB" "$@"; }
+t() { $OSL_RUN pkcs11-tool --module "$OSL_LIB" "$@"; }
 work="$OSL_DIR/work"
 mkdir -p "$work"
 

@@ -107,10 +107,12 @@ static const struct soft_mech *const soft_tables[] = {
     soft_digest_mechs,
 };
 
+#define SOFT_MAX_MECHS 512
+
 /* All mechanisms, sorted by type for lookup; built once. */
 static struct {
 	pthread_once_t once;
-	const struct soft_mech **all;
+	const struct soft_mech *all[SOFT_MAX_MECHS];
 	size_t n;
 } soft_index = {.once = PTHREAD_ONCE_INIT};
 
@@ -124,20 +126,11 @@ static int soft_mech_cmp(const void *a, const void *b)
 
 static void soft_index_build(void)
 {
-	size_t n = 0;
-
 	for (size_t t = 0; t < sizeof(soft_tables) / sizeof(soft_tables[0]); t++)
 		for (const struct soft_mech *m = soft_tables[t];
-		     m->type != CK_UNAVAILABLE_INFORMATION; m++)
-			n++;
-	soft_index.all = calloc(n ? n : 1, sizeof(*soft_index.all));
-	if (!soft_index.all)
-		return;
-	for (size_t t = 0; t < sizeof(soft_tables) / sizeof(soft_tables[0]); t++)
-		for (const struct soft_mech *m = soft_tables[t];
-		     m->type != CK_UNAVAILABLE_INFORMATION; m++)
+		     m->type != CK_UNAVAILABLE_INFORMATION && soft_index.n < SOFT_MAX_MECHS; m++)
 			soft_index.all[soft_index.n++] = m;
-	qsort(soft_index.all, soft_index.n, sizeof(*soft_index.all), soft_mech_cmp);
+	qsort(soft_index.all, soft_index.n, sizeof(soft_index.all[0]), soft_mech_cmp);
 }
 
 static const struct soft_mech *soft_mech_find(CK_MECHANISM_TYPE type)
