@@ -150,15 +150,14 @@ static void sanitizer_preload(void)
 
 /* ---- fixture ---- */
 
-static void write_file(const char *path, const char *text)
+static int write_file(const char *path, const char *text)
 {
 	FILE *fp = fopen(path, "w");
 
 	if (!fp)
-		fail_msg("%s: %s", path, strerror(errno));
+		return -1;
 	fputs(text, fp);
-	if (fclose(fp) != 0)
-		fail_msg("%s: %s", path, strerror(errno));
+	return fclose(fp);
 }
 
 static void module_name(char *name, size_t len, const char *test)
@@ -173,10 +172,11 @@ static void module_register_private(const char *test, const char *settings)
 
 	module_name(name, sizeof(name), test);
 	snprintf(path, sizeof(path), "%s/%s.module", suite.modules, name);
-	write_file(path, settings);
+	if (write_file(path, settings) < 0)
+		fail_msg("%s: %s", path, strerror(errno));
 }
 
-static void config_prepare(struct fixture *f)
+static int config_prepare(struct fixture *f)
 {
 	char dir[sizeof(f->h.dir) + 16];
 
@@ -185,22 +185,27 @@ static void config_prepare(struct fixture *f)
 	snprintf(suite.modules, sizeof(suite.modules), "%s/modules", dir);
 	snprintf(suite.absent, sizeof(suite.absent), "%s/absent", dir);
 	if (mkdir(dir, 0700) < 0 || mkdir(suite.modules, 0700) < 0)
-		fail_msg("%s: %s", dir, strerror(errno));
-	write_file(suite.system_conf, "user-config: none\n");
+		return -1;
+	return write_file(suite.system_conf, "user-config: none\n");
 }
 
+/* A failed setup gets no teardown: it cleans up itself, slotd included. */
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	assert_int_equal(harness_init(&f->h), 0);
-	assert_int_equal(harness_write_conf(&f->h, NULL, HARNESS_SLOTS_FOUR), 0);
-	assert_int_equal(harness_start(&f->h, NULL), 0);
-	harness_use_instance(&f->h);
-	if (!realpath(harness_library(), f->library))
+	if (!realpath(harness_library(), f->library)) {
+		free(f);
 		fail_msg("%s: %s", harness_library(), strerror(errno));
-	config_prepare(f);
+	}
+	if (harness_init(&f->h) < 0 || harness_write_conf(&f->h, NULL, HARNESS_SLOTS_FOUR) < 0 ||
+	    harness_start(&f->h, NULL) < 0 || config_prepare(f) < 0) {
+		harness_cleanup(&f->h);
+		free(f);
+		fail_msg("no private slotd instance");
+	}
+	harness_use_instance(&f->h);
 	*state = f;
 	return 0;
 }
@@ -825,12 +830,14 @@ static const char *listed_block(char *out, const char *name, const char *library
  * program runs with a private home whose configuration registers our module
  * alone ("user-config: only"), as an unprivileged user in the instance's
  * group when this process is root.  A preloaded runtime rules out root's
- * configuration: p11-kit 0.24.1 with glibc 2.36 deadlocks on the locale lock
- * once setlocale() has run and another newlocale() or freelocale() comes
- * (the p11-kit-trust module's constructor; libp11-kit's destructor at exit),
- * so "LD_PRELOAD=libasan.so.8 p11-kit --help" never returns either.  There
- * the program's output is line buffered and it runs under timeout(1), whose
- * stopping it after that output counts as an ending.
+ * configuration: with libasan.so.8 preloaded and glibc 2.36, a program one
+ * of whose libraries calls newlocale() in its constructor (libp11-kit does)
+ * deadlocks on glibc's locale lock at the next newlocale() or freelocale()
+ * once main() has called setlocale().  The p11-kit program hangs so in the
+ * p11-kit-trust module's constructor, which root's configuration loads, and
+ * in libp11-kit's destructor at exit ("p11-kit --help" never returns either).
+ * There the program's output is line buffered and it runs under timeout(1),
+ * whose stopping it after that output counts as an ending.
  */
 struct listing {
 	char name[NAME_MAX - 8];
@@ -855,7 +862,8 @@ static void listing_private_home(struct fixture *f, struct listing *l, char *dir
 			fail_msg("%s: %s", dir, strerror(errno));
 	}
 	snprintf(conf, sizeof(conf), "%s/.config/pkcs11/pkcs11.conf", l->home);
-	write_file(conf, "user-config: only\n");
+	if (write_file(conf, "user-config: only\n") < 0)
+		fail_msg("%s: %s", conf, strerror(errno));
 	/* the unprivileged user reaches the instance through its group */
 	if (l->unprivileged)
 		assert_int_equal(chmod(f->h.dir, 0710), 0);
@@ -877,7 +885,8 @@ static void listing_prepare(struct fixture *f, struct listing *l)
 		snprintf(dir, sizeof(dir), "%s", P11KIT_MODULE_CONFIGS);
 	snprintf(f->registered, sizeof(f->registered), "%s/%s.module", dir, l->name);
 	snprintf(settings, sizeof(settings), "module: %s\nenable-in: %s\n", f->library, l->name);
-	write_file(f->registered, settings);
+	if (write_file(f->registered, settings) < 0)
+		fail_msg("%s: %s", f->registered, strerror(errno));
 }
 
 static int listing_run(const struct listing *l, char *out, size_t len)

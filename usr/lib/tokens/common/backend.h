@@ -128,7 +128,7 @@ struct os_backend_ops {
 	 * to the private one.
 	 */
 	CK_RV (*generate_key)(void *ctx, const CK_MECHANISM *mech, struct tok_attrs *key);
-	CK_RV (*generate_key_pair)
+	CK_RV(*generate_key_pair)
 	(void *ctx, const CK_MECHANISM *mech, struct tok_attrs *pub, struct tok_attrs *priv);
 	/* Checks the material of a key made by C_CreateObject (and completes e.g. CKA_VALUE_LEN). */
 	CK_RV (*check_key)(void *ctx, struct tok_attrs *key);
@@ -155,15 +155,15 @@ struct os_backend_ops {
 	 * (CKR_SIGNATURE_INVALID / CKR_SIGNATURE_LEN_RANGE).  op_digest_key:
 	 * C_DigestKey feeds a secret key's value.
 	 */
-	CK_RV (*op_init)
+	CK_RV(*op_init)
 	(void *ctx, enum os_backend_op kind, const CK_MECHANISM *mech,
 	 const struct os_backend_key *key, void **op);
-	CK_RV (*op_single)
+	CK_RV(*op_single)
 	(void *op, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen);
-	CK_RV (*op_update)
+	CK_RV(*op_update)
 	(void *op, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen);
 	CK_RV (*op_final)(void *op, CK_BYTE *out, CK_ULONG *outlen);
-	CK_RV (*op_verify)
+	CK_RV(*op_verify)
 	(void *op, const CK_BYTE *data, CK_ULONG len, const CK_BYTE *sig, CK_ULONG siglen);
 	CK_RV (*op_verify_final)(void *op, const CK_BYTE *sig, CK_ULONG siglen);
 	CK_RV (*op_digest_key)(void *op, const struct os_backend_key *key);
@@ -174,13 +174,13 @@ struct os_backend_ops {
 	 * holds the attributes built from the template; the backend adds the
 	 * material as for generation).
 	 */
-	CK_RV (*wrap_key)
+	CK_RV(*wrap_key)
 	(void *ctx, const CK_MECHANISM *mech, const struct os_backend_key *wrapping,
 	 const struct tok_attrs *key, CK_BYTE *out, CK_ULONG *outlen);
-	CK_RV (*unwrap_key)
+	CK_RV(*unwrap_key)
 	(void *ctx, const CK_MECHANISM *mech, const struct os_backend_key *unwrapping,
 	 const CK_BYTE *in, CK_ULONG inlen, struct tok_attrs *key);
-	CK_RV (*derive_key)
+	CK_RV(*derive_key)
 	(void *ctx, const CK_MECHANISM *mech, const struct os_backend_key *base,
 	 struct tok_attrs *key);
 

@@ -7,8 +7,6 @@
  */
 #include "aes.h"
 
-#include <limits.h>
-
 #include "mac.h"
 #include "secret.h"
 

@@ -17,6 +17,7 @@
 #include "aes.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 

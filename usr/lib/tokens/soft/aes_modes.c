@@ -16,6 +16,7 @@
  */
 #include "aes.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -18,12 +18,12 @@
  */
 struct soft_op;
 struct soft_op_ops {
-	CK_RV (*single)
+	CK_RV(*single)
 	(struct soft_op *op, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen);
-	CK_RV (*update)
+	CK_RV(*update)
 	(struct soft_op *op, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen);
 	CK_RV (*final)(struct soft_op *op, CK_BYTE *out, CK_ULONG *outlen);
-	CK_RV (*verify)
+	CK_RV(*verify)
 	(struct soft_op *op, const CK_BYTE *data, CK_ULONG len, const CK_BYTE *sig,
 	 CK_ULONG siglen);
 	CK_RV (*verify_final)(struct soft_op *op, const CK_BYTE *sig, CK_ULONG siglen);
@@ -41,19 +41,19 @@ struct soft_mech {
 	CK_ULONG min_key; /* CK_MECHANISM_INFO.ulMinKeySize */
 	CK_ULONG max_key;
 	CK_FLAGS flags; /* CKF_ENCRYPT, CKF_SIGN, CKF_GENERATE_KEY_PAIR, ... */
-	CK_RV (*init)
+	CK_RV(*init)
 	(const struct soft_mech *m, enum os_backend_op kind, const CK_MECHANISM *mech,
 	 const struct os_backend_key *key, struct soft_op **op);
 	CK_RV (*generate)(const CK_MECHANISM *mech, struct tok_attrs *key);
-	CK_RV (*generate_pair)
+	CK_RV(*generate_pair)
 	(const CK_MECHANISM *mech, struct tok_attrs *pub, struct tok_attrs *priv);
-	CK_RV (*wrap)
+	CK_RV(*wrap)
 	(const CK_MECHANISM *mech, const struct os_backend_key *wrapping,
 	 const struct tok_attrs *key, CK_BYTE *out, CK_ULONG *outlen);
-	CK_RV (*unwrap)
+	CK_RV(*unwrap)
 	(const CK_MECHANISM *mech, const struct os_backend_key *unwrapping, const CK_BYTE *in,
 	 CK_ULONG inlen, struct tok_attrs *key);
-	CK_RV (*derive)
+	CK_RV(*derive)
 	(const CK_MECHANISM *mech, const struct os_backend_key *base, struct tok_attrs *key);
 };
 
