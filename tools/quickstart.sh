@@ -52,10 +52,28 @@ ls -l "/dev/shm/$shm.slotd"
 echo
 echo "== the PKCS#11 library, through OpenSC's pkcs11-tool"
 lib="$inst/lib/openslot/libopenslot.so"
-pkcs11-tool --module "$lib" --show-info
-pkcs11-tool --module "$lib" --list-slots
+p11() { pkcs11-tool --module "$lib" "$@"; }
+p11 --show-info
+p11 --list-slots
 echo
-echo "== 16 random bytes from the soft token"
-pkcs11-tool --module "$lib" --slot 0 --generate-random 16 | od -An -tx1
+if ! p11 --list-token-slots 2>/dev/null | grep -q quickstart; then
+	echo "== initialising the soft token (SO PIN 87654321, user PIN 123456)"
+	p11 --init-token --slot 0 --so-pin 87654321 --label quickstart
+	p11 --init-pin --slot 0 --so-pin 87654321 --pin 123456
+fi
+echo
+echo "== an EC P-256 key made on the token, a signature, and OpenSSL verifying it"
+p11 --slot 0 --login --pin 123456 --delete-object --type privkey --label demo >/dev/null 2>&1 || true
+p11 --slot 0 --login --pin 123456 --delete-object --type pubkey --label demo >/dev/null 2>&1 || true
+p11 --slot 0 --login --pin 123456 --keypairgen --key-type EC:prime256v1 --label demo --id 42
+tmp=$(mktemp -d)
+printf 'hello from openslot\n' >"$tmp/msg"
+p11 --slot 0 --login --pin 123456 --sign --label demo -m ECDSA-SHA256 --signature-format openssl \
+	-i "$tmp/msg" -o "$tmp/sig"
+p11 --slot 0 --read-object --type pubkey --label demo -o "$tmp/pub.der"
+openssl pkey -pubin -inform DER -in "$tmp/pub.der" -out "$tmp/pub.pem"
+openssl dgst -sha256 -verify "$tmp/pub.pem" -signature "$tmp/sig" "$tmp/msg"
+rm -rf "$tmp"
+p11 --slot 0 --login --pin 123456 --list-objects
 echo
 echo "Stop it with: kill \$(cat $inst/var/run/slotd.pid)"
