@@ -51,6 +51,8 @@ struct api_slot {
 	uint64_t n_rw_sessions;
 	/* Set by events.c when slotd reports a change; guarded by event_lock. */
 	bool event_pending;
+	/* Counts changed since they were last sent (atomic). */
+	int counts_dirty;
 };
 
 enum api_op_kind {
@@ -113,6 +115,19 @@ struct api_state {
 	struct os_slotshm_map old_shm[4]; /* mappings replaced on reconnect */
 	unsigned n_old_shm;
 
+	/*
+	 * The flusher thread sends changed counts to slotd at most every
+	 * EVENTS_FLUSH_US, so opening and closing sessions costs no system
+	 * call each.  Without it (CKF_LIBRARY_CANT_CREATE_OS_THREADS) counts
+	 * are sent as they change.
+	 */
+	pthread_mutex_t flush_lock;
+	pthread_cond_t flush_cond;
+	pthread_t flusher;
+	bool flusher_running;
+	bool flush_stop;
+	int flush_pending; /* atomic */
+
 	struct api_slot *slots;
 	size_t n_slots;
 
@@ -156,12 +171,20 @@ void api_session_end_op(struct api_session *s, enum api_op_kind kind);
 
 /* events.c */
 CK_RV api_events_connect(void);
+void api_events_start_flusher(void);
 void api_events_disconnect(void);
 /*
  * Tells slotd this process's current counts on a slot, reconnecting once if
  * slotd restarted; CKR_DEVICE_ERROR when it cannot be reached.
  */
 CK_RV api_events_report_counts(struct api_slot *slot);
+/*
+ * Before a session opens: checks that slotd is still there (reconnecting
+ * if it restarted).  CKR_DEVICE_ERROR when it cannot be reached.
+ */
+CK_RV api_events_check_link(void);
+/* In a forked child: the flusher thread does not exist there. */
+void api_events_forget_flusher(void);
 void api_events_token_changed(struct api_slot *slot);
 void api_events_wake(void);
 

@@ -55,6 +55,10 @@ static CK_RV entry_op_start(struct api_session *s, enum api_op_kind kind, CK_MEC
 			tok_object_unref(obj);
 			return CKR_KEY_FUNCTION_NOT_PERMITTED;
 		}
+		if (!tok_rules_mech_allowed(&obj->attrs, mech->mechanism)) {
+			tok_object_unref(obj);
+			return CKR_MECHANISM_INVALID;
+		}
 	}
 	struct os_backend_key bk = obj ? tok_object_key(obj) : (struct os_backend_key){0};
 	rv = ops->op_init(s->slot->ctx, entry_backend_op[kind], mech, obj ? &bk : NULL,

@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,10 @@
 
 /* How long a blocked waiter keeps trying to reach a restarting slotd. */
 #define EVENTS_RECONNECT_MS 5000
+/* Changed counts are sent after at most this delay. */
+#define EVENTS_FLUSH_US 1000
+
+static void *events_flusher(void *arg);
 
 static CK_RV events_open(struct os_client *cl, const char *name)
 {
@@ -71,8 +76,38 @@ CK_RV api_events_connect(void)
 	return events_map_shm();
 }
 
+/*
+ * Started once the slot table is loaded: from then on only the flusher and
+ * callers holding client_lock touch the counts connection.
+ */
+void api_events_start_flusher(void)
+{
+	api_state.flush_stop = false;
+	api_state.flush_pending = 0;
+	api_state.flusher_running =
+	    pthread_create(&api_state.flusher, NULL, events_flusher, NULL) == 0;
+}
+
+static void events_stop_flusher(void)
+{
+	if (!api_state.flusher_running)
+		return;
+	pthread_mutex_lock(&api_state.flush_lock);
+	api_state.flush_stop = true;
+	pthread_cond_signal(&api_state.flush_cond);
+	pthread_mutex_unlock(&api_state.flush_lock);
+	pthread_join(api_state.flusher, NULL);
+	api_state.flusher_running = false;
+}
+
+void api_events_forget_flusher(void)
+{
+	api_state.flusher_running = false;
+}
+
 void api_events_disconnect(void)
 {
+	events_stop_flusher();
 	if (api_state.client_ok)
 		os_client_close(&api_state.client);
 	if (api_state.events_ok)
@@ -83,19 +118,40 @@ void api_events_disconnect(void)
 		os_slotshm_detach(&api_state.old_shm[--api_state.n_old_shm]);
 }
 
-/* Sends every slot's counts, with client_lock held. */
-static int events_send_counts_inlock(struct api_slot *only)
+/*
+ * Sends the counts of the slots marked dirty (all slots with sessions when
+ * all is set), with client_lock held.  The counts are read under the lock,
+ * so the last sender always sends the latest values.
+ */
+static int events_send_counts_inlock(bool all)
 {
 	for (size_t i = 0; i < api_state.n_slots; i++) {
 		struct api_slot *s = &api_state.slots[i];
-		if (only && s != only)
-			continue;
+		bool dirty = __atomic_exchange_n(&s->counts_dirty, 0, __ATOMIC_ACQ_REL);
 		uint64_t n = __atomic_load_n(&s->n_sessions, __ATOMIC_ACQUIRE);
 		uint64_t rw = __atomic_load_n(&s->n_rw_sessions, __ATOMIC_ACQUIRE);
-		if (!only && n == 0)
+		if (!dirty && !(all && n))
 			continue;
-		if (os_client_session_count(&api_state.client, s->id, n, rw) < 0)
+		if (os_client_session_count(&api_state.client, s->id, n, rw) < 0) {
+			__atomic_store_n(&s->counts_dirty, 1, __ATOMIC_RELEASE);
 			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Discards what slotd pushed on the counts connection; -1 when it hung up. */
+static int events_drain_client_inlock(void)
+{
+	struct pollfd pfd = {.fd = api_state.client.fd, .events = POLLIN | POLLRDHUP};
+	char sink[4096];
+
+	while (poll(&pfd, 1, 0) == 1) {
+		if (pfd.revents & (POLLHUP | POLLERR | POLLRDHUP))
+			return -1;
+		ssize_t n = recv(api_state.client.fd, sink, sizeof(sink), MSG_DONTWAIT);
+		if (n <= 0)
+			return n == 0 || (errno != EAGAIN && errno != EINTR) ? -1 : 0;
 	}
 	return 0;
 }
@@ -112,19 +168,68 @@ static int events_reconnect_client_inlock(void)
 	          (unsigned long long)api_state.client.slotd_pid);
 	if (events_map_shm() != CKR_OK)
 		return -1;
-	return events_send_counts_inlock(NULL);
+	return events_send_counts_inlock(true);
+}
+
+/* Sends now, reconnecting once; with client_lock held. */
+static CK_RV events_flush_inlock(void)
+{
+	if (api_state.client_ok && events_drain_client_inlock() == 0 &&
+	    events_send_counts_inlock(false) == 0)
+		return CKR_OK;
+	return events_reconnect_client_inlock() == 0 ? CKR_OK : CKR_DEVICE_ERROR;
+}
+
+static void *events_flusher(void *arg)
+{
+	struct timespec delay = {0, EVENTS_FLUSH_US * 1000};
+
+	pthread_mutex_lock(&api_state.flush_lock);
+	for (;;) {
+		while (!__atomic_load_n(&api_state.flush_pending, __ATOMIC_ACQUIRE) &&
+		       !api_state.flush_stop)
+			pthread_cond_wait(&api_state.flush_cond, &api_state.flush_lock);
+		if (api_state.flush_stop)
+			break;
+		pthread_mutex_unlock(&api_state.flush_lock);
+		nanosleep(&delay, NULL); /* let changes gather */
+		__atomic_store_n(&api_state.flush_pending, 0, __ATOMIC_RELEASE);
+		pthread_mutex_lock(&api_state.client_lock);
+		if (events_flush_inlock() != CKR_OK)
+			api_trace(API_TRACE_WARN, "cannot send session counts: slotd is gone");
+		pthread_mutex_unlock(&api_state.client_lock);
+		pthread_mutex_lock(&api_state.flush_lock);
+	}
+	pthread_mutex_unlock(&api_state.flush_lock);
+	return arg;
 }
 
 CK_RV api_events_report_counts(struct api_slot *slot)
 {
+	CK_RV rv;
+
+	__atomic_store_n(&slot->counts_dirty, 1, __ATOMIC_RELEASE);
+	if (api_state.flusher_running) {
+		if (!__atomic_exchange_n(&api_state.flush_pending, 1, __ATOMIC_ACQ_REL)) {
+			pthread_mutex_lock(&api_state.flush_lock);
+			pthread_cond_signal(&api_state.flush_cond);
+			pthread_mutex_unlock(&api_state.flush_lock);
+		}
+		return CKR_OK;
+	}
+	pthread_mutex_lock(&api_state.client_lock);
+	rv = events_flush_inlock();
+	pthread_mutex_unlock(&api_state.client_lock);
+	return rv;
+}
+
+CK_RV api_events_check_link(void)
+{
 	CK_RV rv = CKR_OK;
 
 	pthread_mutex_lock(&api_state.client_lock);
-	/* The counts are read under the lock, so the last sender sends the latest. */
-	if (!api_state.client_ok || events_send_counts_inlock(slot) < 0) {
-		if (events_reconnect_client_inlock() < 0)
-			rv = CKR_DEVICE_ERROR;
-	}
+	if (!api_state.client_ok || events_drain_client_inlock() < 0)
+		rv = events_reconnect_client_inlock() == 0 ? CKR_OK : CKR_DEVICE_ERROR;
 	pthread_mutex_unlock(&api_state.client_lock);
 	return rv;
 }

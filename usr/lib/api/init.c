@@ -51,15 +51,33 @@ static void init_atfork_child(void)
 	pthread_mutex_init(&api_state.client_lock, NULL);
 	pthread_mutex_init(&api_state.sessions_lock, NULL);
 	pthread_mutex_init(&api_state.event_lock, NULL);
+	pthread_mutex_init(&api_state.flush_lock, NULL);
+	pthread_cond_init(&api_state.flush_cond, NULL);
+	api_events_forget_flusher();
 	if (api_state.initialized) {
 		api_state.initialized = false;
 		init_forked = true;
 	}
 }
 
+/*
+ * Around fork() the counts connection is held, so the flusher thread is
+ * never caught halfway through a send (its buffers would be orphaned in
+ * the child).
+ */
+static void init_atfork_prepare(void)
+{
+	pthread_mutex_lock(&api_state.client_lock);
+}
+
+static void init_atfork_parent(void)
+{
+	pthread_mutex_unlock(&api_state.client_lock);
+}
+
 static void init_register_atfork(void)
 {
-	pthread_atfork(NULL, NULL, init_atfork_child);
+	pthread_atfork(init_atfork_prepare, init_atfork_parent, init_atfork_child);
 }
 
 CK_RV api_enter(void)
@@ -127,7 +145,7 @@ static void init_discard(void)
 	api_state.finalizing = false;
 }
 
-static CK_RV init_load(void)
+static CK_RV init_load(const CK_C_INITIALIZE_ARGS *args)
 {
 	char err[512];
 	CK_RV rv;
@@ -145,7 +163,10 @@ static CK_RV init_load(void)
 	api_state.api_lock_fd = api_locks_open_global();
 	if (api_state.api_lock_fd < 0)
 		return init_fail(CKR_FUNCTION_FAILED, "cannot open the global lock file");
-	return api_slots_load();
+	rv = api_slots_load();
+	if (rv == CKR_OK && !(args && (args->flags & CKF_LIBRARY_CANT_CREATE_OS_THREADS)))
+		api_events_start_flusher();
+	return rv;
 }
 
 CK_RV C_Initialize(CK_VOID_PTR init_args)
@@ -164,7 +185,7 @@ CK_RV C_Initialize(CK_VOID_PTR init_args)
 		init_discard();
 		init_forked = false;
 	}
-	rv = init_load();
+	rv = init_load(init_args);
 	if (rv != CKR_OK) {
 		init_discard();
 		goto out;

@@ -190,7 +190,9 @@ static CK_RV sessions_open(struct api_slot *slot, CK_FLAGS flags, CK_VOID_PTR ap
 		api_session_put(s);
 		return rv;
 	}
-	rv = api_events_report_counts(slot);
+	rv = api_events_check_link();
+	if (rv == CKR_OK)
+		rv = api_events_report_counts(slot);
 	if (rv != CKR_OK) {
 		/* slotd cannot count it: the session does not exist */
 		pthread_mutex_lock(&api_state.sessions_lock);

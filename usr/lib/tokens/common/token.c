@@ -223,6 +223,12 @@ void tok_token_info(struct tok_token *t, CK_TOKEN_INFO *info)
 	pthread_rwlock_unlock(&t->lock);
 }
 
+/* A damaged token file is a device error to the application, not bad data it gave. */
+static CK_RV token_store_rv(CK_RV rv)
+{
+	return rv == CKR_DATA_INVALID ? CKR_DEVICE_ERROR : rv;
+}
+
 static CK_RV token_check_pin(const CK_UTF8CHAR *pin, CK_ULONG len)
 {
 	if (!pin && len)
@@ -242,7 +248,7 @@ CK_RV tok_token_init(struct tok_token *t, const CK_UTF8CHAR *pin, CK_ULONG len,
 	if (!label)
 		return CKR_ARGUMENTS_BAD;
 	pthread_rwlock_wrlock(&t->lock);
-	rv = tok_store_init_token(t->store, pin, len, label);
+	rv = token_store_rv(tok_store_init_token(t->store, pin, len, label));
 	if (rv == CKR_OK) {
 		t->login = TOK_NO_USER;
 		token_forget_mk(t);
@@ -268,7 +274,7 @@ CK_RV tok_token_login(struct tok_token *t, CK_USER_TYPE user, const CK_UTF8CHAR 
 	else if (t->login != TOK_NO_USER)
 		rv = CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
 	else
-		rv = tok_store_login(t->store, user, pin, len, t->mk);
+		rv = token_store_rv(tok_store_login(t->store, user, pin, len, t->mk));
 	if (rv == CKR_OK) {
 		t->login = user;
 		t->have_mk = true;
@@ -330,7 +336,7 @@ CK_RV tok_token_init_pin(struct tok_token *t, const CK_UTF8CHAR *pin, CK_ULONG l
 	if (t->login != CKU_SO)
 		rv = CKR_USER_NOT_LOGGED_IN;
 	else
-		rv = tok_store_init_user_pin(t->store, t->mk, pin, len);
+		rv = token_store_rv(tok_store_init_user_pin(t->store, t->mk, pin, len));
 	pthread_rwlock_unlock(&t->lock);
 	tok_token_sync(t);
 	return rv;
@@ -348,7 +354,7 @@ CK_RV tok_token_set_pin(struct tok_token *t, const CK_UTF8CHAR *old, CK_ULONG ol
 	pthread_rwlock_wrlock(&t->lock);
 	/* the SO changes the SO PIN; the user, or anyone not logged in, the user PIN */
 	CK_USER_TYPE who = t->login == CKU_SO ? CKU_SO : CKU_USER;
-	rv = tok_store_set_pin(t->store, who, old, old_len, pin, len);
+	rv = token_store_rv(tok_store_set_pin(t->store, who, old, old_len, pin, len));
 	pthread_rwlock_unlock(&t->lock);
 	t->seen_token = UINT64_MAX;
 	tok_token_sync(t);
