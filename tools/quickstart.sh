@@ -56,11 +56,15 @@ p11() { pkcs11-tool --module "$lib" "$@"; }
 p11 --show-info
 p11 --list-slots
 echo
-if ! p11 --list-token-slots 2>/dev/null | grep -q quickstart; then
-	echo "== initialising the soft token (SO PIN 87654321, user PIN 123456)"
-	p11 --init-token --slot 0 --so-pin 87654321 --label quickstart
-	p11 --init-pin --slot 0 --so-pin 87654321 --pin 123456
+pcf() { "$inst/sbin/pkcsconf" --module "$lib" "$@"; }
+if ! pcf -t -c 0 | grep -q quickstart; then
+	echo "== initialising the soft token with pkcsconf (SO PIN 87654321, user PIN 123456)"
+	pcf -I -c 0 -L quickstart -S 87654321
+	pcf -u -c 0 -S 87654321 -n 123456
 fi
+echo
+echo "== pkcsconf -t"
+pcf -t -c 0
 echo
 echo "== an EC P-256 key made on the token, a signature, and OpenSSL verifying it"
 p11 --slot 0 --login --pin 123456 --delete-object --type privkey --label demo >/dev/null 2>&1 || true
