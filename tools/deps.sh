@@ -7,7 +7,8 @@ SUDO=
 export DEBIAN_FRONTEND=noninteractive
 PKGS="build-essential autoconf automake libtool pkg-config clang-format
       libssl-dev libconfig-dev libcmocka-dev libp11-kit-dev p11-kit
-      opensc gnutls-bin libengine-pkcs11-openssl python3-pykcs11 valgrind"
+      opensc gnutls-bin libengine-pkcs11-openssl python3-pykcs11 python3-cryptography
+      p11-kit-modules openssl valgrind"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -5,3 +5,17 @@ EXTRA_DIST += \
 	testcases/interop/instance.sh \
 	testcases/interop/test-pkcs11-tool.sh \
 	$(NULL)
+
+TESTS += \
+	testcases/interop/test-p11tool.sh \
+	testcases/interop/test-openssl-engine.sh \
+	testcases/interop/test-pykcs11.sh \
+	testcases/interop/test-p11kit-cli.sh \
+	$(NULL)
+EXTRA_DIST += \
+	testcases/interop/test-p11tool.sh \
+	testcases/interop/test-openssl-engine.sh \
+	testcases/interop/test-pykcs11.sh \
+	testcases/interop/pykcs11_check.py \
+	testcases/interop/test-p11kit-cli.sh \
+	$(NULL)

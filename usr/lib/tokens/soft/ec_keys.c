@@ -30,9 +30,14 @@ static enum soft_ec_family ec_gen_family(CK_MECHANISM_TYPE type)
 	}
 }
 
+/*
+ * EC keys are named by the OID of id-ecPublicKey: OpenSSL 3.0 looks up an
+ * engine registered as default for the name "EC" (the pkcs11 engine, say,
+ * in a process that loaded it) and then builds no provider key at all.
+ */
 static const char *ec_type_name(const struct soft_ec_curve *curve)
 {
-	return curve->family == SOFT_EC_WEIERSTRASS ? "EC" : curve->ossl;
+	return curve->family == SOFT_EC_WEIERSTRASS ? "1.2.840.10045.2.1" : curve->ossl;
 }
 
 static EVP_PKEY *ec_keygen(const struct soft_ec_curve *curve, CK_RV *rv)

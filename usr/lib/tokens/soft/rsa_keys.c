@@ -18,6 +18,13 @@
 
 #include "asym.h"
 
+/*
+ * RSA keys are named by the OID of rsaEncryption: OpenSSL 3.0 looks up an
+ * engine registered as default for the name "RSA" (the pkcs11 engine, say,
+ * in a process that loaded it) and then builds no provider key at all.
+ */
+#define RSA_KEY_TYPE "1.2.840.113549.1.1.1"
+
 /* Sizes a key made by C_CreateObject may have (the operations ask more). */
 #define RSA_IMPORT_MIN_BITS 512
 
@@ -70,7 +77,7 @@ static CK_RV rsa_gen_exponent(const struct tok_attrs *pub, BIGNUM **e)
 
 static EVP_PKEY *rsa_keygen(CK_ULONG bits, BIGNUM *e, CK_RV *rv)
 {
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, RSA_KEY_TYPE, NULL);
 	EVP_PKEY *pkey = NULL;
 
 	if (!ctx || EVP_PKEY_keygen_init(ctx) != 1 ||
@@ -181,7 +188,7 @@ static EVP_PKEY *rsa_fromdata(BIGNUM **bn, bool priv, CK_RV *rv)
 	if (ok)
 		params = OSSL_PARAM_BLD_to_param(bld);
 	if (params)
-		ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, RSA_KEY_TYPE, NULL);
 	if (!ctx) {
 		*rv = soft_ossl_fail();
 	} else if (EVP_PKEY_fromdata_init(ctx) != 1 ||
