@@ -64,6 +64,17 @@ static CK_RV token_may_write_inlock(const struct tok_token *t, const struct tok_
 }
 
 /*
+ * After this process changed the store (t->lock held for writing): when
+ * its change is the only one since it last synchronised, it already holds
+ * the new state and need not reload the index on its next call.
+ */
+static void token_own_change_inlock(struct tok_token *t, uint64_t before)
+{
+	if (t->seen_objects == before && tok_shm_load(&t->shm->objects_generation) == before + 1)
+		t->seen_objects = before + 1;
+}
+
+/*
  * Stores (token objects) and adds a finished attribute set as an object,
  * with t->lock held for writing.  keep_handle: replace this object.
  */
@@ -81,9 +92,11 @@ static CK_RV token_commit_inlock(struct tok_token *t, const struct tok_caller *c
 		if (replaces && replaces->token)
 			entry.id = replaces->store_id;
 		entry.private = tok_attrs_get_bool(attrs, CKA_PRIVATE, CK_FALSE);
+		uint64_t before = tok_shm_load(&t->shm->objects_generation);
 		rv = tok_store_save_object(t->store, &entry, t->have_mk ? t->mk : NULL, attrs);
 		if (rv != CKR_OK)
 			return rv;
+		token_own_change_inlock(t, before);
 	}
 	struct tok_object *obj = tok_object_new(attrs);
 	if (!obj)
@@ -382,8 +395,12 @@ CK_RV tok_token_destroy(struct tok_token *t, const struct tok_caller *c, CK_OBJE
 		rv = CKR_ACTION_PROHIBITED;
 	else if (obj->token && !c->rw)
 		rv = CKR_SESSION_READ_ONLY;
-	else if (obj->token)
+	else if (obj->token) {
+		uint64_t before = tok_shm_load(&t->shm->objects_generation);
 		rv = tok_store_delete_object(t->store, obj->store_id);
+		if (rv == CKR_OK)
+			token_own_change_inlock(t, before);
+	}
 	if (rv == CKR_OK) {
 		if (!obj->token)
 			t->n_session_objects--;
