@@ -445,6 +445,44 @@ static void test_keys_and_operations(void **state)
 	assert_int_equal(fx->f->C_Sign(s, data, 7, sig, &siglen), CKR_OK);
 }
 
+/* Whether a file holds the 4 bytes of a big-endian u32. */
+static bool file_has_be32(const char *path, uint32_t v)
+{
+	unsigned char want[4] = {v >> 24, v >> 16, v >> 8, v}, buf[4096];
+	FILE *fp = fopen(path, "rb");
+	size_t n;
+
+	if (!fp)
+		return false;
+	n = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	for (size_t i = 0; i + 4 <= n; i++)
+		if (memcmp(buf + i, want, 4) == 0)
+			return true;
+	return false;
+}
+
+static void test_pin_kdf_iterations_option(void **state)
+{
+	struct fixture *fx = *state;
+	char path[PATH_MAX + 32];
+	CK_SESSION_HANDLE s;
+
+	assert_int_equal(fx->f->C_Finalize(NULL), CKR_OK);
+	assert_int_equal(harness_write_conf(&fx->h, NULL,
+	                                    "{ id = 0; backend = \"soft\"; token = \"softtok\"; "
+	                                    "options = { pin-kdf-iterations = \"1234\"; }; }"),
+	                 0);
+	assert_int_equal(fx->f->C_Initialize(NULL), CKR_OK);
+	init_token(fx);
+	snprintf(path, sizeof(path), "%s/data/softtok/MK_SO", fx->h.dir);
+	assert_true(file_has_be32(path, 1234));
+	snprintf(path, sizeof(path), "%s/data/softtok/MK_USER", fx->h.dir);
+	assert_true(file_has_be32(path, 1234));
+	s = open_rw(fx);
+	assert_int_equal(fx->f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, 6), CKR_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +492,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cross_process, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_damaged_object_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_keys_and_operations, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pin_kdf_iterations_option, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("token", tests, NULL, NULL);

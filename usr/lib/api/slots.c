@@ -82,6 +82,28 @@ static void slots_make_env(struct api_slot *slot)
 	slot->env.n_options = conf->n_options;
 }
 
+/*
+ * Options of the token common layer: pin-kdf-iterations sets the PBKDF2
+ * iteration count used when a PIN is set from now on (the count of each
+ * PIN is recorded with it, so existing PINs keep theirs).
+ */
+static void slots_apply_options(struct api_slot *slot)
+{
+	const struct os_slot_conf *conf = os_conf_slot(api_state.conf, slot->id);
+	const char *v = conf ? os_conf_slot_option(conf, "pin-kdf-iterations") : NULL;
+	char *end;
+
+	if (!v)
+		return;
+	unsigned long n = strtoul(v, &end, 10);
+	if (*end || n < 1000 || n > 100000000) {
+		api_trace(API_TRACE_ERROR,
+		          "slot %lu: pin-kdf-iterations %s ignored (1000..100000000)", slot->id, v);
+		return;
+	}
+	tok_store_set_kdf_iterations(slot->token.store, (uint32_t)n);
+}
+
 /* Lock file and per-token shared memory of a slot whose token is present. */
 static int slots_attach_token(struct api_slot *slot)
 {
@@ -101,6 +123,7 @@ static int slots_attach_token(struct api_slot *slot)
 		return -1;
 	}
 	slot->has_token = true;
+	slots_apply_options(slot);
 	return 0;
 }
 
