@@ -57,12 +57,12 @@ EXTRA_DIST += usr/lib/api/libopenslot.sym
 
 # $(libdir)/pkcs11/libopenslot.so points at the library, where p11-kit and
 # OpenSC look for modules.
-install-exec-hook: install-exec-hook-api
-install-exec-hook-api:
+# (pkcs11libdir is installed by install-data, so the hook hangs there.)
+install-data-hook: install-data-hook-api
+install-data-hook-api:
 	$(MKDIR_P) $(DESTDIR)$(libdir)/pkcs11
 	rm -f $(DESTDIR)$(libdir)/pkcs11/libopenslot.so
 	$(LN_S) ../openslot/libopenslot.so $(DESTDIR)$(libdir)/pkcs11/libopenslot.so
-	rm -f $(DESTDIR)$(pkcs11libdir)/libopenslot.la
 
 uninstall-hook: uninstall-hook-api
 uninstall-hook-api:
