@@ -1,0 +1,21 @@
+#!/bin/sh
+# A one-second run of os-bench against a private openslot instance: every
+# measurement runs once, briefly, and the report must come out whole.  The
+# real figures come from compare.sh (see doc/performance.md).
+set -eu
+. "$(dirname "$0")/../interop/instance.sh"
+instance_start
+
+bench="$top_builddir/testcases/perf/os-bench"
+out="$OSL_DIR/bench.out"
+$OSL_RUN "$bench" --module "$OSL_LIB" --slot 0 --init --seconds 0.05 --quick \
+	>"$out" 2>"$OSL_DIR/bench.err" ||
+	fail "os-bench exited $?: $(tail -20 "$OSL_DIR/bench.err")"
+grep -q '^| operation | ops/s | MB/s | OpenSSL ops/s | ratio |$' "$out" ||
+	fail "no operations table: $(cat "$out")"
+for row in "open+close session" "ECDSA P-256 sign ECDSA (hash)" "SHA-256 1 MiB" \
+	"2 threads" "2 processes"; do
+	grep -q "^| $row |" "$out" || fail "row '$row' missing"
+done
+grep -q '^| 100 |' "$out" || fail "no token object row"
+echo "os-bench smoke run: ok"
