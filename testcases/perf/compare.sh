@@ -3,6 +3,8 @@
 # and prints one side-by-side Markdown report with ratios.
 #
 # usage: top_builddir=BUILD compare.sh [--reinit-opencryptoki] [os-bench options]
+#        compare.sh --report DIR   (the report again from the JSON kept by
+#                                   OSB_SAVE_DIR=DIR, measuring nothing)
 #
 # openslot runs as a private instance (testcases/interop/instance.sh) and
 # SoftHSMv2 with a private SOFTHSM2_CONF; both keep their tokens in a
@@ -31,13 +33,20 @@ so_pin=87654321
 pin=123456
 
 reinit_ock=no
-if [ "${1:-}" = "--reinit-opencryptoki" ]; then
+report_only=
+case "${1:-}" in
+--reinit-opencryptoki)
 	reinit_ock=yes
 	shift
-fi
+	;;
+--report)
+	report_only=$(cd "$2" && pwd)
+	shift 2
+	;;
+esac
 
 command -v jq >/dev/null || { echo "compare.sh: needs jq (apt-get install jq)" >&2; exit 2; }
-[ -x "$bench" ] || { echo "compare.sh: $bench is not built" >&2; exit 2; }
+[ -n "$report_only" ] || [ -x "$bench" ] || { echo "compare.sh: $bench is not built" >&2; exit 2; }
 
 . "$here/../interop/instance.sh"
 work=$(mktemp -d /tmp/osb-compare-XXXXXX)
@@ -153,6 +162,10 @@ machine() {
 	model=$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)
 	echo "- CPU: $model, $(nproc) online CPUs ($(lscpu | sed -n 's/^Hypervisor vendor: *//p') guest)"
 	echo "- memory: $(free -h | awk '/^Mem:/ {print $2}'); kernel $(uname -r)"
+	if [ -n "$report_only" ]; then
+		echo "- figures measured earlier, read from $report_only"
+		return 0
+	fi
 	echo "- finished: $(date -u '+%Y-%m-%d %H:%M UTC'); load average before: $load_before, after: $(load)"
 }
 
@@ -181,7 +194,15 @@ def better($a; $b; $lower):
 def op($d; $id): if $d == null then null else (first($d.operations[] | select(.id == $id)) | .module) // null end;
 def par($d; $id): if $d == null then null else (first($d.concurrent[] | select(.id == $id)) | .module) // null end;
 def obj($d; $n): if $d == null then null else first($d.objects[] | select(.count == $n)) // null end;
-def rss: if . == null or .rss_kib <= 0 then null else {status: "ok", median: (.rss_kib / 1024)} end;
+def rss: if . == null then null elif .rss_kib > 0 then {status: "ok", median: (.rss_kib / 1024)} else .start_ms end;
+# "what: why" for every figure of document $d that failed
+def failures($d; $name):
+  if $d == null then empty else
+    ($d.operations[] | select(.module.status == "failed") | "- \($name), \(.name): \(.module.why)"),
+    ($d.concurrent[] | select(.module.status == "failed") | "- \($name), ECDSA \(.workers) \(if .processes then "processes" else "threads" end): \(.module.why)"),
+    ($d.objects[] | .count as $n | ["create", "find", "destroy", "start_ms"][] as $k
+      | select(.[$k].status == "failed") | "- \($name), \($n) objects, \($k): \(.[$k].why)")
+  end;
 def workers: "\(.workers) \(if .processes then "process" else "thread" end)\(if .workers > 1 then (if .processes then "es" else "s" end) else "" end)";
 def who($d; $skip; $name):
   if $d == null then "- \($name): not run: \($skip | rtrimstr("\n"))"
@@ -220,13 +241,25 @@ if $B == null then "", "No module could be measured." else
   | . as [$key, $title, $lower]
   | def pick($d): obj($d; $n) | if . == null then null elif $key == "rss" then rss else .[$key] end;
     pick($O) as $a | pick($S) as $b | pick($C) as $k
-  | "| \($cn) | \($title) | \($a | cell) | \($b | cell) | \($k | cell) | \(better($a; $b; $lower)) | \(better($a; $k; $lower)) |")
+  | "| \($cn) | \($title) | \($a | cell) | \($b | cell) | \($k | cell) | \(better($a; $b; $lower)) | \(better($a; $k; $lower)) |"),
+([failures($O; "openslot"), failures($S; "SoftHSMv2"), failures($C; "openCryptoki")] as $f
+  | if ($f | length) > 0 then "", "## Failed figures", "", $f[] else empty end)
 end
 '
 
-run_openslot "$@"
-run_softhsm "$@"
-run_opencryptoki "$@"
+if [ -n "$report_only" ]; then
+	for n in openslot softhsm ock; do
+		if [ -f "$report_only/$n.json" ]; then
+			cp "$report_only/$n.json" "$work/"
+		else
+			echo "no $n.json in $report_only" >"$work/$n.skip"
+		fi
+	done
+else
+	run_openslot "$@"
+	run_softhsm "$@"
+	run_opencryptoki "$@"
+fi
 
 for n in openslot softhsm ock; do
 	[ -f "$work/$n.json" ] || echo null >"$work/$n.json"
@@ -236,7 +269,7 @@ done
 echo "# openslot against its peers"
 echo
 machine
-echo "- command: compare.sh $*"
+[ -n "$report_only" ] || echo "- command: compare.sh $*"
 echo
 jq -n -r "$merge" \
 	--slurpfile o "$work/openslot.json" --slurpfile s "$work/softhsm.json" \
