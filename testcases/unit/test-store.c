@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "store_crc.h"
 
 #define SO_PIN        "so-secret-4711"
 #define USER_PIN      "user-secret-0815"
@@ -584,6 +585,7 @@ static void test_corrupt_objects(void **state)
 	struct fx *f = *state;
 	struct tok_store_entry v[3];
 
+	tok_store_set_inline_max(f->st, 0); /* the object files alone */
 	v[0] = save_new(f, 1, false, "a public object of some length");
 	v[1] = save_new(f, 2, true, "a private object of some length");
 	v[2] = save_new(f, 3, false, "c");
@@ -632,6 +634,7 @@ static void test_corrupt_token_files(void **state)
 static void test_foreign_files(void **state)
 {
 	struct fx *f = *state;
+	tok_store_set_inline_max(f->st, 0);
 	struct tok_store_entry a = save_new(f, 1, false, "a");
 	struct tok_store_entry b = save_new(f, 2, false, "b");
 	struct tok_store_entry ghost = {.id = 0x0123456789abcdefull};
@@ -664,6 +667,178 @@ static void test_foreign_files(void **state)
 	check_object(f, &a, 1, "a");
 }
 
+/* The offset of the frame that the OBJ_IDX record of id carries (0: none). */
+static size_t frame_in_index(struct fx *f, uint64_t id, size_t *frame_len)
+{
+	char path[PATH_MAX];
+	unsigned char *data;
+	size_t len, off = 28, found = 0;
+
+	path_of(f, "TOK_OBJ/OBJ_IDX", path, sizeof(path));
+	data = slurp(path, &len);
+	while (off + 32 <= len) {
+		uint64_t rid = 0;
+		size_t flen = (size_t)data[8 + off] << 24 | (size_t)data[9 + off] << 16 |
+		              (size_t)data[10 + off] << 8 | data[11 + off];
+		for (int i = 0; i < 8; i++)
+			rid = rid << 8 | data[off + 12 + i];
+		if (rid == id && flen) {
+			found = off + 32;
+			*frame_len = flen;
+		}
+		off += 32 + (flen ? flen + 4 : 0);
+	}
+	assert_int_equal(off, len);
+	free(data);
+	return found;
+}
+
+static void flip_byte(const char *path, size_t at)
+{
+	int fd = open(path, O_RDWR);
+	unsigned char byte;
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &byte, 1, (off_t)at), 1);
+	byte ^= 0x5a;
+	assert_int_equal(pwrite(fd, &byte, 1, (off_t)at), 1);
+	close(fd);
+}
+
+/* Objects are kept twice, in their file and in their index record: either
+ * copy alone is enough, only losing both loses the object. */
+static void test_index_copies(void **state)
+{
+	struct fx *f = *state;
+	struct tok_store_entry a = save_new(f, 1, false, "public a");
+	struct tok_store_entry b = save_new(f, 2, true, "private b");
+	struct tok_store_entry c = save_new(f, 3, true, "private c");
+	char pa[PATH_MAX], pb[PATH_MAX], idx[PATH_MAX];
+	unsigned char *orig_b;
+	size_t len_b, flen = 0, at;
+
+	obj_path(f, a.id, pa, sizeof(pa));
+	obj_path(f, b.id, pb, sizeof(pb));
+	path_of(f, "TOK_OBJ/OBJ_IDX", idx, sizeof(idx));
+	orig_b = slurp(pb, &len_b);
+	/* The files gone or cut: both load from the index, in this handle and a new one. */
+	assert_int_equal(unlink(pa), 0);
+	assert_int_equal(truncate(pb, 10), 0);
+	check_object(f, &a, 1, "public a");
+	check_object(f, &b, 2, "private b");
+	struct tok_store *fresh = fx_open(f), *keep = f->st;
+	f->st = fresh;
+	check_object(f, &a, 1, "public a");
+	check_object(f, &b, 2, "private b");
+	f->st = keep;
+	tok_store_close(fresh);
+	/* b's copy in the index damaged, its file back: b loads from the file. */
+	spew(pb, orig_b, len_b);
+	at = frame_in_index(f, b.id, &flen);
+	assert_true(at > 0 && flen == len_b);
+	flip_byte(idx, at + flen / 2);
+	check_object(f, &b, 2, "private b");
+	fresh = fx_open(f);
+	f->st = fresh;
+	assert_int_equal(list_count(fresh), 3);
+	check_object(f, &b, 2, "private b");
+	/* Both copies damaged: b alone is lost. */
+	assert_int_equal(truncate(pb, len_b - 1), 0);
+	assert_int_equal(load_rv(f, &b), CKR_DATA_INVALID);
+	f->st = keep;
+	assert_int_equal(load_rv(f, &b), CKR_DATA_INVALID);
+	check_object(f, &a, 1, "public a");
+	check_object(f, &c, 3, "private c");
+	tok_store_close(fresh);
+	/* A damaged frame in the last record is a torn append: not applied. */
+	at = frame_in_index(f, c.id, &flen);
+	flip_byte(idx, at + 3);
+	fresh = fx_open(f);
+	assert_false(listed(fresh, c.id, NULL));
+	assert_true(listed(fresh, b.id, NULL));
+	tok_store_close(fresh);
+	free(orig_b);
+}
+
+struct batch {
+	size_t ok, bad;
+	uint64_t bad_id;
+	CK_RV bad_rv;
+};
+
+static void batch_take(void *arg, const struct tok_store_entry *e, CK_RV rv,
+                       struct tok_attrs *attrs)
+{
+	struct batch *b = arg;
+
+	if (rv == CKR_OK) {
+		b->ok++;
+		tok_attrs_free(attrs);
+	} else {
+		assert_int_equal(attrs->n, 0);
+		b->bad++;
+		b->bad_id = e->id;
+		b->bad_rv = rv;
+	}
+}
+
+/* Many objects at once come from OBJ_IDX read whole, with the same fallbacks. */
+static void test_load_many(void **state)
+{
+	struct fx *f = *state;
+	struct tok_store_entry v[40];
+	char path[PATH_MAX], idx[PATH_MAX];
+	struct batch b = {0};
+	size_t flen = 0, at;
+
+	for (int i = 0; i < 40; i++)
+		v[i] = save_new(f, (CK_ULONG)i, i % 2 == 0, "many");
+	path_of(f, "TOK_OBJ/OBJ_IDX", idx, sizeof(idx));
+	obj_path(f, v[3].id, path, sizeof(path));
+	assert_int_equal(unlink(path), 0); /* v[3]: index copy only */
+	at = frame_in_index(f, v[4].id, &flen);
+	flip_byte(idx, at + 1); /* v[4]: file only */
+	at = frame_in_index(f, v[5].id, &flen);
+	flip_byte(idx, at + flen - 1);
+	obj_path(f, v[5].id, path, sizeof(path));
+	assert_int_equal(truncate(path, 0), 0); /* v[5]: lost */
+	assert_int_equal(tok_store_load_objects(f->st, v, 40, f->mk, batch_take, &b), CKR_OK);
+	assert_int_equal(b.ok, 39);
+	assert_int_equal(b.bad, 1);
+	assert_true(b.bad_id == v[5].id);
+	assert_int_equal(b.bad_rv, CKR_DATA_INVALID);
+	/* Without the master key the private ones are refused, the public ones load. */
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(tok_store_load_objects(f->st, v + 10, 30, NULL, batch_take, &b), CKR_OK);
+	assert_int_equal(b.ok, 15);
+	assert_int_equal(b.bad, 15);
+	assert_int_equal(b.bad_rv, CKR_USER_NOT_LOGGED_IN);
+}
+
+static void test_crc32(void **state)
+{
+	static const char check[] = "123456789";
+	unsigned char data[1000];
+	uint32_t slow;
+
+	(void)state;
+	assert_int_equal(tok_store_crc32(check, 9), 0xcbf43926u);
+	assert_int_equal(tok_store_crc32("", 0), 0);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 131 + 7);
+	/* Every length and alignment against the bitwise definition. */
+	for (size_t start = 0; start < 9; start++)
+		for (size_t len = 0; start + len <= 300; len++) {
+			slow = 0xffffffffu;
+			for (size_t i = start; i < start + len; i++) {
+				slow ^= data[i];
+				for (int bit = 0; bit < 8; bit++)
+					slow = (slow >> 1) ^ (0xedb88320u & (0u - (slow & 1u)));
+			}
+			assert_int_equal(tok_store_crc32(data + start, len), ~slow);
+		}
+}
+
 /* --- the index ---------------------------------------------------------- */
 
 static off_t idx_size(struct fx *f)
@@ -679,6 +854,7 @@ static off_t idx_size(struct fx *f)
 static void test_torn_index(void **state)
 {
 	struct fx *f = *state;
+	tok_store_set_inline_max(f->st, 0); /* records of 32 bytes */
 	struct tok_store_entry a = save_new(f, 1, false, "a");
 	struct tok_store_entry b = save_new(f, 2, true, "b");
 	struct tok_store_entry c = save_new(f, 3, false, "c");
@@ -704,9 +880,9 @@ static void test_torn_index(void **state)
 	/* A damaged record in the middle costs only that record. */
 	int fd = open(path, O_RDWR);
 	unsigned char byte;
-	assert_int_equal(pread(fd, &byte, 1, 28 + 24 + 10), 1);
+	assert_int_equal(pread(fd, &byte, 1, 28 + 32 + 10), 1);
 	byte ^= 0xff;
-	assert_int_equal(pwrite(fd, &byte, 1, 28 + 24 + 10), 1);
+	assert_int_equal(pwrite(fd, &byte, 1, 28 + 32 + 10), 1);
 	close(fd);
 	fresh = fx_open(f);
 	assert_int_equal(list_count(fresh), 2);
@@ -739,6 +915,7 @@ static void test_compaction(void **state)
 	char path[PATH_MAX];
 	unsigned char junk[64] = {1};
 
+	tok_store_set_inline_max(f->st, 0); /* records of 32 bytes */
 	for (int i = 0; i < 70; i++)
 		v[i] = save_new(f, (CK_ULONG)i, i % 3 == 0, "x");
 	assert_int_equal(list_count(other), 70);
@@ -750,7 +927,7 @@ static void test_compaction(void **state)
 	for (int i = 0; i < 60; i++)
 		assert_int_equal(tok_store_delete_object(f->st, v[i].id), CKR_OK);
 	/* 70 adds and 60 removes would be 130 records without compaction. */
-	assert_true(idx_size(f) < 28 + 70 * 24);
+	assert_true(idx_size(f) < 28 + 70 * 32);
 	assert_int_equal(count_obj_files(f), 10);
 	assert_int_equal(access(path, F_OK), -1);
 	/* Exactly the live set, seen by this handle, another one and a new one. */
@@ -830,7 +1007,10 @@ static void test_create_rate(void **state)
 	print_message("%d private objects created in %.3f s: %.0f per second\n", n, secs,
 	              secs > 0 ? n / secs : 0.0);
 	assert_int_equal(list_count(f->st), (size_t)n);
-	assert_int_equal(idx_size(f), 28 + 24 * n);
+	/* One record per object, each carrying the object's frame. */
+	off_t size = idx_size(f) - 28;
+	assert_int_equal(size % n, 0);
+	assert_true(size / n > 32 + 48 + 16);
 }
 
 int main(void)
@@ -849,6 +1029,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_corrupt_objects, setup_token, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_token_files, setup_token, teardown),
 	    cmocka_unit_test_setup_teardown(test_foreign_files, setup_token, teardown),
+	    cmocka_unit_test_setup_teardown(test_index_copies, setup_token, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_many, setup_token, teardown),
+	    cmocka_unit_test(test_crc32),
 	    cmocka_unit_test_setup_teardown(test_torn_index, setup_token, teardown),
 	    cmocka_unit_test_setup_teardown(test_compaction, setup_token, teardown),
 	    cmocka_unit_test_setup_teardown(test_two_handles, setup_token, teardown),

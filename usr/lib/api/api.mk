@@ -12,6 +12,10 @@ libos_tokcommon_la_SOURCES = \
 	usr/lib/tokens/common/rules_table.h \
 	usr/lib/tokens/common/store.c \
 	usr/lib/tokens/common/store.h \
+	usr/lib/tokens/common/store_aead.c \
+	usr/lib/tokens/common/store_aead.h \
+	usr/lib/tokens/common/store_crc.c \
+	usr/lib/tokens/common/store_crc.h \
 	usr/lib/tokens/common/store_crypt.c \
 	usr/lib/tokens/common/store_crypt.h \
 	usr/lib/tokens/common/store_file.c \
@@ -19,6 +23,8 @@ libos_tokcommon_la_SOURCES = \
 	usr/lib/tokens/common/store_idx.c \
 	usr/lib/tokens/common/store_idx.h \
 	usr/lib/tokens/common/store_int.h \
+	usr/lib/tokens/common/store_kdf.c \
+	usr/lib/tokens/common/store_kdf.h \
 	usr/lib/tokens/common/store_pin.c \
 	usr/lib/tokens/common/store_pin.h \
 	usr/lib/tokens/common/token.c \

@@ -4,14 +4,23 @@
  */
 #include "attrs.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void attrs_wipe(CK_ATTRIBUTE *at)
+static bool attrs_in_block(const struct tok_attrs *a, const void *p)
+{
+	const unsigned char *c = p;
+
+	return a->block && c >= a->block && c < a->block + a->block_len;
+}
+
+static void attrs_wipe(const struct tok_attrs *a, CK_ATTRIBUTE *at)
 {
 	if (at->pValue) {
 		explicit_bzero(at->pValue, at->ulValueLen);
-		free(at->pValue);
+		if (!attrs_in_block(a, at->pValue))
+			free(at->pValue);
 	}
 	at->pValue = NULL;
 	at->ulValueLen = 0;
@@ -25,8 +34,9 @@ void tok_attrs_init(struct tok_attrs *a)
 void tok_attrs_free(struct tok_attrs *a)
 {
 	for (size_t i = 0; i < a->n; i++)
-		attrs_wipe(&a->v[i]);
+		attrs_wipe(a, &a->v[i]);
 	free(a->v);
+	free(a->block);
 	tok_attrs_init(a);
 }
 
@@ -65,7 +75,7 @@ CK_RV tok_attrs_set(struct tok_attrs *a, CK_ATTRIBUTE_TYPE type, const void *val
 		free(copy);
 		return CKR_HOST_MEMORY;
 	}
-	attrs_wipe(at);
+	attrs_wipe(a, at);
 	at->pValue = copy;
 	at->ulValueLen = len;
 	return CKR_OK;
@@ -86,7 +96,7 @@ void tok_attrs_remove(struct tok_attrs *a, CK_ATTRIBUTE_TYPE type)
 	for (size_t i = 0; i < a->n; i++) {
 		if (a->v[i].type != type)
 			continue;
-		attrs_wipe(&a->v[i]);
+		attrs_wipe(a, &a->v[i]);
 		a->v[i] = a->v[--a->n];
 		return;
 	}

@@ -22,9 +22,13 @@
 #define TOK_ATTRS_MAX_COUNT 256
 
 struct tok_attrs {
-	CK_ATTRIBUTE *v; /* pValue malloc'ed (NULL when ulValueLen is 0) */
+	/* pValue malloc'ed one by one (NULL when ulValueLen is 0), or inside
+	 * block, where a decoded set keeps all its values */
+	CK_ATTRIBUTE *v;
 	size_t n;
 	size_t cap;
+	unsigned char *block;
+	size_t block_len;
 };
 
 void tok_attrs_init(struct tok_attrs *a);

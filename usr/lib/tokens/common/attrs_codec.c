@@ -12,6 +12,8 @@
 #include "attrs.h"
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 /*
  * A set the decoder would refuse (too many attributes, a value too long) is
@@ -37,37 +39,73 @@ void tok_attrs_encode(const struct tok_attrs *a, struct os_buf *out)
 	}
 }
 
-/* Reads one attribute into a; CKR_DATA_INVALID when it breaks a rule of the encoding. */
-static CK_RV attrs_decode_one(struct tok_attrs *a, struct os_reader *rd)
+/*
+ * First pass: checks the whole encoding (count, every length, nothing after
+ * the last attribute) and sums the value lengths.  Types are checked for
+ * repeats in the second pass.
+ */
+static CK_RV attrs_measure(const void *data, size_t len, uint32_t *count, size_t *total)
 {
-	uint64_t type = os_reader_u64(rd);
-	uint32_t len = os_reader_u32(rd);
+	struct os_reader rd;
 
-	if (os_reader_failed(rd) || (CK_ATTRIBUTE_TYPE)type != type || len > TOK_ATTRS_MAX_VALUE ||
-	    len > rd->len - rd->pos)
+	os_reader_init(&rd, data, len);
+	*count = os_reader_u32(&rd);
+	*total = 0;
+	if (os_reader_failed(&rd) || *count > TOK_ATTRS_MAX_COUNT)
 		return CKR_DATA_INVALID;
-	if (tok_attrs_find(a, (CK_ATTRIBUTE_TYPE)type))
-		return CKR_DATA_INVALID;
-	CK_RV rv = tok_attrs_set(a, (CK_ATTRIBUTE_TYPE)type, rd->data + rd->pos, len);
-	rd->pos += len;
-	return rv;
+	for (uint32_t i = 0; i < *count; i++) {
+		uint64_t type = os_reader_u64(&rd);
+		uint32_t vlen = os_reader_u32(&rd);
+		if (os_reader_failed(&rd) || (CK_ATTRIBUTE_TYPE)type != type ||
+		    vlen > TOK_ATTRS_MAX_VALUE || vlen > rd.len - rd.pos)
+			return CKR_DATA_INVALID;
+		rd.pos += vlen;
+		*total += vlen;
+	}
+	return os_reader_done(&rd) ? CKR_OK : CKR_DATA_INVALID;
 }
 
+/*
+ * Decodes into a, which must be empty: one array for the attributes and
+ * one block for all values, so a stored object costs two allocations.
+ */
 CK_RV tok_attrs_decode(struct tok_attrs *a, const void *data, size_t len)
 {
 	struct os_reader rd;
 	uint32_t count;
-	CK_RV rv = CKR_OK;
+	size_t total, at = 0;
+	CK_RV rv;
 
-	os_reader_init(&rd, data, len);
-	count = os_reader_u32(&rd);
-	if (os_reader_failed(&rd) || count > TOK_ATTRS_MAX_COUNT)
-		rv = CKR_DATA_INVALID;
-	for (uint32_t i = 0; i < count && rv == CKR_OK; i++)
-		rv = attrs_decode_one(a, &rd);
-	if (rv == CKR_OK && !os_reader_done(&rd))
-		rv = CKR_DATA_INVALID;
+	if (a->n)
+		return CKR_GENERAL_ERROR;
+	rv = attrs_measure(data, len, &count, &total);
 	if (rv != CKR_OK)
+		return rv;
+	a->v = malloc((count ? count : 1) * sizeof(*a->v));
+	a->block = total ? malloc(total) : NULL;
+	if (!a->v || (total && !a->block)) {
 		tok_attrs_free(a);
-	return rv;
+		return CKR_HOST_MEMORY;
+	}
+	a->cap = count;
+	a->block_len = total;
+	os_reader_init(&rd, data, len);
+	os_reader_u32(&rd);
+	for (uint32_t i = 0; i < count; i++) {
+		CK_ATTRIBUTE_TYPE type = (CK_ATTRIBUTE_TYPE)os_reader_u64(&rd);
+		uint32_t vlen = os_reader_u32(&rd);
+		if (tok_attrs_find(a, type)) {
+			tok_attrs_free(a);
+			return CKR_DATA_INVALID;
+		}
+		CK_ATTRIBUTE *attr = &a->v[a->n++];
+		attr->type = type;
+		attr->ulValueLen = vlen;
+		attr->pValue = vlen ? a->block + at : NULL;
+		if (vlen)
+			memcpy(a->block + at, rd.data + rd.pos, vlen);
+		rd.pos += vlen;
+		at += vlen;
+	}
+	return CKR_OK;
 }

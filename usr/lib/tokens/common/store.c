@@ -56,6 +56,7 @@
 
 #include <openssl/crypto.h>
 
+#include "store_aead.h"
 #include "store_crypt.h"
 #include "store_file.h"
 #include "store_idx.h"
@@ -130,6 +131,13 @@ void tok_store_close(struct tok_store *st)
 	tok_store_idx_free(&st->idx);
 	pthread_mutex_destroy(&st->mutex);
 	free(st);
+}
+
+void tok_store_set_inline_max(struct tok_store *st, size_t max)
+{
+	pthread_mutex_lock(&st->mutex);
+	st->idx.inline_max = max < TOK_STORE_IDX_INLINE_MAX ? max : TOK_STORE_IDX_INLINE_MAX;
+	pthread_mutex_unlock(&st->mutex);
 }
 
 void tok_store_set_kdf_iterations(struct tok_store *st, uint32_t iterations)
@@ -258,55 +266,174 @@ CK_RV tok_store_list(struct tok_store *st, struct tok_store_entry **entries, siz
 	return rv;
 }
 
-/* Reads the file of entry under the shared lock. */
-static CK_RV store_read_object(struct tok_store *st, uint64_t id, struct os_buf *file)
+/* The body of a frame read for cur, checked to be cur's (or, from its own
+ * file, newer: see step 3 above). */
+static CK_RV store_open_frame(const struct tok_store_entry *cur, const void *frame, size_t len,
+                              bool from_index, struct tok_store_aead *key, struct os_buf *body)
 {
+	struct tok_store_frame fr;
+	CK_RV rv;
+
+	os_buf_reset(body);
+	rv = key ? tok_store_frame_open_aead(STORE_OBJ_MAGIC, frame, len, key, &fr, body)
+	         : tok_store_frame_open(STORE_OBJ_MAGIC, frame, len, NULL, &fr, body);
+	if (rv != CKR_OK)
+		return rv;
+	/* A file copied under another object's name, or older than the index. */
+	if (fr.id != cur->id || fr.generation < cur->generation ||
+	    (from_index && fr.generation != cur->generation))
+		return CKR_DATA_INVALID;
+	return CKR_OK;
+}
+
+/*
+ * Where the objects of one load come from, with the token lock held: the
+ * index file (read whole when many objects are loaded, else frame by frame
+ * through fd), the object files, and the prepared master key.  Buffers are
+ * reused from object to object and wiped at the end.
+ */
+struct store_src {
+	int idx_fd;
+	struct os_buf all; /* OBJ_IDX read whole, or empty */
+	struct tok_store_aead *key;
+	struct os_buf file, body;
+};
+
+/* The frame of cur from its index record into (frame, len), if there is a good one. */
+static CK_RV store_frame_from_index(struct store_src *src, const struct tok_store_entry *cur,
+                                    const void **frame)
+{
+	int rc;
+
+	if (!cur->frame_len)
+		return CKR_DATA_INVALID;
+	if (src->all.len) {
+		*frame = tok_store_idx_frame(&src->all, cur);
+		return *frame ? CKR_OK : CKR_DATA_INVALID;
+	}
+	if (src->idx_fd < 0)
+		return CKR_DATA_INVALID;
+	os_buf_reset(&src->file);
+	rc = tok_store_idx_read_frame(src->idx_fd, cur, &src->file);
+	*frame = src->file.data;
+	return rc == 0 ? CKR_OK : rc == -ENOMEM ? CKR_HOST_MEMORY : CKR_DATA_INVALID;
+}
+
+/*
+ * Loads the object of cur, an entry of the index refreshed under the lock
+ * still held: from its index record when that carries the frame, else, or
+ * when that copy does not open, from its file.
+ */
+static CK_RV store_load_inlock(struct tok_store *st, struct store_src *src,
+                               const struct tok_store_entry *cur, struct tok_attrs *attrs)
+{
+	struct tok_store_aead *key = cur->private ? src->key : NULL;
 	char name[TOK_STORE_OBJ_NAME_SIZE];
+	const void *frame = NULL;
 	CK_RV rv;
 	int rc;
 
-	tok_store_idx_object_name(id, name);
+	if (cur->private && !key)
+		return CKR_USER_NOT_LOGGED_IN;
+	rv = store_frame_from_index(src, cur, &frame);
+	if (rv == CKR_OK)
+		rv = store_open_frame(cur, frame, cur->frame_len, true, key, &src->body);
+	if (rv == CKR_DATA_INVALID) {
+		os_buf_reset(&src->file);
+		tok_store_idx_object_name(cur->id, name);
+		rc = tok_store_file_read(st->obj_fd, name,
+		                         STORE_MAX_OBJECT + TOK_STORE_FRAME_OVERHEAD, &src->file);
+		rv = rc == -ENOMEM ? CKR_HOST_MEMORY : CKR_DATA_INVALID;
+		if (rc == 0)
+			rv = store_open_frame(cur, src->file.data, src->file.len, false, key,
+			                      &src->body);
+	}
+	if (rv == CKR_OK) {
+		rv = tok_attrs_decode(attrs, src->body.data, src->body.len);
+		if (rv != CKR_OK) {
+			tok_attrs_free(attrs);
+			rv = rv == CKR_HOST_MEMORY ? rv : CKR_DATA_INVALID;
+		}
+	}
+	return rv;
+}
+
+/* From this many objects on, a load reads OBJ_IDX whole rather than per frame. */
+#define STORE_READ_ALL_FROM 32
+
+CK_RV tok_store_load_objects(struct tok_store *st, const struct tok_store_entry *entries, size_t n,
+                             const uint8_t *mk, tok_store_load_cb *cb, void *arg)
+{
+	struct store_src src = {.idx_fd = -1};
+	struct tok_attrs attrs;
+	CK_RV rv;
+
+	if (!st || (!entries && n) || !cb)
+		return CKR_ARGUMENTS_BAD;
+	os_buf_init(&src.all);
+	os_buf_init(&src.file);
+	os_buf_init(&src.body);
+	if (mk && !(src.key = tok_store_aead_new(mk)))
+		return CKR_HOST_MEMORY;
 	rv = tok_store_lock(st, LOCK_SH);
 	if (rv != CKR_OK)
-		return rv;
-	rc = tok_store_file_read(st->obj_fd, name, STORE_MAX_OBJECT + TOK_STORE_FRAME_OVERHEAD,
-	                         file);
+		goto out;
+	rv = tok_store_idx_refresh(&st->idx, st->obj_fd);
+	if (rv == CKR_OK && st->idx.present)
+		src.idx_fd =
+		    openat(st->obj_fd, TOK_STORE_IDX_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* Whole or not at all: a failed read leaves the frame-by-frame path. */
+	if (src.idx_fd >= 0 && n >= STORE_READ_ALL_FROM &&
+	    tok_store_idx_read_all(src.idx_fd, &st->idx, &src.all) < 0)
+		os_buf_free(&src.all);
+	for (size_t i = 0; rv == CKR_OK && i < n; i++) {
+		const struct tok_store_entry *cur = tok_store_idx_find(&st->idx, entries[i].id);
+		CK_RV one = CKR_DATA_INVALID; /* no longer listed */
+		tok_attrs_init(&attrs);
+		if (cur)
+			one = store_load_inlock(st, &src, cur, &attrs);
+		cb(arg, cur ? cur : &entries[i], one, &attrs);
+	}
+	if (src.idx_fd >= 0)
+		close(src.idx_fd);
 	tok_store_unlock(st);
-	if (rc == -ENOMEM)
-		return CKR_HOST_MEMORY;
-	return rc < 0 ? CKR_DATA_INVALID : CKR_OK;
+out:
+	tok_store_aead_free(src.key);
+	os_buf_free(&src.all); /* only what is on disk: ciphertext and public objects */
+	tok_store_file_wipe(&src.file);
+	tok_store_file_wipe(&src.body);
+	return rv;
+}
+
+/* Keeps the result of a single load. */
+struct store_one {
+	CK_RV rv;
+	struct tok_attrs *attrs;
+};
+
+static void store_take_one(void *arg, const struct tok_store_entry *e, CK_RV rv,
+                           struct tok_attrs *attrs)
+{
+	struct store_one *one = arg;
+
+	(void)e;
+	one->rv = rv;
+	if (rv == CKR_OK)
+		*one->attrs = *attrs;
 }
 
 CK_RV tok_store_load_object(struct tok_store *st, const struct tok_store_entry *entry,
                             const uint8_t *mk, struct tok_attrs *attrs)
 {
-	struct tok_store_frame fr;
-	struct os_buf file, body;
+	struct store_one one = {CKR_GENERAL_ERROR, attrs};
 	CK_RV rv;
 
 	if (!st || !entry || !attrs)
 		return CKR_ARGUMENTS_BAD;
 	if (entry->private && !mk)
 		return CKR_USER_NOT_LOGGED_IN;
-	os_buf_init(&file);
-	os_buf_init(&body);
-	rv = store_read_object(st, entry->id, &file);
-	if (rv == CKR_OK)
-		rv = tok_store_frame_open(STORE_OBJ_MAGIC, file.data, file.len,
-		                          entry->private ? mk : NULL, &fr, &body);
-	/* A file copied under another object's name, or older than the index. */
-	if (rv == CKR_OK && (fr.id != entry->id || fr.generation < entry->generation))
-		rv = CKR_DATA_INVALID;
-	if (rv == CKR_OK) {
-		rv = tok_attrs_decode(attrs, body.data, body.len);
-		if (rv != CKR_OK) {
-			tok_attrs_free(attrs);
-			rv = rv == CKR_HOST_MEMORY ? rv : CKR_DATA_INVALID;
-		}
-	}
-	os_buf_free(&file);
-	tok_store_file_wipe(&body);
-	return rv;
+	rv = tok_store_load_objects(st, entry, 1, mk, store_take_one, &one);
+	return rv != CKR_OK ? rv : one.rv;
 }
 
 /* Encodes attrs into body, allocated once at the exact size so the plaintext
@@ -349,7 +476,11 @@ static CK_RV store_next_version_inlock(struct tok_store *st, struct tok_store_en
 	return CKR_OK;
 }
 
-/* Step 3 of the comment at the top: the file first, then its record. */
+/*
+ * Step 3 of the comment at the top: the file first, then its record.  A
+ * frame small enough travels in the record, whose flush then makes both
+ * durable; a larger one is flushed in its file first.
+ */
 static CK_RV store_write_inlock(struct tok_store *st, struct tok_store_entry *next,
                                 const uint8_t *mk, const struct os_buf *body)
 {
@@ -357,6 +488,7 @@ static CK_RV store_write_inlock(struct tok_store *st, struct tok_store_entry *ne
 	char name[TOK_STORE_OBJ_NAME_SIZE];
 	enum tok_store_idx_op op;
 	struct os_buf file;
+	bool inl;
 	CK_RV rv;
 
 	rv = store_next_version_inlock(st, next, &op);
@@ -367,14 +499,16 @@ static CK_RV store_write_inlock(struct tok_store *st, struct tok_store_entry *ne
 	os_buf_init(&file);
 	rv = tok_store_frame_seal(STORE_OBJ_MAGIC, &fr, body->data, body->len,
 	                          next->private ? mk : NULL, &file);
+	inl = file.len <= st->idx.inline_max;
 	tok_store_idx_object_name(next->id, name);
 	if (rv == CKR_OK)
-		rv = tok_store_file_write(st->obj_fd, name, file.data, file.len);
+		rv = tok_store_file_put(st->obj_fd, name, file.data, file.len, !inl);
+	if (rv == CKR_OK) {
+		st->objects_changed = true;
+		rv = tok_store_idx_append(&st->idx, st->obj_fd, op, next, inl ? file.data : NULL,
+		                          inl ? file.len : 0);
+	}
 	os_buf_free(&file);
-	if (rv != CKR_OK)
-		return rv;
-	st->objects_changed = true;
-	rv = tok_store_idx_append(&st->idx, st->obj_fd, op, next);
 	if (rv == CKR_OK)
 		tok_store_idx_maybe_compact(&st->idx, st->obj_fd); /* only tidies */
 	return rv;
@@ -429,7 +563,7 @@ CK_RV tok_store_delete_object(struct tok_store *st, uint64_t id)
 	gone = *cur;
 	gone.generation++;
 	/* Step 3: the record first; a crash before the unlink leaves an orphan. */
-	rv = tok_store_idx_append(&st->idx, st->obj_fd, TOK_STORE_IDX_REMOVE, &gone);
+	rv = tok_store_idx_append(&st->idx, st->obj_fd, TOK_STORE_IDX_REMOVE, &gone, NULL, 0);
 	if (rv != CKR_OK)
 		goto out;
 	st->objects_changed = true;

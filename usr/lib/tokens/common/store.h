@@ -76,6 +76,13 @@ void tok_store_close(struct tok_store *st);
  */
 void tok_store_set_kdf_iterations(struct tok_store *st, uint32_t iterations);
 
+/*
+ * Objects whose stored frame is at most max bytes (capped at
+ * TOK_STORE_IDX_INLINE_MAX, the default) are written into their OBJ_IDX
+ * record as well as their file.  Tests set 0 to exercise object files alone.
+ */
+void tok_store_set_inline_max(struct tok_store *st, size_t max);
+
 /* Reads NVTOK.DAT; a token never initialised reads as all false/zero. */
 CK_RV tok_store_read_info(struct tok_store *st, struct tok_store_info *info);
 
@@ -121,10 +128,28 @@ struct tok_store_entry {
 	uint64_t id;         /* file name is <id as 16 hex digits>.obj */
 	uint64_t generation; /* bumped on every rewrite of the object */
 	bool private;
+	/* Where OBJ_IDX holds the object's frame (frame_len 0: only in its file);
+	 * kept by the store, ignored when passed in. */
+	uint64_t frame_off;
+	uint32_t frame_len;
 };
 
-/* The live objects, from OBJ_IDX (malloc'ed array; free it). */
+/* The live objects, from OBJ_IDX, in no particular order (malloc'ed array; free it). */
 CK_RV tok_store_list(struct tok_store *st, struct tok_store_entry **entries, size_t *n);
+
+/*
+ * Loads the listed objects in one pass under one lock: for each entry,
+ * cb(arg, current entry, rv, attrs) with rv CKR_OK (cb then owns attrs),
+ * CKR_DATA_INVALID (damaged or no longer listed; attrs empty),
+ * CKR_USER_NOT_LOGGED_IN (private, mk NULL) or CKR_HOST_MEMORY.  The
+ * entry given to cb is the index's current one (a newer generation than
+ * the one asked for, if the object changed since it was listed).
+ * Returns CKR_OK unless the store could not be read at all.
+ */
+typedef void tok_store_load_cb(void *arg, const struct tok_store_entry *e, CK_RV rv,
+                               struct tok_attrs *attrs);
+CK_RV tok_store_load_objects(struct tok_store *st, const struct tok_store_entry *entries, size_t n,
+                             const uint8_t *mk, tok_store_load_cb *cb, void *arg);
 
 /*
  * Reads one object.  mk is required for a private object (NULL:

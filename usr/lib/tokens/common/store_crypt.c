@@ -90,18 +90,6 @@ out:
 	return ok;
 }
 
-bool tok_store_crypt_derive(const void *pin, size_t pinlen, const uint8_t *salt, size_t saltlen,
-                            uint32_t iterations, uint8_t key[32])
-{
-	if (pinlen > INT_MAX || saltlen > INT_MAX || iterations == 0 || iterations > INT_MAX)
-		return false;
-	/* An empty PIN still needs a valid pointer for OpenSSL. */
-	if (pinlen == 0)
-		pin = "";
-	return PKCS5_PBKDF2_HMAC(pin, (int)pinlen, salt, (int)saltlen, (int)iterations,
-	                         EVP_sha512(), 32, key) == 1;
-}
-
 uint32_t tok_store_crypt_crc32(const void *data, size_t len)
 {
 	const unsigned char *p = data;

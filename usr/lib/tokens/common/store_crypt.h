@@ -1,8 +1,8 @@
 /*
  * The cryptography of the token store, over OpenSSL's libcrypto: random
- * bytes, SHA-256, AES-256-GCM, PBKDF2-HMAC-SHA512 and the CRC-32 of index
- * records.  Every function returns false on any failure and never leaves
- * unauthenticated plaintext in its output.
+ * bytes, SHA-256, AES-256-GCM and the CRC-32 of index records (the key
+ * derivation of PINs is store_kdf.h).  Every function returns false on any
+ * failure and never leaves unauthenticated plaintext in its output.
  */
 #ifndef TOK_STORE_CRYPT_H
 #define TOK_STORE_CRYPT_H
@@ -30,10 +30,6 @@ bool tok_store_crypt_seal(const uint8_t key[32], const uint8_t iv[TOK_STORE_IV_L
 bool tok_store_crypt_open(const uint8_t key[32], const uint8_t iv[TOK_STORE_IV_LEN],
                           const void *aad, size_t aadlen, const void *in, size_t len, void *out,
                           const uint8_t tag[TOK_STORE_TAG_LEN]);
-
-/* PBKDF2-HMAC-SHA512 of the PIN into a 32-byte key. */
-bool tok_store_crypt_derive(const void *pin, size_t pinlen, const uint8_t *salt, size_t saltlen,
-                            uint32_t iterations, uint8_t key[32]);
 
 /* CRC-32 (IEEE 802.3, as zlib computes it). */
 uint32_t tok_store_crypt_crc32(const void *data, size_t len);

@@ -14,6 +14,7 @@
 
 #include <openssl/crypto.h>
 
+#include "store_aead.h"
 #include "store_crypt.h"
 
 /* The bytes of a header in front of the optional IV. */
@@ -86,23 +87,26 @@ static CK_RV frame_check_header(const char magic[4], const unsigned char *file, 
 	return CKR_OK;
 }
 
-CK_RV tok_store_frame_open(const char magic[4], const void *file, size_t len, const uint8_t *key,
-                           struct tok_store_frame *fr, struct os_buf *body)
+/* Opens a frame with either a raw key, a prepared one, or none (clear frame). */
+static CK_RV frame_open(const char magic[4], const void *file, size_t len, const uint8_t *key,
+                        struct tok_store_aead *aead, struct tok_store_frame *fr,
+                        struct os_buf *body)
 {
 	const unsigned char *p = file;
 	uint8_t digest[TOK_STORE_SHA256_LEN];
 	uint32_t hdr_len;
 	uint64_t body_len;
 	unsigned char *dst;
+	bool ok;
 	CK_RV rv;
 
-	rv = frame_check_header(magic, p, len, key != NULL, &hdr_len, &body_len, fr);
+	rv = frame_check_header(magic, p, len, key || aead, &hdr_len, &body_len, fr);
 	if (rv != CKR_OK)
 		return rv;
 	dst = os_buf_reserve(body, (size_t)body_len);
 	if (!dst)
 		return CKR_HOST_MEMORY;
-	if (!key) {
+	if (!key && !aead) {
 		if (!tok_store_crypt_sha256(p, hdr_len + (size_t)body_len, digest))
 			return CKR_FUNCTION_FAILED;
 		if (CRYPTO_memcmp(digest, p + hdr_len + body_len, sizeof(digest)) != 0)
@@ -110,10 +114,26 @@ CK_RV tok_store_frame_open(const char magic[4], const void *file, size_t len, co
 		memcpy(dst, p + hdr_len, (size_t)body_len);
 		return CKR_OK;
 	}
-	if (!tok_store_crypt_open(key, p + TOK_STORE_FRAME_HDR, p, hdr_len, p + hdr_len,
-	                          (size_t)body_len, dst, p + hdr_len + body_len))
-		return CKR_DATA_INVALID;
-	return CKR_OK;
+	if (aead)
+		ok = tok_store_aead_open(aead, p + TOK_STORE_FRAME_HDR, p, hdr_len, p + hdr_len,
+		                         (size_t)body_len, dst, p + hdr_len + body_len);
+	else
+		ok = tok_store_crypt_open(key, p + TOK_STORE_FRAME_HDR, p, hdr_len, p + hdr_len,
+		                          (size_t)body_len, dst, p + hdr_len + body_len);
+	return ok ? CKR_OK : CKR_DATA_INVALID;
+}
+
+CK_RV tok_store_frame_open(const char magic[4], const void *file, size_t len, const uint8_t *key,
+                           struct tok_store_frame *fr, struct os_buf *body)
+{
+	return frame_open(magic, file, len, key, NULL, fr, body);
+}
+
+CK_RV tok_store_frame_open_aead(const char magic[4], const void *file, size_t len,
+                                struct tok_store_aead *key, struct tok_store_frame *fr,
+                                struct os_buf *body)
+{
+	return frame_open(magic, file, len, NULL, key, fr, body);
 }
 
 static int file_read_all(int fd, unsigned char *dst, size_t len)
@@ -183,7 +203,7 @@ static int file_write_all(int fd, const unsigned char *data, size_t len)
 	return 0;
 }
 
-CK_RV tok_store_file_write(int dirfd, const char *name, const void *data, size_t len)
+CK_RV tok_store_file_put(int dirfd, const char *name, const void *data, size_t len, bool durable)
 {
 	char tmp[NAME_MAX + 1];
 	int fd, err;
@@ -196,7 +216,7 @@ CK_RV tok_store_file_write(int dirfd, const char *name, const void *data, size_t
 	if (fd < 0)
 		return tok_store_file_errno_rv(errno);
 	err = file_write_all(fd, data, len);
-	if (!err && fsync(fd) < 0)
+	if (!err && durable && fsync(fd) < 0)
 		err = errno;
 	if (close(fd) < 0 && !err)
 		err = errno;
@@ -206,7 +226,12 @@ CK_RV tok_store_file_write(int dirfd, const char *name, const void *data, size_t
 		unlinkat(dirfd, tmp, 0);
 		return tok_store_file_errno_rv(err);
 	}
-	return tok_store_file_sync_dir(dirfd);
+	return durable ? tok_store_file_sync_dir(dirfd) : CKR_OK;
+}
+
+CK_RV tok_store_file_write(int dirfd, const char *name, const void *data, size_t len)
+{
+	return tok_store_file_put(dirfd, name, data, len, true);
 }
 
 CK_RV tok_store_file_remove(int dirfd, const char *name)

@@ -22,6 +22,7 @@
 #ifndef TOK_STORE_FILE_H
 #define TOK_STORE_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,8 @@
 #define TOK_STORE_FRAME_HDR_ENC   48
 /* The most a frame adds to its body. */
 #define TOK_STORE_FRAME_OVERHEAD (TOK_STORE_FRAME_HDR + 32)
+
+struct tok_store_aead;
 
 /* What a frame says about itself beyond its body. */
 struct tok_store_frame {
@@ -59,6 +62,11 @@ CK_RV tok_store_frame_seal(const char magic[4], const struct tok_store_frame *fr
 CK_RV tok_store_frame_open(const char magic[4], const void *file, size_t len, const uint8_t *key,
                            struct tok_store_frame *fr, struct os_buf *body);
 
+/* The same for an encrypted frame, with a prepared key (see store_aead.h). */
+CK_RV tok_store_frame_open_aead(const char magic[4], const void *file, size_t len,
+                                struct tok_store_aead *key, struct tok_store_frame *fr,
+                                struct os_buf *body);
+
 /*
  * Reads the regular file name (relative to dirfd) into out, refusing one
  * larger than max bytes.  Returns 0, -ENOENT when it does not exist, or
@@ -72,6 +80,13 @@ int tok_store_file_read(int dirfd, const char *name, size_t max, struct os_buf *
  * CKR_OK, CKR_DEVICE_MEMORY (disk full) or CKR_DEVICE_ERROR.
  */
 CK_RV tok_store_file_write(int dirfd, const char *name, const void *data, size_t len);
+
+/*
+ * The same, flushing the file and the directory only when durable is set:
+ * for an object file whose bytes are also in an index record that is made
+ * durable afterwards (see store_idx.h).
+ */
+CK_RV tok_store_file_put(int dirfd, const char *name, const void *data, size_t len, bool durable);
 
 /* Removes name; a missing file is not an error.  CKR_OK or CKR_DEVICE_ERROR. */
 CK_RV tok_store_file_remove(int dirfd, const char *name);

@@ -17,16 +17,19 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "store_crc.h"
 #include "store_crypt.h"
 #include "store_file.h"
 
 #define IDX_MAGIC       "OSIX"
-#define IDX_VERSION     1
+#define IDX_REC_MAGIC   "OSIR"
+#define IDX_VERSION     2
 #define IDX_HDR_LEN     28
-#define IDX_REC_LEN     24
+#define IDX_REC_HDR     32
 #define IDX_PRIVATE     0x01
+#define IDX_INLINE      0x02
 #define IDX_COMPACT_MIN 64
-#define IDX_READ_BATCH  256 /* records per read while replaying */
+#define IDX_CHUNK       (256u * 1024) /* bytes per read while replaying */
 
 void tok_store_idx_object_name(uint64_t id, char name[TOK_STORE_OBJ_NAME_SIZE])
 {
@@ -36,6 +39,7 @@ void tok_store_idx_object_name(uint64_t id, char name[TOK_STORE_OBJ_NAME_SIZE])
 void tok_store_idx_init(struct tok_store_idx *ix)
 {
 	memset(ix, 0, sizeof(*ix));
+	ix->inline_max = TOK_STORE_IDX_INLINE_MAX;
 }
 
 void tok_store_idx_free(struct tok_store_idx *ix)
@@ -141,14 +145,6 @@ CK_RV tok_store_idx_new_id(const struct tok_store_idx *ix, uint64_t *id)
 	return CKR_FUNCTION_FAILED;
 }
 
-static int idx_cmp_id(const void *a, const void *b)
-{
-	uint64_t x = ((const struct tok_store_entry *)a)->id;
-	uint64_t y = ((const struct tok_store_entry *)b)->id;
-
-	return x < y ? -1 : x > y;
-}
-
 CK_RV tok_store_idx_list(const struct tok_store_idx *ix, struct tok_store_entry **out, size_t *n)
 {
 	struct tok_store_entry *v = malloc((ix->live ? ix->live : 1) * sizeof(*v));
@@ -159,13 +155,24 @@ CK_RV tok_store_idx_list(const struct tok_store_idx *ix, struct tok_store_entry 
 	for (size_t i = 0; i < ix->cap; i++)
 		if (ix->slots[i].id)
 			v[k++] = ix->slots[i];
-	qsort(v, k, sizeof(*v), idx_cmp_id);
 	*out = v;
 	*n = k;
 	return CKR_OK;
 }
 
 /* --- the journal ------------------------------------------------------- */
+
+/* One record as read back: its header fields and where its frame starts. */
+struct idx_rec {
+	enum tok_store_idx_op op;
+	struct tok_store_entry e;
+	size_t len; /* of the whole record */
+};
+
+static uint32_t idx_get_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
 
 static void idx_put_header(struct os_buf *out, uint64_t nonce)
 {
@@ -175,10 +182,10 @@ static void idx_put_header(struct os_buf *out, uint64_t nonce)
 	os_buf_add_u16(out, IDX_VERSION);
 	os_buf_add_u16(out, 0);
 	os_buf_add_u32(out, IDX_HDR_LEN);
-	os_buf_add_u32(out, IDX_REC_LEN);
+	os_buf_add_u32(out, IDX_REC_HDR);
 	os_buf_add_u64(out, nonce);
 	if (!os_buf_failed(out))
-		os_buf_add_u32(out, tok_store_crypt_crc32(out->data + start, IDX_HDR_LEN - 4));
+		os_buf_add_u32(out, tok_store_crc32(out->data + start, IDX_HDR_LEN - 4));
 }
 
 static bool idx_parse_header(const unsigned char *p, uint64_t *nonce)
@@ -191,75 +198,154 @@ static bool idx_parse_header(const unsigned char *p, uint64_t *nonce)
 	uint16_t version = os_reader_u16(&rd);
 	uint16_t flags = os_reader_u16(&rd);
 	uint32_t hdr_len = os_reader_u32(&rd);
-	uint32_t rec_len = os_reader_u32(&rd);
+	uint32_t rec_hdr = os_reader_u32(&rd);
 	*nonce = os_reader_u64(&rd);
 	uint32_t crc = os_reader_u32(&rd);
 	return os_reader_done(&rd) && version == IDX_VERSION && flags == 0 &&
-	       hdr_len == IDX_HDR_LEN && rec_len == IDX_REC_LEN &&
-	       crc == tok_store_crypt_crc32(p, IDX_HDR_LEN - 4);
+	       hdr_len == IDX_HDR_LEN && rec_hdr == IDX_REC_HDR &&
+	       crc == tok_store_crc32(p, IDX_HDR_LEN - 4);
+}
+
+static size_t idx_rec_len(size_t frame_len)
+{
+	return IDX_REC_HDR + (frame_len ? frame_len + 4 : 0);
 }
 
 static void idx_put_record(struct os_buf *out, enum tok_store_idx_op op,
-                           const struct tok_store_entry *e)
+                           const struct tok_store_entry *e, const void *frame, size_t len)
 {
+	uint8_t flags = (uint8_t)((e->private ? IDX_PRIVATE : 0) | (len ? IDX_INLINE : 0));
 	size_t start = out->len;
 
-	os_buf_add(out, (uint8_t[]){(uint8_t)op, e->private ? IDX_PRIVATE : 0}, 2);
+	os_buf_add(out, IDX_REC_MAGIC, 4);
+	os_buf_add(out, (uint8_t[]){(uint8_t)op, flags}, 2);
 	os_buf_add_u16(out, 0);
+	os_buf_add_u32(out, (uint32_t)len);
 	os_buf_add_u64(out, e->id);
 	os_buf_add_u64(out, e->generation);
-	if (!os_buf_failed(out))
-		os_buf_add_u32(out, tok_store_crypt_crc32(out->data + start, IDX_REC_LEN - 4));
+	if (os_buf_failed(out))
+		return;
+	os_buf_add_u32(out, tok_store_crc32(out->data + start, IDX_REC_HDR - 4));
+	if (len) {
+		os_buf_add(out, frame, len);
+		os_buf_add_u32(out, tok_store_crc32(frame, len));
+	}
 }
 
-/* Applies one record to the live set; a damaged one is skipped. */
-static bool idx_apply(struct tok_store_idx *ix, const unsigned char *p)
+/* Parses the record header at p (IDX_REC_HDR bytes): false if it is none. */
+static bool idx_parse_record(const unsigned char *p, struct idx_rec *r)
 {
 	struct os_reader rd;
-	struct tok_store_entry e;
+	uint8_t op = p[4], flags = p[5];
 
-	os_reader_init(&rd, p + 2, IDX_REC_LEN - 2);
+	if (memcmp(p, IDX_REC_MAGIC, 4) != 0 ||
+	    idx_get_be32(p + IDX_REC_HDR - 4) != tok_store_crc32(p, IDX_REC_HDR - 4))
+		return false;
+	os_reader_init(&rd, p + 6, IDX_REC_HDR - 10);
 	uint16_t zero = os_reader_u16(&rd);
-	e.id = os_reader_u64(&rd);
-	e.generation = os_reader_u64(&rd);
-	uint32_t crc = os_reader_u32(&rd);
-	e.private = p[1] & IDX_PRIVATE;
-	if (!os_reader_done(&rd) || zero != 0 || (p[1] & ~IDX_PRIVATE) || e.id == 0 ||
-	    crc != tok_store_crypt_crc32(p, IDX_REC_LEN - 4))
-		return true;
-	switch (p[0]) {
-	case TOK_STORE_IDX_ADD:
-	case TOK_STORE_IDX_UPDATE:
-		return map_put(ix, &e);
-	case TOK_STORE_IDX_REMOVE:
+	uint32_t frame_len = os_reader_u32(&rd);
+	r->e.id = os_reader_u64(&rd);
+	r->e.generation = os_reader_u64(&rd);
+	r->e.private = flags & IDX_PRIVATE;
+	r->e.frame_len = frame_len;
+	r->e.frame_off = 0;
+	r->op = (enum tok_store_idx_op)op;
+	r->len = idx_rec_len(frame_len);
+	if (!os_reader_done(&rd) || zero != 0 || (flags & ~(IDX_PRIVATE | IDX_INLINE)) ||
+	    r->e.id == 0 || op < TOK_STORE_IDX_ADD || op > TOK_STORE_IDX_REMOVE)
+		return false;
+	if (!(flags & IDX_INLINE) != !frame_len || frame_len > TOK_STORE_IDX_INLINE_MAX)
+		return false;
+	return !(op == TOK_STORE_IDX_REMOVE && frame_len);
+}
+
+/* Applies one valid record, whose frame (if any) is at frame_off, to the live set. */
+static bool idx_apply(struct tok_store_idx *ix, const struct idx_rec *r, uint64_t frame_off)
+{
+	struct tok_store_entry e = r->e;
+
+	if (e.frame_len)
+		e.frame_off = frame_off;
+	ix->records++;
+	if (r->op == TOK_STORE_IDX_REMOVE) {
 		map_del(ix, e.id);
 		return true;
-	default:
-		return true;
 	}
+	return map_put(ix, &e);
+}
+
+static int idx_pread_all(int fd, unsigned char *dst, size_t len, uint64_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, dst + done, len - done, (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Scans chunk (want bytes of the file from pos; at_end: the rest of the
+ * file) for records, applying the valid ones.  Returns how many bytes were consumed; a record that does not
+ * fit in the chunk stops the scan in front of it.
+ */
+static CK_RV idx_scan(struct tok_store_idx *ix, const unsigned char *chunk, size_t want,
+                      uint64_t pos, bool at_end, size_t *used)
+{
+	size_t at = 0;
+	struct idx_rec r;
+
+	while (want - at >= IDX_REC_HDR) {
+		if (!idx_parse_record(chunk + at, &r)) {
+			at++; /* not a record: look for the next one */
+			continue;
+		}
+		if (r.len > want - at)
+			break;
+		const unsigned char *frame = chunk + at + IDX_REC_HDR;
+		size_t flen = r.e.frame_len;
+		if (flen && idx_get_be32(frame + flen) != tok_store_crc32(frame, flen)) {
+			/* The last record of the file: a torn append, not applied. */
+			if (at_end && at + r.len == want)
+				break;
+			r.e.frame_len = 0; /* a damaged copy: the object's file is still there */
+		}
+		if (!idx_apply(ix, &r, pos + at + IDX_REC_HDR))
+			return CKR_HOST_MEMORY;
+		at += r.len;
+		ix->offset = pos + at;
+	}
+	*used = at;
+	return CKR_OK;
 }
 
 static CK_RV idx_replay(struct tok_store_idx *ix, int fd, uint64_t size)
 {
-	unsigned char batch[IDX_READ_BATCH * IDX_REC_LEN];
+	unsigned char *chunk = malloc(IDX_CHUNK);
+	uint64_t pos = ix->offset;
+	CK_RV rv = CKR_OK;
 
-	while (size - ix->offset >= IDX_REC_LEN) {
-		uint64_t whole = (size - ix->offset) / IDX_REC_LEN;
-		size_t want =
-		    (size_t)(whole < IDX_READ_BATCH ? whole : IDX_READ_BATCH) * IDX_REC_LEN;
-		ssize_t got = pread(fd, batch, want, (off_t)ix->offset);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < IDX_REC_LEN)
-			return CKR_DEVICE_ERROR; /* the file shrank under a lock: broken */
-		for (ssize_t at = 0; at + IDX_REC_LEN <= got; at += IDX_REC_LEN) {
-			if (!idx_apply(ix, batch + at))
-				return CKR_HOST_MEMORY;
-			ix->offset += IDX_REC_LEN;
-			ix->records++;
+	if (!chunk)
+		return CKR_HOST_MEMORY;
+	while (size - pos >= IDX_REC_HDR) {
+		size_t want = size - pos < IDX_CHUNK ? (size_t)(size - pos) : IDX_CHUNK, used;
+		if (idx_pread_all(fd, chunk, want, pos) < 0) {
+			rv = CKR_DEVICE_ERROR; /* the file shrank under a lock: broken */
+			break;
 		}
+		rv = idx_scan(ix, chunk, want, pos, pos + want == size, &used);
+		/* The end of the file: what is left is a torn append. */
+		if (rv != CKR_OK || pos + want == size)
+			break;
+		pos += used;
 	}
-	return CKR_OK;
+	free(chunk);
+	return rv;
 }
 
 /* Forgets the cache and records that the file (if any) has nonce. */
@@ -269,6 +355,7 @@ static void idx_restart(struct tok_store_idx *ix, bool present, uint64_t nonce)
 	ix->present = present;
 	ix->nonce = nonce;
 	ix->offset = IDX_HDR_LEN;
+	ix->size = present ? IDX_HDR_LEN : 0;
 	ix->records = 0;
 }
 
@@ -294,17 +381,68 @@ CK_RV tok_store_idx_refresh(struct tok_store_idx *ix, int dirfd)
 	    !idx_parse_header(hdr, &nonce))
 		goto out;
 	/* Another process rewrote the file, or it shrank: replay it all. */
-	if (!ix->present || nonce != ix->nonce || (uint64_t)sb.st_size < ix->offset)
+	if (!ix->present || nonce != ix->nonce || (uint64_t)sb.st_size < ix->size)
 		idx_restart(ix, true, nonce);
-	rv = idx_replay(ix, fd, (uint64_t)sb.st_size);
+	ix->size = (uint64_t)sb.st_size;
+	rv = idx_replay(ix, fd, ix->size);
 out:
 	close(fd);
 	return rv;
 }
 
-/* Writes a fresh OBJ_IDX holding the given records (count of them). */
-static CK_RV idx_rewrite(struct tok_store_idx *ix, int dirfd, const struct os_buf *records,
-                         uint64_t count)
+/* The frame of e inside data (len bytes from the file's start). */
+static const unsigned char *idx_frame_in(const unsigned char *data, size_t len,
+                                         const struct tok_store_entry *e, bool check_crc)
+{
+	size_t flen = e->frame_len;
+
+	if (!flen || flen > TOK_STORE_IDX_INLINE_MAX || e->frame_off > len ||
+	    len - e->frame_off < flen + 4)
+		return NULL;
+	data += e->frame_off;
+	return !check_crc || idx_get_be32(data + flen) == tok_store_crc32(data, flen) ? data : NULL;
+}
+
+int tok_store_idx_read_frame(int fd, const struct tok_store_entry *e, struct os_buf *out)
+{
+	size_t len = e->frame_len;
+	unsigned char *dst;
+
+	if (!len || len > TOK_STORE_IDX_INLINE_MAX)
+		return -EINVAL;
+	dst = os_buf_reserve(out, len + 4);
+	if (!dst)
+		return -ENOMEM;
+	out->len -= 4; /* the CRC is read behind the frame, not kept */
+	if (idx_pread_all(fd, dst, len + 4, e->frame_off) < 0)
+		return -EINVAL;
+	/* dst holds the frame alone: its offset there is 0. */
+	struct tok_store_entry here = *e;
+	here.frame_off = 0;
+	return idx_frame_in(dst, len + 4, &here, true) ? 0 : -EINVAL;
+}
+
+int tok_store_idx_read_all(int fd, const struct tok_store_idx *ix, struct os_buf *out)
+{
+	unsigned char *dst;
+
+	if (ix->size > SIZE_MAX / 2)
+		return -ENOMEM;
+	dst = os_buf_reserve(out, (size_t)ix->size);
+	if (!dst)
+		return -ENOMEM;
+	return idx_pread_all(fd, dst, (size_t)ix->size, 0) < 0 ? -EINVAL : 0;
+}
+
+const unsigned char *tok_store_idx_frame(const struct os_buf *all, const struct tok_store_entry *e)
+{
+	/* The replay that made e checked this very CRC: the file has the same
+	 * nonce, and records are never rewritten in place. */
+	return idx_frame_in(all->data, all->len, e, false);
+}
+
+/* Writes a fresh OBJ_IDX holding the given records, then replays it. */
+static CK_RV idx_rewrite(struct tok_store_idx *ix, int dirfd, const struct os_buf *records)
 {
 	struct os_buf file;
 	uint64_t nonce;
@@ -318,29 +456,40 @@ static CK_RV idx_rewrite(struct tok_store_idx *ix, int dirfd, const struct os_bu
 	rv = os_buf_failed(&file)
 	         ? CKR_HOST_MEMORY
 	         : tok_store_file_write(dirfd, TOK_STORE_IDX_NAME, file.data, file.len);
+	if (rv == CKR_OK) {
+		size_t used;
+		idx_restart(ix, true, nonce);
+		ix->size = file.len;
+		rv = idx_scan(ix, file.data + IDX_HDR_LEN, records->len, IDX_HDR_LEN, true, &used);
+		if (rv != CKR_OK)
+			ix->present = false; /* forces a full replay at the next refresh */
+	}
 	os_buf_free(&file);
-	if (rv != CKR_OK)
-		return rv;
-	ix->present = true;
-	ix->nonce = nonce;
-	ix->offset = IDX_HDR_LEN + count * IDX_REC_LEN;
-	ix->records = count;
-	return CKR_OK;
+	return rv;
 }
 
-static CK_RV idx_pwrite_sync(int dirfd, const void *rec, uint64_t offset)
+/* One record at the end of the last valid one, cutting any torn tail. */
+static CK_RV idx_pwrite_sync(struct tok_store_idx *ix, int dirfd, const struct os_buf *rec)
 {
 	int fd = openat(dirfd, TOK_STORE_IDX_NAME, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
+	uint64_t end = ix->offset + rec->len;
+	size_t done = 0;
 	int err = 0;
 
 	if (fd < 0)
 		return tok_store_file_errno_rv(errno);
-	do
-		n = pwrite(fd, rec, IDX_REC_LEN, (off_t)offset);
-	while (n < 0 && errno == EINTR);
-	if (n != IDX_REC_LEN)
-		err = n < 0 ? errno : ENOSPC;
+	while (!err && done < rec->len) {
+		ssize_t n =
+		    pwrite(fd, rec->data + done, rec->len - done, (off_t)(ix->offset + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			err = n < 0 ? errno : ENOSPC;
+		else
+			done += (size_t)n;
+	}
+	if (!err && ix->size > end && ftruncate(fd, (off_t)end) < 0)
+		err = errno;
 	if (!err && fdatasync(fd) < 0)
 		err = errno;
 	close(fd);
@@ -348,34 +497,33 @@ static CK_RV idx_pwrite_sync(int dirfd, const void *rec, uint64_t offset)
 }
 
 CK_RV tok_store_idx_append(struct tok_store_idx *ix, int dirfd, enum tok_store_idx_op op,
-                           const struct tok_store_entry *e)
+                           const struct tok_store_entry *e, const void *frame, size_t len)
 {
 	struct os_buf rec;
+	struct idx_rec r;
 	CK_RV rv;
 
+	if (len > TOK_STORE_IDX_INLINE_MAX)
+		return CKR_GENERAL_ERROR;
 	os_buf_init(&rec);
-	idx_put_record(&rec, op, e);
+	idx_put_record(&rec, op, e, frame, len);
 	if (os_buf_failed(&rec)) {
 		rv = CKR_HOST_MEMORY;
 		goto out;
 	}
 	if (!ix->present) {
 		/* The first object of the store: the file comes with its record. */
-		map_clear(ix);
-		rv = idx_rewrite(ix, dirfd, &rec, 1);
-	} else {
-		/* Written at the end of the last whole record, so a torn partial
-		 * record left by a crash is overwritten. */
-		rv = idx_pwrite_sync(dirfd, rec.data, ix->offset);
-		if (rv == CKR_OK) {
-			ix->offset += IDX_REC_LEN;
-			ix->records++;
-		}
+		rv = idx_rewrite(ix, dirfd, &rec);
+		goto out;
 	}
-	if (rv == CKR_OK && !idx_apply(ix, rec.data)) {
-		/* The record is on disk but not in the cache: an offset past any
-		 * file size forces a full replay at the next refresh. */
-		ix->offset = UINT64_MAX;
+	uint64_t at = ix->offset;
+	rv = idx_pwrite_sync(ix, dirfd, &rec);
+	if (rv != CKR_OK)
+		goto out;
+	ix->offset = ix->size = at + rec.len;
+	if (!idx_parse_record(rec.data, &r) || !idx_apply(ix, &r, at + IDX_REC_HDR)) {
+		/* On disk but not in the cache: replay it all at the next refresh. */
+		ix->present = false;
 		rv = CKR_HOST_MEMORY;
 	}
 out:
@@ -434,18 +582,46 @@ void tok_store_idx_sweep_temp(int dirfd)
 	idx_sweep(NULL, dirfd);
 }
 
+/* Adds one add record per live object to recs, frames read from fd. */
+static CK_RV idx_live_records(const struct tok_store_idx *ix, int fd, struct os_buf *recs)
+{
+	struct os_buf frame;
+	CK_RV rv = CKR_OK;
+
+	os_buf_init(&frame);
+	for (size_t i = 0; i < ix->cap && rv == CKR_OK; i++) {
+		const struct tok_store_entry *e = &ix->slots[i];
+		if (!e->id)
+			continue;
+		os_buf_reset(&frame);
+		if (e->frame_len && tok_store_idx_read_frame(fd, e, &frame) < 0) {
+			rv = CKR_DEVICE_ERROR; /* the only durable copy: keep the old file */
+			break;
+		}
+		idx_put_record(recs, TOK_STORE_IDX_ADD, e, frame.data, e->frame_len);
+		if (os_buf_failed(recs))
+			rv = CKR_HOST_MEMORY;
+	}
+	tok_store_file_wipe(&frame);
+	return rv;
+}
+
 CK_RV tok_store_idx_maybe_compact(struct tok_store_idx *ix, int dirfd)
 {
 	struct os_buf recs;
 	CK_RV rv;
+	int fd;
 
 	if (ix->records <= IDX_COMPACT_MIN || ix->records - ix->live <= ix->live)
 		return CKR_OK;
+	fd = openat(dirfd, TOK_STORE_IDX_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return CKR_DEVICE_ERROR;
 	os_buf_init(&recs);
-	for (size_t i = 0; i < ix->cap; i++)
-		if (ix->slots[i].id)
-			idx_put_record(&recs, TOK_STORE_IDX_ADD, &ix->slots[i]);
-	rv = os_buf_failed(&recs) ? CKR_HOST_MEMORY : idx_rewrite(ix, dirfd, &recs, ix->live);
+	rv = idx_live_records(ix, fd, &recs);
+	close(fd);
+	if (rv == CKR_OK)
+		rv = idx_rewrite(ix, dirfd, &recs);
 	os_buf_free(&recs);
 	if (rv == CKR_OK)
 		idx_sweep(ix, dirfd);
@@ -459,7 +635,7 @@ CK_RV tok_store_idx_reset(struct tok_store_idx *ix, int dirfd)
 
 	os_buf_init(&none);
 	map_clear(ix);
-	rv = idx_rewrite(ix, dirfd, &none, 0);
+	rv = idx_rewrite(ix, dirfd, &none);
 	os_buf_free(&none);
 	if (rv == CKR_OK)
 		idx_sweep(ix, dirfd);

@@ -1,23 +1,40 @@
 /*
- * OBJ_IDX, the index of token objects: an append-only journal.
+ * OBJ_IDX, the index of token objects: an append-only journal that also
+ * carries the objects themselves.
  *
- *   header   magic "OSIX", u16 version 1, u16 flags 0, u32 header length
- *            (28), u32 record length (24), u64 nonce (random, new with every
- *            rewrite of the file), u32 CRC-32 of the preceding 24 bytes
- *   records  u8 op (1 add, 2 update, 3 remove), u8 flags (bit 0: private),
- *            u16 zero, u64 id, u64 generation, u32 CRC-32 of the preceding
- *            20 bytes
+ *   header   magic "OSIX", u16 version 2, u16 flags 0, u32 header length
+ *            (28), u32 record header length (32), u64 nonce (random, new
+ *            with every rewrite of the file), u32 CRC-32 of the preceding
+ *            24 bytes
+ *   records  magic "OSIR", u8 op (1 add, 2 update, 3 remove), u8 flags
+ *            (bit 0: private, bit 1: the object's frame follows), u16 zero,
+ *            u32 frame length, u64 id, u64 generation, u32 CRC-32 of the
+ *            preceding 28 bytes; then, when bit 1 is set, the object's
+ *            frame (the same bytes as its file, see store_file.h) and the
+ *            CRC-32 of the frame
  *
- * A record is appended with one write and an fdatasync.  Replaying the
- * records in order gives the live set; a record whose CRC or fields are
- * wrong (a torn last append, a damaged sector) is skipped, and a partial
- * record at the end is ignored and overwritten by the next append.  When
- * more records are dead than alive the file is rewritten with one add per
- * live object (compaction), and object files nobody lists are removed.
+ * A record is appended with one write and an fdatasync, and that flush is
+ * what makes a change durable: an add or update of an object whose frame is
+ * at most TOK_STORE_IDX_INLINE_MAX bytes carries the frame, so the object's
+ * own file need not be flushed first, and a process loading many objects
+ * reads them from this one file instead of opening one file each.  Larger
+ * objects live only in their file, which is then made durable before the
+ * record is appended.
  *
- * Each process caches the live set and remembers how far it replayed the
- * file; the nonce tells it when another process rewrote the file, so a
- * refresh normally reads only the records appended since.
+ * Replaying the records in order gives the live set.  A record whose header
+ * fails its CRC (a damaged sector) is skipped: the reader looks for the next
+ * record magic with a valid header CRC and goes on from there.  A frame that
+ * fails its CRC is ignored, and the object is read from its file instead,
+ * unless that record ends the file.  Nothing valid after the last good
+ * record (a last record with a damaged frame included) is a torn append, which the next
+ * append overwrites (and cuts the file after).  When more records are dead
+ * than alive the file is rewritten with one add per live object
+ * (compaction), and object files nobody lists are removed.
+ *
+ * Each process caches the live set with the position of each frame, and
+ * remembers how far it replayed the file; the nonce tells it when another
+ * process rewrote the file, so a refresh normally reads only the records
+ * appended since.
  */
 #ifndef TOK_STORE_IDX_H
 #define TOK_STORE_IDX_H
@@ -27,9 +44,12 @@
 #include <stdint.h>
 
 #include "openslot/pkcs11.h"
+#include "buf.h"
 #include "store.h"
 
 #define TOK_STORE_IDX_NAME "OBJ_IDX"
+/* Objects whose frame is at most this long travel in the index record. */
+#define TOK_STORE_IDX_INLINE_MAX 8192
 /* "<id as 16 lowercase hex digits>.obj" and its terminator. */
 #define TOK_STORE_OBJ_NAME_SIZE 21
 
@@ -46,10 +66,12 @@ struct tok_store_idx {
 	struct tok_store_entry *slots; /* open addressing by id; id 0 marks a free slot */
 	size_t cap;                    /* a power of two, or 0 */
 	size_t live;
-	bool present;     /* OBJ_IDX existed at the last refresh */
-	uint64_t nonce;   /* of the file replayed */
-	uint64_t offset;  /* bytes replayed, always at a record boundary */
-	uint64_t records; /* whole records replayed, valid or not */
+	bool present;      /* OBJ_IDX existed at the last refresh */
+	uint64_t nonce;    /* of the file replayed */
+	uint64_t offset;   /* bytes replayed: the end of the last valid record */
+	uint64_t size;     /* of the file at the last refresh */
+	uint64_t records;  /* valid records replayed */
+	size_t inline_max; /* frames up to this long go into records */
 };
 
 void tok_store_idx_init(struct tok_store_idx *ix);
@@ -69,15 +91,33 @@ const struct tok_store_entry *tok_store_idx_find(const struct tok_store_idx *ix,
 /* A random id that is neither 0 nor live. */
 CK_RV tok_store_idx_new_id(const struct tok_store_idx *ix, uint64_t *id);
 
-/* The live set sorted by id (malloc'ed). */
+/* The live set, in no particular order (malloc'ed). */
 CK_RV tok_store_idx_list(const struct tok_store_idx *ix, struct tok_store_entry **out, size_t *n);
 
 /*
  * Appends one record durably and applies it to the cache (token lock held
  * exclusively, right after a refresh).  Creates OBJ_IDX when missing.
+ * frame (len bytes, at most ix->inline_max) goes into the record; NULL for
+ * a removal or an object kept only in its file.
  */
 CK_RV tok_store_idx_append(struct tok_store_idx *ix, int dirfd, enum tok_store_idx_op op,
-                           const struct tok_store_entry *e);
+                           const struct tok_store_entry *e, const void *frame, size_t len);
+
+/*
+ * Reads the frame the record of e carries (e->frame_len > 0) from fd, an
+ * open OBJ_IDX, into out (appended), checking its CRC.  Token lock held,
+ * e from the cache refreshed under that lock.  0, -ENOMEM, or -EINVAL.
+ */
+int tok_store_idx_read_frame(int fd, const struct tok_store_entry *e, struct os_buf *out);
+
+/*
+ * Reads OBJ_IDX (fd) whole, as far as the last refresh of ix saw it, into
+ * out, for loading many objects at once.  0, -ENOMEM or -EINVAL.
+ */
+int tok_store_idx_read_all(int fd, const struct tok_store_idx *ix, struct os_buf *out);
+
+/* The frame of e (frame_len bytes) inside the file read whole; NULL if out of it. */
+const unsigned char *tok_store_idx_frame(const struct os_buf *all, const struct tok_store_entry *e);
 
 /*
  * Compacts OBJ_IDX when dead records outnumber live ones and there are more

@@ -3,11 +3,11 @@
  * wrapped master keys, and the PIN operations of store.h with their failure
  * counting.
  *
- * A PIN is used only as PBKDF2 input.  Every buffer that held a key derived
- * from it, or the master key, is wiped before it is released, on error paths
- * too.  Failure counters live in NVTOK.DAT and are read, checked and written
- * under the exclusive token lock, so concurrent processes cannot gain extra
- * guesses.
+ * A PIN is used only as input of the key derivation (store_kdf.h).  Every
+ * buffer that held a key derived from it, or the master key, is wiped before
+ * it is released, on error paths too.  Failure counters live in NVTOK.DAT
+ * and are read, checked and written under the exclusive token lock, so
+ * concurrent processes cannot gain extra guesses.
  */
 #include "store_pin.h"
 
@@ -20,6 +20,7 @@
 #include "store_crypt.h"
 #include "store_file.h"
 #include "store_int.h"
+#include "store_kdf.h"
 
 #define NV_MAGIC              "OSNV"
 #define NV_BODY_LEN           44
@@ -32,11 +33,24 @@
 
 #define MK_MAGIC    "OSMK"
 #define MK_SALT_LEN 16
-#define MK_BODY_LEN (MK_SALT_LEN + 4 + TOK_STORE_IV_LEN + TOK_STORE_KEY_LEN + TOK_STORE_TAG_LEN)
-#define MK_AAD_LEN  (4 + 4 + MK_SALT_LEN + 4)
-#define MK_MAX_FILE 4096
+/* Layout 1: salt, iterations, IV, wrapped key, tag.  Layout 2 adds lanes. */
+#define MK_BODY1_LEN (MK_SALT_LEN + 4 + TOK_STORE_IV_LEN + TOK_STORE_KEY_LEN + TOK_STORE_TAG_LEN)
+#define MK_BODY2_LEN (MK_BODY1_LEN + 4)
+#define MK_AAD_MAX   (4 + 4 + MK_SALT_LEN + 4 + 4)
+#define MK_MAX_FILE  4096
 
 static const struct tok_store_frame nv_frame = {0, 0};
+
+/* The body of a master-key file, decoded. */
+struct mk_body {
+	int layout; /* 1 (one lane implied) or 2 */
+	uint8_t salt[MK_SALT_LEN];
+	uint32_t iterations; /* in total, over all lanes */
+	uint32_t lanes;
+	uint8_t iv[TOK_STORE_IV_LEN];
+	uint8_t wrapped[TOK_STORE_KEY_LEN];
+	uint8_t tag[TOK_STORE_TAG_LEN];
+};
 
 static uint32_t nv_flags(const struct tok_store_info *info)
 {
@@ -151,45 +165,100 @@ static uint32_t mk_get_be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* The GCM additional data: magic, role, salt and iteration count. */
-static void mk_aad(uint8_t aad[MK_AAD_LEN], CK_USER_TYPE user, const uint8_t *salt, uint32_t iter)
+/*
+ * The GCM additional data: magic, role, salt, iteration count and, in
+ * layout 2, the lanes.  Returns its length.
+ */
+static size_t mk_aad(uint8_t aad[MK_AAD_MAX], CK_USER_TYPE user, const struct mk_body *b)
 {
 	memcpy(aad, MK_MAGIC, 4);
 	mk_put_be32(aad + 4, (uint32_t)mk_role(user));
-	memcpy(aad + 8, salt, MK_SALT_LEN);
-	mk_put_be32(aad + 8 + MK_SALT_LEN, iter);
+	memcpy(aad + 8, b->salt, MK_SALT_LEN);
+	mk_put_be32(aad + 8 + MK_SALT_LEN, b->iterations);
+	if (b->layout == 1)
+		return MK_AAD_MAX - 4;
+	mk_put_be32(aad + 12 + MK_SALT_LEN, b->lanes);
+	return MK_AAD_MAX;
+}
+
+/* The body of a master-key file, always written in layout 2. */
+static void mk_encode(const struct mk_body *b, struct os_buf *out)
+{
+	os_buf_add(out, b->salt, MK_SALT_LEN);
+	os_buf_add_u32(out, b->iterations);
+	os_buf_add_u32(out, b->lanes);
+	os_buf_add(out, b->iv, TOK_STORE_IV_LEN);
+	os_buf_add(out, b->wrapped, TOK_STORE_KEY_LEN);
+	os_buf_add(out, b->tag, TOK_STORE_TAG_LEN);
+}
+
+/*
+ * Decodes a body of either layout (told apart by its exact length; layout 1
+ * has one lane) and checks the KDF parameters: CKR_DATA_INVALID unless
+ * 1 <= lanes <= TOK_STORE_KDF_MAX_LANES and
+ * lanes <= iterations <= TOK_STORE_MAX_ITER.
+ */
+static CK_RV mk_decode(const uint8_t *p, size_t len, struct mk_body *b)
+{
+	if (len != MK_BODY1_LEN && len != MK_BODY2_LEN)
+		return CKR_DATA_INVALID;
+	b->layout = len == MK_BODY1_LEN ? 1 : 2;
+	memcpy(b->salt, p, MK_SALT_LEN);
+	p += MK_SALT_LEN;
+	b->iterations = mk_get_be32(p);
+	p += 4;
+	b->lanes = 1;
+	if (b->layout == 2) {
+		b->lanes = mk_get_be32(p);
+		p += 4;
+	}
+	memcpy(b->iv, p, TOK_STORE_IV_LEN);
+	p += TOK_STORE_IV_LEN;
+	memcpy(b->wrapped, p, TOK_STORE_KEY_LEN);
+	p += TOK_STORE_KEY_LEN;
+	memcpy(b->tag, p, TOK_STORE_TAG_LEN);
+	if (b->iterations > TOK_STORE_MAX_ITER ||
+	    !tok_store_kdf_params_valid(b->iterations, b->lanes))
+		return CKR_DATA_INVALID;
+	return CKR_OK;
 }
 
 CK_RV tok_store_mk_write(int dirfd, CK_USER_TYPE user, uint32_t iterations,
                          const uint8_t mk[TOK_STORE_KEY_LEN], const CK_UTF8CHAR *pin, CK_ULONG len)
 {
-	uint8_t body[MK_BODY_LEN], aad[MK_AAD_LEN], kek[32];
-	uint8_t *salt = body, *iv = body + MK_SALT_LEN + 4;
-	uint8_t *wrapped = iv + TOK_STORE_IV_LEN, *tag = wrapped + TOK_STORE_KEY_LEN;
+	struct mk_body b = {.layout = 2, .iterations = iterations};
 	struct tok_store_frame fr = {mk_role(user), 0};
-	struct os_buf file;
+	uint8_t aad[MK_AAD_MAX], kek[TOK_STORE_KDF_KEY_LEN];
+	struct os_buf body, file;
+	size_t aadlen;
 	CK_RV rv = CKR_FUNCTION_FAILED;
 
+	/* A count below TOK_STORE_KDF_LANES gets one lane per iteration. */
+	b.lanes = iterations < TOK_STORE_KDF_LANES ? iterations : TOK_STORE_KDF_LANES;
+	os_buf_init(&body);
 	os_buf_init(&file);
-	mk_put_be32(body + MK_SALT_LEN, iterations);
-	if (!tok_store_crypt_random(salt, MK_SALT_LEN) ||
-	    !tok_store_crypt_random(iv, TOK_STORE_IV_LEN) ||
-	    !tok_store_crypt_derive(pin, len, salt, MK_SALT_LEN, iterations, kek))
+	if (!tok_store_crypt_random(b.salt, MK_SALT_LEN) ||
+	    !tok_store_crypt_random(b.iv, TOK_STORE_IV_LEN) ||
+	    !tok_store_kdf_derive(pin, len, b.salt, MK_SALT_LEN, b.iterations, b.lanes, kek))
 		goto out;
-	mk_aad(aad, user, salt, iterations);
-	if (!tok_store_crypt_seal(kek, iv, aad, sizeof(aad), mk, TOK_STORE_KEY_LEN, wrapped, tag))
+	aadlen = mk_aad(aad, user, &b);
+	if (!tok_store_crypt_seal(kek, b.iv, aad, aadlen, mk, TOK_STORE_KEY_LEN, b.wrapped, b.tag))
 		goto out;
-	rv = tok_store_frame_seal(MK_MAGIC, &fr, body, sizeof(body), NULL, &file);
+	mk_encode(&b, &body);
+	rv = os_buf_failed(&body)
+	         ? CKR_HOST_MEMORY
+	         : tok_store_frame_seal(MK_MAGIC, &fr, body.data, body.len, NULL, &file);
 	if (rv == CKR_OK)
 		rv = tok_store_file_write(dirfd, mk_name(user), file.data, file.len);
 out:
 	OPENSSL_cleanse(kek, sizeof(kek));
+	os_buf_free(&body);
 	os_buf_free(&file);
 	return rv;
 }
 
-/* Reads and checks the frame of a master-key file into body (MK_BODY_LEN). */
-static CK_RV mk_read(int dirfd, CK_USER_TYPE user, uint8_t body[MK_BODY_LEN])
+/* Reads, checks and decodes a master-key file. */
+static CK_RV mk_read(int dirfd, CK_USER_TYPE user, struct mk_body *b)
 {
 	struct tok_store_frame fr;
 	struct os_buf file, inner;
@@ -205,10 +274,10 @@ static CK_RV mk_read(int dirfd, CK_USER_TYPE user, uint8_t body[MK_BODY_LEN])
 		rv = rc == -ENOMEM ? CKR_HOST_MEMORY : CKR_DATA_INVALID;
 	else
 		rv = tok_store_frame_open(MK_MAGIC, file.data, file.len, NULL, &fr, &inner);
-	if (rv == CKR_OK && (inner.len != MK_BODY_LEN || fr.id != mk_role(user) || fr.generation))
+	if (rv == CKR_OK && (fr.id != mk_role(user) || fr.generation))
 		rv = CKR_DATA_INVALID;
 	if (rv == CKR_OK)
-		memcpy(body, inner.data, MK_BODY_LEN);
+		rv = mk_decode(inner.data, inner.len, b);
 	os_buf_free(&file);
 	os_buf_free(&inner);
 	return rv;
@@ -218,23 +287,19 @@ static CK_RV mk_read(int dirfd, CK_USER_TYPE user, uint8_t body[MK_BODY_LEN])
 static CK_RV mk_unwrap(int dirfd, CK_USER_TYPE user, const CK_UTF8CHAR *pin, CK_ULONG len,
                        uint8_t mk[TOK_STORE_KEY_LEN])
 {
-	uint8_t body[MK_BODY_LEN], aad[MK_AAD_LEN], kek[32];
-	const uint8_t *salt = body, *iv = body + MK_SALT_LEN + 4;
-	const uint8_t *wrapped = iv + TOK_STORE_IV_LEN, *tag = wrapped + TOK_STORE_KEY_LEN;
-	uint32_t iter;
+	uint8_t aad[MK_AAD_MAX], kek[TOK_STORE_KDF_KEY_LEN];
+	struct mk_body b;
+	size_t aadlen;
 	CK_RV rv;
 
-	rv = mk_read(dirfd, user, body);
+	rv = mk_read(dirfd, user, &b);
 	if (rv != CKR_OK)
 		return rv;
-	iter = mk_get_be32(body + MK_SALT_LEN);
-	if (iter == 0 || iter > TOK_STORE_MAX_ITER)
-		return CKR_DATA_INVALID;
-	mk_aad(aad, user, salt, iter);
-	if (!tok_store_crypt_derive(pin, len, salt, MK_SALT_LEN, iter, kek))
+	aadlen = mk_aad(aad, user, &b);
+	if (!tok_store_kdf_derive(pin, len, b.salt, MK_SALT_LEN, b.iterations, b.lanes, kek))
 		rv = CKR_FUNCTION_FAILED;
-	else if (!tok_store_crypt_open(kek, iv, aad, sizeof(aad), wrapped, TOK_STORE_KEY_LEN, mk,
-	                               tag))
+	else if (!tok_store_crypt_open(kek, b.iv, aad, aadlen, b.wrapped, TOK_STORE_KEY_LEN, mk,
+	                               b.tag))
 		rv = CKR_PIN_INCORRECT;
 	OPENSSL_cleanse(kek, sizeof(kek));
 	return rv;

@@ -7,12 +7,21 @@
  * failures.
  *
  * MK_SO and MK_USER are clear frames "OSMK" (frame id 0 for the SO, 1 for
- * the user) whose body is: salt (16 random bytes), u32 PBKDF2 iteration
- * count, IV (12 bytes), the 32-byte master key encrypted with AES-256-GCM
- * under PBKDF2-HMAC-SHA512(PIN, salt, iterations), and the GCM tag.  The
- * GCM additional data binds the role, salt and iteration count.  The outer
- * SHA-256 tells a damaged file (CKR_DATA_INVALID) from a wrong PIN (GCM
- * failure, CKR_PIN_INCORRECT).
+ * the user) whose body has one of two layouts, told apart by its exact
+ * length:
+ *
+ *   layout 2 (84 bytes, written): salt (16 random bytes), u32 total KDF
+ *            iteration count N, u32 lanes L, IV (12 bytes), the 32-byte
+ *            master key encrypted with AES-256-GCM under the key
+ *            store_kdf.h derives from (PIN, salt, N, L), and the GCM tag;
+ *   layout 1 (80 bytes, read only): the same without the lanes field, for
+ *            L = 1, i.e. the key PBKDF2-HMAC-SHA512(PIN, salt, N).
+ *
+ * A body of another length, L outside 1..TOK_STORE_KDF_MAX_LANES, or N
+ * below L or above TOK_STORE_MAX_ITER is CKR_DATA_INVALID.  The GCM
+ * additional data binds the magic, role, salt, N and (layout 2) L.  The
+ * outer SHA-256 tells a damaged file (CKR_DATA_INVALID) from a wrong PIN
+ * (GCM failure, CKR_PIN_INCORRECT).
  */
 #ifndef TOK_STORE_PIN_H
 #define TOK_STORE_PIN_H
@@ -31,7 +40,11 @@
 CK_RV tok_store_nv_read(int dirfd, struct tok_store_info *info);
 CK_RV tok_store_nv_write(int dirfd, const struct tok_store_info *info);
 
-/* Wraps mk under pin (new random salt) into MK_SO or MK_USER, durably. */
+/*
+ * Wraps mk under pin (new random salt) into MK_SO or MK_USER, durably, with
+ * iterations in total over TOK_STORE_KDF_LANES lanes (fewer when
+ * iterations is smaller).
+ */
 CK_RV tok_store_mk_write(int dirfd, CK_USER_TYPE user, uint32_t iterations,
                          const uint8_t mk[TOK_STORE_KEY_LEN], const CK_UTF8CHAR *pin, CK_ULONG len);
 

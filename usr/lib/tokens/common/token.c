@@ -70,30 +70,29 @@ static const struct tok_store_entry *token_entry(const struct tok_store_entry *e
 	return bsearch(&key, e, n, sizeof(*e), token_cmp_entry);
 }
 
-/* Loads one store entry as an object; damaged ones are traced and skipped. */
-static struct tok_object *token_load(struct tok_token *t, const struct tok_store_entry *e)
+/* Adds one loaded store entry as an object; damaged ones are traced and skipped. */
+static void token_take_loaded(void *arg, const struct tok_store_entry *e, CK_RV rv,
+                              struct tok_attrs *attrs)
 {
-	struct tok_attrs attrs;
+	struct tok_token *t = arg;
 	struct tok_object *obj;
 
-	tok_attrs_init(&attrs);
-	CK_RV rv = tok_store_load_object(t->store, e, t->have_mk ? t->mk : NULL, &attrs);
 	if (rv != CKR_OK) {
 		t->trace(1, "token object %016llx skipped: 0x%lx", (unsigned long long)e->id, rv);
-		tok_attrs_free(&attrs);
-		return NULL;
+		return;
 	}
-	obj = tok_object_new(&attrs);
+	obj = tok_object_new(attrs);
 	if (!obj) {
-		tok_attrs_free(&attrs);
-		return NULL;
+		tok_attrs_free(attrs);
+		return;
 	}
 	obj->store_id = e->id;
 	obj->generation = e->generation;
 	obj->token = true;
 	obj->ops = t->ops;
 	obj->ops_ctx = t->ctx;
-	return obj;
+	if (tok_objects_add(&t->objects, obj) < 0)
+		tok_object_unref(obj);
 }
 
 struct token_sync {
@@ -127,36 +126,45 @@ static int token_cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* With t->lock held for writing: reconciles the loaded objects with the index. */
+/*
+ * With t->lock held for writing: reconciles the loaded objects with the
+ * index.  Objects that changed or vanished are dropped, and the listed ones
+ * not loaded yet are loaded in one pass over the store.
+ */
 static void token_reload_inlock(struct tok_token *t)
 {
 	struct token_sync s = {.t = t};
-	struct tok_store_entry *entries = NULL;
-	size_t n = 0;
+	struct tok_store_entry *entries = NULL, *load = NULL;
+	size_t n = 0, n_load = 0;
 
 	if (tok_store_list(t->store, &entries, &n) != CKR_OK)
 		return;
-	qsort(entries, n, sizeof(*entries), token_cmp_entry);
+	/* Sorted only when loaded objects are to be looked up in it. */
+	if (t->objects.n)
+		qsort(entries, n, sizeof(*entries), token_cmp_entry);
 	s.entries = entries;
 	s.n = n;
 	s.drop = calloc(t->objects.n + 1, sizeof(*s.drop));
 	s.known = calloc(t->objects.n + 1, sizeof(*s.known));
-	if (s.drop && s.known) {
+	load = malloc((n ? n : 1) * sizeof(*load));
+	if (s.drop && s.known && load) {
 		tok_objects_candidates(&t->objects, NULL, 0, token_sync_visit, &s);
 		for (size_t i = 0; i < s.n_drop; i++)
 			tok_objects_remove(&t->objects, s.drop[i]);
 		qsort(s.known, s.n_known, sizeof(*s.known), token_cmp_u64);
 		for (size_t i = 0; i < n; i++) {
-			if (bsearch(&entries[i].id, s.known, s.n_known, sizeof(uint64_t),
-			            token_cmp_u64))
-				continue;
 			if (entries[i].private && !t->have_mk)
 				continue;
-			struct tok_object *obj = token_load(t, &entries[i]);
-			if (obj && tok_objects_add(&t->objects, obj) < 0)
-				tok_object_unref(obj);
+			if (s.n_known && bsearch(&entries[i].id, s.known, s.n_known,
+			                         sizeof(uint64_t), token_cmp_u64))
+				continue;
+			load[n_load++] = entries[i];
 		}
+		if (n_load)
+			tok_store_load_objects(t->store, load, n_load, t->have_mk ? t->mk : NULL,
+			                       token_take_loaded, t);
 	}
+	free(load);
 	free(s.drop);
 	free(s.known);
 	free(entries);
