@@ -815,6 +815,37 @@ static void test_load_many(void **state)
 	assert_int_equal(b.bad_rv, CKR_USER_NOT_LOGGED_IN);
 }
 
+/* A load of thousands of objects is split over threads, with the same results. */
+static void test_load_parallel(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 2600 };
+	struct tok_store_entry *v = calloc(N, sizeof(*v));
+	char path[PATH_MAX];
+	struct batch b = {0};
+
+	assert_non_null(v);
+	for (int i = 0; i < N; i++)
+		v[i] = save_new(f, (CK_ULONG)i, i % 3 != 0, "parallel");
+	/* One lost object in the second half: both copies damaged. */
+	size_t flen = 0, at = frame_in_index(f, v[2000].id, &flen);
+	char idx[PATH_MAX];
+	path_of(f, "TOK_OBJ/OBJ_IDX", idx, sizeof(idx));
+	flip_byte(idx, at + 7);
+	obj_path(f, v[2000].id, path, sizeof(path));
+	assert_int_equal(unlink(path), 0);
+	for (unsigned threads = 1; threads <= 3; threads++) {
+		memset(&b, 0, sizeof(b));
+		tok_store_set_threads(f->st, threads);
+		assert_int_equal(tok_store_load_objects(f->st, v, N, f->mk, batch_take, &b),
+		                 CKR_OK);
+		assert_int_equal(b.ok, N - 1);
+		assert_int_equal(b.bad, 1);
+		assert_true(b.bad_id == v[2000].id);
+	}
+	free(v);
+}
+
 static void test_crc32(void **state)
 {
 	static const char check[] = "123456789";
@@ -1031,6 +1062,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_foreign_files, setup_token, teardown),
 	    cmocka_unit_test_setup_teardown(test_index_copies, setup_token, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_many, setup_token, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_parallel, setup_token, teardown),
 	    cmocka_unit_test(test_crc32),
 	    cmocka_unit_test_setup_teardown(test_torn_index, setup_token, teardown),
 	    cmocka_unit_test_setup_teardown(test_compaction, setup_token, teardown),

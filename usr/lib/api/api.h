@@ -97,6 +97,7 @@ struct api_handle_entry {
 struct api_state {
 	pthread_rwlock_t lock;
 	bool initialized;
+	bool may_create_threads; /* CKF_LIBRARY_CANT_CREATE_OS_THREADS was not given */
 	pid_t pid;
 	struct os_conf *conf;
 	char socket_path[108];

@@ -25,6 +25,7 @@ libos_tokcommon_la_SOURCES = \
 	usr/lib/tokens/common/store_int.h \
 	usr/lib/tokens/common/store_kdf.c \
 	usr/lib/tokens/common/store_kdf.h \
+	usr/lib/tokens/common/store_load.c \
 	usr/lib/tokens/common/store_pin.c \
 	usr/lib/tokens/common/store_pin.h \
 	usr/lib/tokens/common/token.c \

@@ -163,8 +163,10 @@ static CK_RV init_load(const CK_C_INITIALIZE_ARGS *args)
 	api_state.api_lock_fd = api_locks_open_global();
 	if (api_state.api_lock_fd < 0)
 		return init_fail(CKR_FUNCTION_FAILED, "cannot open the global lock file");
+	api_state.may_create_threads =
+	    !(args && (args->flags & CKF_LIBRARY_CANT_CREATE_OS_THREADS));
 	rv = api_slots_load();
-	if (rv == CKR_OK && !(args && (args->flags & CKF_LIBRARY_CANT_CREATE_OS_THREADS)))
+	if (rv == CKR_OK && api_state.may_create_threads)
 		api_events_start_flusher();
 	return rv;
 }

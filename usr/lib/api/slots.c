@@ -104,6 +104,19 @@ static void slots_apply_options(struct api_slot *slot)
 	tok_store_set_kdf_iterations(slot->token.store, (uint32_t)n);
 }
 
+/*
+ * Threads a token store may use: one per CPU up to its limit, none of its
+ * own when the application said the library may not create threads.
+ */
+static unsigned slots_threads(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (!api_state.may_create_threads || cpus < 2)
+		return 1;
+	return cpus > TOK_STORE_MAX_THREADS ? TOK_STORE_MAX_THREADS : (unsigned)cpus;
+}
+
 /* Lock file and per-token shared memory of a slot whose token is present. */
 static int slots_attach_token(struct api_slot *slot)
 {
@@ -118,7 +131,7 @@ static int slots_attach_token(struct api_slot *slot)
 	if (tok_shm_attach(slot->data_dir, slot->lock_fd, gr ? gr->gr_gid : getegid(),
 	                   &slot->tokshm, err, sizeof(err)) < 0 ||
 	    tok_token_open(&slot->token, slot->ops, slot->ctx, slot->data_dir, slot->lock_fd,
-	                   slot->tokshm.shm, api_trace, err, sizeof(err)) < 0) {
+	                   slot->tokshm.shm, slots_threads(), api_trace, err, sizeof(err)) < 0) {
 		snprintf(slot->error, sizeof(slot->error), "%s", err);
 		return -1;
 	}

@@ -1,36 +1,42 @@
 /*
  * The token object store (see store.h): opening a token's directory, the
- * token lock, C_InitToken, and saving, listing, loading and deleting token
- * objects.  PINs are in store_pin.c, the index journal in store_idx.c, the
- * file framing and durable writes in store_file.c.
+ * token lock, C_InitToken, and saving, listing and deleting token objects.
+ * Loading is in store_load.c, PINs in store_pin.c, the index journal in
+ * store_idx.c, the file framing and durable writes in store_file.c.
  *
  * Why a crash at any moment leaves a loadable store
  * -------------------------------------------------
- * 1. A file under its real name is always complete.  Object files,
- *    NVTOK.DAT, MK_SO, MK_USER and rewritten OBJ_IDX files are written under
- *    a temporary name, fsync'ed, renamed over the old name and the directory
- *    fsync'ed; rename replaces the name atomically, so a reader finds the
- *    whole old file or the whole new one.  Leftover temporary files are
- *    never read and are removed at the next compaction or C_InitToken.
- * 2. OBJ_IDX grows only by appends of one 24-byte record, written with a
- *    single pwrite and made durable with fdatasync.  A crash can tear only
- *    the last record; a torn record fails its CRC or is shorter than a
- *    record, is skipped on replay, and is overwritten by the next append.
- * 3. A record naming an object is appended only after the object file it
- *    describes is durable (step 1 finished).  So every object the index
- *    lists has a complete file, as new as the record or newer:
- *      - create: crash before the add record leaves an orphan file that no
- *        index lists (the object does not exist); compaction removes it;
- *      - update: crash before the rename keeps the old file (old state);
- *        after it, the file is the new version while the index still has
- *        the old generation; the content is whole, and since processes key
- *        their caches on index generations, which only grow, the next
- *        update makes every process reload;
+ * 1. A file under its real name is always complete.  NVTOK.DAT, MK_SO,
+ *    MK_USER, rewritten OBJ_IDX files and the files of objects too large for
+ *    an index record are written under a temporary name, fsync'ed, renamed
+ *    over the old name and the directory fsync'ed; rename replaces the name
+ *    atomically, so a reader finds the whole old file or the whole new one.
+ *    Leftover temporary files are never read and are removed at the next
+ *    compaction or C_InitToken.
+ * 2. OBJ_IDX grows only by appends of one record, written with pwrite and
+ *    made durable with fdatasync.  A crash can tear only the last record;
+ *    a torn record fails a checksum or is shorter than it says, is not
+ *    applied on replay, and is overwritten by the next append.
+ * 3. The record of an object up to TOK_STORE_IDX_INLINE_MAX bytes carries
+ *    the object's frame, so its fdatasync alone makes the change durable;
+ *    the object's file is written and renamed before it but not flushed.
+ *    Readers take that frame from the record, and the file only when the
+ *    record's copy is damaged.  A larger object's file is made durable by
+ *    step 1 before its record is appended.  So every object the index lists
+ *    has a complete copy, as new as the record (or, in its file, newer):
+ *      - create: a crash before the record leaves at most an orphan file
+ *        that no index lists (the object does not exist); compaction
+ *        removes it;
+ *      - update: before the record, the old record's frame (or the old
+ *        file) is still what readers use; after it, the new one.  A newer
+ *        file than the record is whole and, since processes key their
+ *        caches on index generations, which only grow, the next update
+ *        makes every process reload;
  *      - delete: the remove record comes first, then the unlink; a crash in
  *        between leaves an orphan file, again removed at compaction.
- * 4. Compaction writes the live set to a new OBJ_IDX by step 1 and only then
- *    removes the files it does not list; old and new index give the same
- *    live set.
+ * 4. Compaction writes the live set, frames included, to a new OBJ_IDX by
+ *    step 1 and only then removes the files it does not list; old and new
+ *    index give the same live set.
  * 5. A PIN change replaces one master-key file by a single rename; the master
  *    key itself never changes, so objects stay readable and exactly one of
  *    the old and new PIN works.  NVTOK.DAT (flags, counters) is written
@@ -56,16 +62,13 @@
 
 #include <openssl/crypto.h>
 
-#include "store_aead.h"
 #include "store_crypt.h"
 #include "store_file.h"
 #include "store_idx.h"
 #include "store_int.h"
 #include "store_pin.h"
 
-#define STORE_OBJ_DIR    "TOK_OBJ"
-#define STORE_OBJ_MAGIC  "OSOB"
-#define STORE_MAX_OBJECT (16u * 1024 * 1024) /* largest object body */
+#define STORE_OBJ_DIR "TOK_OBJ"
 
 static int store_fail(char *err, size_t errlen, const char *what, const char *path)
 {
@@ -110,6 +113,7 @@ int tok_store_open(const char *data_dir, int lock_fd, struct os_tokshm *shm, str
 	st->lock_fd = lock_fd;
 	st->shm = shm;
 	st->kdf_iterations = TOK_STORE_DEFAULT_ITER;
+	st->threads = 1;
 	tok_store_idx_init(&st->idx);
 	if (store_open_dirs(st, data_dir, err, errlen) < 0) {
 		if (st->data_fd >= 0)
@@ -137,6 +141,15 @@ void tok_store_set_inline_max(struct tok_store *st, size_t max)
 {
 	pthread_mutex_lock(&st->mutex);
 	st->idx.inline_max = max < TOK_STORE_IDX_INLINE_MAX ? max : TOK_STORE_IDX_INLINE_MAX;
+	pthread_mutex_unlock(&st->mutex);
+}
+
+void tok_store_set_threads(struct tok_store *st, unsigned threads)
+{
+	pthread_mutex_lock(&st->mutex);
+	st->threads = threads < 1                       ? 1
+	              : threads > TOK_STORE_MAX_THREADS ? TOK_STORE_MAX_THREADS
+	                                                : threads;
 	pthread_mutex_unlock(&st->mutex);
 }
 
@@ -210,8 +223,7 @@ static CK_RV store_reinit_inlock(struct tok_store *st, const CK_UTF8CHAR *so_pin
 		return rv;
 	rv = tok_store_crypt_random(mk, sizeof(mk)) ? CKR_OK : CKR_FUNCTION_FAILED;
 	if (rv == CKR_OK)
-		rv =
-		    tok_store_mk_write(st->data_fd, CKU_SO, st->kdf_iterations, mk, so_pin, so_len);
+		rv = tok_store_mk_write(st, CKU_SO, mk, so_pin, so_len);
 	OPENSSL_cleanse(mk, sizeof(mk));
 	if (rv != CKR_OK)
 		return rv;
@@ -266,176 +278,6 @@ CK_RV tok_store_list(struct tok_store *st, struct tok_store_entry **entries, siz
 	return rv;
 }
 
-/* The body of a frame read for cur, checked to be cur's (or, from its own
- * file, newer: see step 3 above). */
-static CK_RV store_open_frame(const struct tok_store_entry *cur, const void *frame, size_t len,
-                              bool from_index, struct tok_store_aead *key, struct os_buf *body)
-{
-	struct tok_store_frame fr;
-	CK_RV rv;
-
-	os_buf_reset(body);
-	rv = key ? tok_store_frame_open_aead(STORE_OBJ_MAGIC, frame, len, key, &fr, body)
-	         : tok_store_frame_open(STORE_OBJ_MAGIC, frame, len, NULL, &fr, body);
-	if (rv != CKR_OK)
-		return rv;
-	/* A file copied under another object's name, or older than the index. */
-	if (fr.id != cur->id || fr.generation < cur->generation ||
-	    (from_index && fr.generation != cur->generation))
-		return CKR_DATA_INVALID;
-	return CKR_OK;
-}
-
-/*
- * Where the objects of one load come from, with the token lock held: the
- * index file (read whole when many objects are loaded, else frame by frame
- * through fd), the object files, and the prepared master key.  Buffers are
- * reused from object to object and wiped at the end.
- */
-struct store_src {
-	int idx_fd;
-	struct os_buf all; /* OBJ_IDX read whole, or empty */
-	struct tok_store_aead *key;
-	struct os_buf file, body;
-};
-
-/* The frame of cur from its index record into (frame, len), if there is a good one. */
-static CK_RV store_frame_from_index(struct store_src *src, const struct tok_store_entry *cur,
-                                    const void **frame)
-{
-	int rc;
-
-	if (!cur->frame_len)
-		return CKR_DATA_INVALID;
-	if (src->all.len) {
-		*frame = tok_store_idx_frame(&src->all, cur);
-		return *frame ? CKR_OK : CKR_DATA_INVALID;
-	}
-	if (src->idx_fd < 0)
-		return CKR_DATA_INVALID;
-	os_buf_reset(&src->file);
-	rc = tok_store_idx_read_frame(src->idx_fd, cur, &src->file);
-	*frame = src->file.data;
-	return rc == 0 ? CKR_OK : rc == -ENOMEM ? CKR_HOST_MEMORY : CKR_DATA_INVALID;
-}
-
-/*
- * Loads the object of cur, an entry of the index refreshed under the lock
- * still held: from its index record when that carries the frame, else, or
- * when that copy does not open, from its file.
- */
-static CK_RV store_load_inlock(struct tok_store *st, struct store_src *src,
-                               const struct tok_store_entry *cur, struct tok_attrs *attrs)
-{
-	struct tok_store_aead *key = cur->private ? src->key : NULL;
-	char name[TOK_STORE_OBJ_NAME_SIZE];
-	const void *frame = NULL;
-	CK_RV rv;
-	int rc;
-
-	if (cur->private && !key)
-		return CKR_USER_NOT_LOGGED_IN;
-	rv = store_frame_from_index(src, cur, &frame);
-	if (rv == CKR_OK)
-		rv = store_open_frame(cur, frame, cur->frame_len, true, key, &src->body);
-	if (rv == CKR_DATA_INVALID) {
-		os_buf_reset(&src->file);
-		tok_store_idx_object_name(cur->id, name);
-		rc = tok_store_file_read(st->obj_fd, name,
-		                         STORE_MAX_OBJECT + TOK_STORE_FRAME_OVERHEAD, &src->file);
-		rv = rc == -ENOMEM ? CKR_HOST_MEMORY : CKR_DATA_INVALID;
-		if (rc == 0)
-			rv = store_open_frame(cur, src->file.data, src->file.len, false, key,
-			                      &src->body);
-	}
-	if (rv == CKR_OK) {
-		rv = tok_attrs_decode(attrs, src->body.data, src->body.len);
-		if (rv != CKR_OK) {
-			tok_attrs_free(attrs);
-			rv = rv == CKR_HOST_MEMORY ? rv : CKR_DATA_INVALID;
-		}
-	}
-	return rv;
-}
-
-/* From this many objects on, a load reads OBJ_IDX whole rather than per frame. */
-#define STORE_READ_ALL_FROM 32
-
-CK_RV tok_store_load_objects(struct tok_store *st, const struct tok_store_entry *entries, size_t n,
-                             const uint8_t *mk, tok_store_load_cb *cb, void *arg)
-{
-	struct store_src src = {.idx_fd = -1};
-	struct tok_attrs attrs;
-	CK_RV rv;
-
-	if (!st || (!entries && n) || !cb)
-		return CKR_ARGUMENTS_BAD;
-	os_buf_init(&src.all);
-	os_buf_init(&src.file);
-	os_buf_init(&src.body);
-	if (mk && !(src.key = tok_store_aead_new(mk)))
-		return CKR_HOST_MEMORY;
-	rv = tok_store_lock(st, LOCK_SH);
-	if (rv != CKR_OK)
-		goto out;
-	rv = tok_store_idx_refresh(&st->idx, st->obj_fd);
-	if (rv == CKR_OK && st->idx.present)
-		src.idx_fd =
-		    openat(st->obj_fd, TOK_STORE_IDX_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	/* Whole or not at all: a failed read leaves the frame-by-frame path. */
-	if (src.idx_fd >= 0 && n >= STORE_READ_ALL_FROM &&
-	    tok_store_idx_read_all(src.idx_fd, &st->idx, &src.all) < 0)
-		os_buf_free(&src.all);
-	for (size_t i = 0; rv == CKR_OK && i < n; i++) {
-		const struct tok_store_entry *cur = tok_store_idx_find(&st->idx, entries[i].id);
-		CK_RV one = CKR_DATA_INVALID; /* no longer listed */
-		tok_attrs_init(&attrs);
-		if (cur)
-			one = store_load_inlock(st, &src, cur, &attrs);
-		cb(arg, cur ? cur : &entries[i], one, &attrs);
-	}
-	if (src.idx_fd >= 0)
-		close(src.idx_fd);
-	tok_store_unlock(st);
-out:
-	tok_store_aead_free(src.key);
-	os_buf_free(&src.all); /* only what is on disk: ciphertext and public objects */
-	tok_store_file_wipe(&src.file);
-	tok_store_file_wipe(&src.body);
-	return rv;
-}
-
-/* Keeps the result of a single load. */
-struct store_one {
-	CK_RV rv;
-	struct tok_attrs *attrs;
-};
-
-static void store_take_one(void *arg, const struct tok_store_entry *e, CK_RV rv,
-                           struct tok_attrs *attrs)
-{
-	struct store_one *one = arg;
-
-	(void)e;
-	one->rv = rv;
-	if (rv == CKR_OK)
-		*one->attrs = *attrs;
-}
-
-CK_RV tok_store_load_object(struct tok_store *st, const struct tok_store_entry *entry,
-                            const uint8_t *mk, struct tok_attrs *attrs)
-{
-	struct store_one one = {CKR_GENERAL_ERROR, attrs};
-	CK_RV rv;
-
-	if (!st || !entry || !attrs)
-		return CKR_ARGUMENTS_BAD;
-	if (entry->private && !mk)
-		return CKR_USER_NOT_LOGGED_IN;
-	rv = tok_store_load_objects(st, entry, 1, mk, store_take_one, &one);
-	return rv != CKR_OK ? rv : one.rv;
-}
-
 /* Encodes attrs into body, allocated once at the exact size so the plaintext
  * of a private object is never left behind in a freed block. */
 static CK_RV store_encode(const struct tok_attrs *attrs, struct os_buf *body)
@@ -450,7 +292,7 @@ static CK_RV store_encode(const struct tok_attrs *attrs, struct os_buf *body)
 	tok_attrs_encode(attrs, body);
 	if (os_buf_failed(body))
 		return CKR_HOST_MEMORY;
-	return body->len > STORE_MAX_OBJECT ? CKR_DEVICE_MEMORY : CKR_OK;
+	return body->len > TOK_STORE_MAX_OBJECT ? CKR_DEVICE_MEMORY : CKR_OK;
 }
 
 /* Picks the id and generation of the write (token lock held exclusively). */
@@ -497,7 +339,7 @@ static CK_RV store_write_inlock(struct tok_store *st, struct tok_store_entry *ne
 	fr.id = next->id;
 	fr.generation = next->generation;
 	os_buf_init(&file);
-	rv = tok_store_frame_seal(STORE_OBJ_MAGIC, &fr, body->data, body->len,
+	rv = tok_store_frame_seal(TOK_STORE_OBJ_MAGIC, &fr, body->data, body->len,
 	                          next->private ? mk : NULL, &file);
 	inl = file.len <= st->idx.inline_max;
 	tok_store_idx_object_name(next->id, name);

@@ -4,22 +4,24 @@
  *   NVTOK.DAT        token record: label, flags, PIN failure counters
  *   MK_SO, MK_USER   the token master key (32 random bytes), wrapped with
  *                    AES-256-GCM under a key derived from the SO / user PIN
- *                    with PBKDF2-HMAC-SHA512; the salt and iteration count
- *                    of that PIN are kept in the same file
+ *                    with PBKDF2-HMAC-SHA512 in parallel lanes (store_kdf.h);
+ *                    the salt, iteration count and lanes of that PIN are
+ *                    kept in the same file
  *   TOK_OBJ/OBJ_IDX  the index of token objects (append-only journal of
- *                    add/remove records, compacted when mostly dead)
+ *                    add/update/remove records, compacted when mostly
+ *                    dead); records of objects up to 8 KiB carry them too
  *   TOK_OBJ/<id>.obj one file per object: public objects in clear with an
  *                    integrity tag (SHA-256 over header and body); private
  *                    objects encrypted with AES-256-GCM under the master
  *                    key, the header as additional data
  *
  * Every file starts with a magic, a format version and its length, and is
- * validated before use; a damaged object file is reported and skipped
- * without touching the others.  Every write goes to a temporary file that is
- * fsync'ed, renamed over the old one, and the directory fsync'ed, so a crash
- * leaves either the old or the new state.  Writers hold the token's lock file
- * (flock, exclusive) for the duration of a change, and bump the per-token
- * shared memory counters afterwards so other processes notice.
+ * validated before use; an object with both copies damaged is reported
+ * and skipped without touching the others.  Writes are ordered so that a
+ * crash leaves either the old or the new state (see store.c).  Writers
+ * hold the token's lock file (flock, exclusive) for the duration of a
+ * change, and bump the per-token shared memory counters afterwards so
+ * other processes notice.
  *
  * PINs are never stored: only what PBKDF2 derives from them is used, to
  * unwrap the master key; a wrong PIN fails the GCM tag.
@@ -75,6 +77,14 @@ void tok_store_close(struct tok_store *st);
  * keep the count recorded in their file.  Tests lower it for speed.
  */
 void tok_store_set_kdf_iterations(struct tok_store *st, uint32_t iterations);
+
+/*
+ * How many threads the store may use at once (1, the default: none of its
+ * own): PIN derivation runs its lanes on them, and loading many objects is
+ * split over them.  A library whose caller forbids threads keeps 1.
+ */
+#define TOK_STORE_MAX_THREADS 4
+void tok_store_set_threads(struct tok_store *st, unsigned threads);
 
 /*
  * Objects whose stored frame is at most max bytes (capped at

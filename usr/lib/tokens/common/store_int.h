@@ -12,12 +12,16 @@
 #include "store.h"
 #include "store_idx.h"
 
+#define TOK_STORE_OBJ_MAGIC  "OSOB"
+#define TOK_STORE_MAX_OBJECT (16u * 1024 * 1024) /* largest object body */
+
 struct tok_store {
 	int data_fd; /* the token's data directory */
 	int obj_fd;  /* its TOK_OBJ directory */
 	int lock_fd; /* the token's lock file (flock) */
 	struct os_tokshm *shm;
 	uint32_t kdf_iterations; /* for PINs set through this handle */
+	unsigned threads;        /* 1..TOK_STORE_MAX_THREADS, see tok_store_set_threads */
 	/*
 	 * Serialises the threads of this process: flock() does not exclude
 	 * threads that share lock_fd, and the cached index is per handle.

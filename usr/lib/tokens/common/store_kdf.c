@@ -175,14 +175,14 @@ static void *kdf_lane_main(void *arg)
  * Starts a thread for each lane but the first, with every signal blocked
  * so that none of the application's signals is delivered to one of them.
  */
-static void kdf_lanes_start(struct kdf_lane *lanes, uint32_t n)
+static void kdf_lanes_start(struct kdf_lane *lanes, uint32_t n, unsigned threads)
 {
 	sigset_t all, old;
 	bool masked;
 
 	sigfillset(&all);
 	masked = pthread_sigmask(SIG_SETMASK, &all, &old) == 0;
-	for (uint32_t i = 1; i < n; i++)
+	for (uint32_t i = 1; i < n && i < threads; i++)
 		lanes[i].threaded =
 		    pthread_create(&lanes[i].thread, NULL, kdf_lane_main, &lanes[i]) == 0;
 	if (masked)
@@ -208,6 +208,14 @@ static bool kdf_lanes_finish(struct kdf_lane *lanes, uint32_t n)
 bool tok_store_kdf_derive(const void *pin, size_t pinlen, const uint8_t *salt, size_t saltlen,
                           uint32_t iterations, uint32_t lanes, uint8_t key[TOK_STORE_KDF_KEY_LEN])
 {
+	return tok_store_kdf_derive_threads(pin, pinlen, salt, saltlen, iterations, lanes,
+	                                    TOK_STORE_KDF_MAX_LANES, key);
+}
+
+bool tok_store_kdf_derive_threads(const void *pin, size_t pinlen, const uint8_t *salt,
+                                  size_t saltlen, uint32_t iterations, uint32_t lanes,
+                                  unsigned threads, uint8_t key[TOK_STORE_KDF_KEY_LEN])
+{
 	struct kdf_lane lane[TOK_STORE_KDF_MAX_LANES];
 	uint8_t digest[SHA512_DIGEST_LENGTH];
 	struct kdf_hmac h;
@@ -230,7 +238,7 @@ bool tok_store_kdf_derive(const void *pin, size_t pinlen, const uint8_t *salt, s
 		lane[i].iterations = iterations / lanes + (iterations % lanes != 0);
 	}
 	if (ok) {
-		kdf_lanes_start(lane, lanes);
+		kdf_lanes_start(lane, lanes, threads);
 		ok = kdf_lanes_finish(lane, lanes);
 	}
 	ok = ok && SHA512_Init(&c);

@@ -41,4 +41,10 @@ bool tok_store_kdf_pbkdf2(const void *pin, size_t pinlen, const uint8_t *salt, s
 bool tok_store_kdf_derive(const void *pin, size_t pinlen, const uint8_t *salt, size_t saltlen,
                           uint32_t iterations, uint32_t lanes, uint8_t key[TOK_STORE_KDF_KEY_LEN]);
 
+/* The same, on at most threads threads in all (the calling one included):
+ * 1 computes every lane on the calling thread, with the same result. */
+bool tok_store_kdf_derive_threads(const void *pin, size_t pinlen, const uint8_t *salt,
+                                  size_t saltlen, uint32_t iterations, uint32_t lanes,
+                                  unsigned threads, uint8_t key[TOK_STORE_KDF_KEY_LEN]);
+
 #endif

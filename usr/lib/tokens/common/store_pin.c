@@ -223,9 +223,10 @@ static CK_RV mk_decode(const uint8_t *p, size_t len, struct mk_body *b)
 	return CKR_OK;
 }
 
-CK_RV tok_store_mk_write(int dirfd, CK_USER_TYPE user, uint32_t iterations,
+CK_RV tok_store_mk_write(struct tok_store *st, CK_USER_TYPE user,
                          const uint8_t mk[TOK_STORE_KEY_LEN], const CK_UTF8CHAR *pin, CK_ULONG len)
 {
+	uint32_t iterations = st->kdf_iterations;
 	struct mk_body b = {.layout = 2, .iterations = iterations};
 	struct tok_store_frame fr = {mk_role(user), 0};
 	uint8_t aad[MK_AAD_MAX], kek[TOK_STORE_KDF_KEY_LEN];
@@ -239,7 +240,8 @@ CK_RV tok_store_mk_write(int dirfd, CK_USER_TYPE user, uint32_t iterations,
 	os_buf_init(&file);
 	if (!tok_store_crypt_random(b.salt, MK_SALT_LEN) ||
 	    !tok_store_crypt_random(b.iv, TOK_STORE_IV_LEN) ||
-	    !tok_store_kdf_derive(pin, len, b.salt, MK_SALT_LEN, b.iterations, b.lanes, kek))
+	    !tok_store_kdf_derive_threads(pin, len, b.salt, MK_SALT_LEN, b.iterations, b.lanes,
+	                                  st->threads, kek))
 		goto out;
 	aadlen = mk_aad(aad, user, &b);
 	if (!tok_store_crypt_seal(kek, b.iv, aad, aadlen, mk, TOK_STORE_KEY_LEN, b.wrapped, b.tag))
@@ -249,7 +251,7 @@ CK_RV tok_store_mk_write(int dirfd, CK_USER_TYPE user, uint32_t iterations,
 	         ? CKR_HOST_MEMORY
 	         : tok_store_frame_seal(MK_MAGIC, &fr, body.data, body.len, NULL, &file);
 	if (rv == CKR_OK)
-		rv = tok_store_file_write(dirfd, mk_name(user), file.data, file.len);
+		rv = tok_store_file_write(st->data_fd, mk_name(user), file.data, file.len);
 out:
 	OPENSSL_cleanse(kek, sizeof(kek));
 	os_buf_free(&body);
@@ -284,19 +286,20 @@ static CK_RV mk_read(int dirfd, CK_USER_TYPE user, struct mk_body *b)
 }
 
 /* Unwraps the master key with pin: CKR_PIN_INCORRECT when the tag fails. */
-static CK_RV mk_unwrap(int dirfd, CK_USER_TYPE user, const CK_UTF8CHAR *pin, CK_ULONG len,
-                       uint8_t mk[TOK_STORE_KEY_LEN])
+static CK_RV mk_unwrap(struct tok_store *st, CK_USER_TYPE user, const CK_UTF8CHAR *pin,
+                       CK_ULONG len, uint8_t mk[TOK_STORE_KEY_LEN])
 {
 	uint8_t aad[MK_AAD_MAX], kek[TOK_STORE_KDF_KEY_LEN];
 	struct mk_body b;
 	size_t aadlen;
 	CK_RV rv;
 
-	rv = mk_read(dirfd, user, &b);
+	rv = mk_read(st->data_fd, user, &b);
 	if (rv != CKR_OK)
 		return rv;
 	aadlen = mk_aad(aad, user, &b);
-	if (!tok_store_kdf_derive(pin, len, b.salt, MK_SALT_LEN, b.iterations, b.lanes, kek))
+	if (!tok_store_kdf_derive_threads(pin, len, b.salt, MK_SALT_LEN, b.iterations, b.lanes,
+	                                  st->threads, kek))
 		rv = CKR_FUNCTION_FAILED;
 	else if (!tok_store_crypt_open(kek, b.iv, aad, aadlen, b.wrapped, TOK_STORE_KEY_LEN, mk,
 	                               b.tag))
@@ -331,7 +334,7 @@ CK_RV tok_store_pin_check_inlock(struct tok_store *st, CK_USER_TYPE user, const 
 	if (rv != CKR_OK)
 		return rv;
 	fails = user == CKU_SO ? &nv->so_failures : &nv->user_failures;
-	rv = mk_unwrap(st->data_fd, user, pin, len, mk);
+	rv = mk_unwrap(st, user, pin, len, mk);
 	if (rv != CKR_OK && rv != CKR_PIN_INCORRECT)
 		return rv;
 	if (rv == CKR_OK && *fails == 0)
@@ -388,7 +391,7 @@ CK_RV tok_store_init_user_pin(struct tok_store *st, const uint8_t mk[TOK_STORE_K
 		rv = CKR_TOKEN_NOT_RECOGNIZED;
 	/* The key file first: until NVTOK.DAT says so, the new PIN is unused. */
 	if (rv == CKR_OK)
-		rv = tok_store_mk_write(st->data_fd, CKU_USER, st->kdf_iterations, mk, pin, len);
+		rv = tok_store_mk_write(st, CKU_USER, mk, pin, len);
 	if (rv == CKR_OK) {
 		nv.user_pin_set = true;
 		nv.user_pin_to_be_changed = true;
@@ -417,8 +420,7 @@ CK_RV tok_store_set_pin(struct tok_store *st, CK_USER_TYPE user, const CK_UTF8CH
 	rv = tok_store_pin_check_inlock(st, user, old_pin, old_len, mk, &nv);
 	/* One atomic rename switches from the old PIN to the new one. */
 	if (rv == CKR_OK)
-		rv =
-		    tok_store_mk_write(st->data_fd, user, st->kdf_iterations, mk, new_pin, new_len);
+		rv = tok_store_mk_write(st, user, mk, new_pin, new_len);
 	OPENSSL_cleanse(mk, sizeof(mk));
 	if (rv == CKR_OK) {
 		if (user == CKU_SO)

@@ -42,10 +42,10 @@ CK_RV tok_store_nv_write(int dirfd, const struct tok_store_info *info);
 
 /*
  * Wraps mk under pin (new random salt) into MK_SO or MK_USER, durably, with
- * iterations in total over TOK_STORE_KDF_LANES lanes (fewer when
- * iterations is smaller).
+ * the handle's iteration count in total over TOK_STORE_KDF_LANES lanes
+ * (fewer when the count is smaller).  Token lock held exclusively.
  */
-CK_RV tok_store_mk_write(int dirfd, CK_USER_TYPE user, uint32_t iterations,
+CK_RV tok_store_mk_write(struct tok_store *st, CK_USER_TYPE user,
                          const uint8_t mk[TOK_STORE_KEY_LEN], const CK_UTF8CHAR *pin, CK_ULONG len);
 
 /*

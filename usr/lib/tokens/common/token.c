@@ -17,7 +17,7 @@ static void token_no_trace(int level, const char *fmt, ...)
 }
 
 int tok_token_open(struct tok_token *t, const struct os_backend_ops *ops, void *ctx,
-                   const char *data_dir, int lock_fd, struct os_tokshm *shm,
+                   const char *data_dir, int lock_fd, struct os_tokshm *shm, unsigned threads,
                    void (*trace)(int level, const char *fmt, ...), char *err, size_t errlen)
 {
 	memset(t, 0, sizeof(*t));
@@ -34,6 +34,7 @@ int tok_token_open(struct tok_token *t, const struct os_backend_ops *ops, void *
 		pthread_rwlock_destroy(&t->lock);
 		return -1;
 	}
+	tok_store_set_threads(t->store, threads);
 	tok_token_sync(t);
 	return 0;
 }

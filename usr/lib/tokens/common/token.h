@@ -49,8 +49,13 @@ struct tok_caller {
 	bool rw;             /* a read/write session */
 };
 
+/*
+ * Opens the token's store and loads its public objects.  threads: how many
+ * threads the store may use (1: none of its own, for a caller that set
+ * CKF_LIBRARY_CANT_CREATE_OS_THREADS; see tok_store_set_threads).
+ */
 int tok_token_open(struct tok_token *t, const struct os_backend_ops *ops, void *ctx,
-                   const char *data_dir, int lock_fd, struct os_tokshm *shm,
+                   const char *data_dir, int lock_fd, struct os_tokshm *shm, unsigned threads,
                    void (*trace)(int level, const char *fmt, ...), char *err, size_t errlen);
 void tok_token_close(struct tok_token *t);
 
