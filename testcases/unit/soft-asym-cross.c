@@ -148,15 +148,28 @@ struct thread_arg {
 	CK_RV rv;
 };
 
+/*
+ * Every ECDSA mechanism, more configurations than a key keeps prepared
+ * contexts for: the threads race to prepare them, and the operations past
+ * the limit make contexts of their own.
+ */
+static const CK_MECHANISM_TYPE thread_mechs[] = {
+    CKM_ECDSA,          CKM_ECDSA_SHA256,   CKM_ECDSA_SHA1,     CKM_ECDSA_SHA224,
+    CKM_ECDSA_SHA384,   CKM_ECDSA_SHA512,   CKM_ECDSA_SHA3_224, CKM_ECDSA_SHA3_256,
+    CKM_ECDSA_SHA3_384, CKM_ECDSA_SHA3_512,
+};
+
 static void *thread_sign(void *p)
 {
 	struct thread_arg *t = p;
 	CK_MECHANISM m = {CKM_ECDSA_SHA256, NULL, 0};
 	CK_BYTE sig[64];
 	CK_ULONG siglen;
+	size_t n = sizeof(thread_mechs) / sizeof(thread_mechs[0]);
 
 	pthread_barrier_wait(t->start);
 	for (int i = 0; i < t->iterations && t->rv == CKR_OK; i++) {
+		m.mechanism = thread_mechs[(size_t)i % n];
 		t->rv = sign(&m, t->priv, &i, sizeof(i), sig, &siglen);
 		if (t->rv == CKR_OK)
 			t->rv = verify(&m, t->pub, &i, sizeof(i), sig, siglen);

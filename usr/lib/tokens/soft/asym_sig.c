@@ -4,6 +4,13 @@
  * Only what an operation must keep is allocated: the state, and OpenSSL's
  * EVP_PKEY_CTX or EVP_MD_CTX made from the key's cached EVP_PKEY.  Data to
  * pad and ECDSA encodings to convert go through buffers on the stack.
+ *
+ * A fresh context fetches its algorithm from OpenSSL's store, under a lock
+ * that all threads share.  So the first operation of a configuration
+ * (direction, mode, hash) on a cached key prepares a context and keeps it
+ * in the key's cache (struct soft_key_proto); later operations copy it
+ * (EVP_PKEY_CTX_dup, EVP_MD_CTX_copy_ex), which fetches nothing and only
+ * reads the prepared context, so sessions of many threads share it.
  */
 #include "asym_sig.h"
 
@@ -226,26 +233,32 @@ static const struct soft_op_ops sig_verify_oneshot_ops = {
     .free = sig_free,
 };
 
-static CK_RV sig_raw_start(struct soft_sig_op *op, bool sign, EVP_PKEY *pkey)
+static const struct soft_op_ops *sig_ops_for(bool sign, enum soft_sig_mode mode)
 {
-	op->pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-	if (!op->pctx)
-		return soft_ossl_fail();
-	if ((sign ? EVP_PKEY_sign_init(op->pctx) : EVP_PKEY_verify_init(op->pctx)) != 1)
-		return soft_ossl_fail();
-	op->base.ops = &sig_raw_ops;
-	return CKR_OK;
+	if (mode == SOFT_SIG_RAW)
+		return &sig_raw_ops;
+	if (sign)
+		return mode == SOFT_SIG_ONESHOT ? &sig_sign_oneshot_ops : &sig_sign_digest_ops;
+	return mode == SOFT_SIG_ONESHOT ? &sig_verify_oneshot_ops : &sig_verify_digest_ops;
 }
 
 /*
- * A context signed or verified once: EVP_MD_CTX_FLAG_FINALISE spares
- * OpenSSL a copy of the context at the final step, which is the last use.
+ * Makes op's context from pkey: an EVP_PKEY_CTX in SOFT_SIG_RAW, else an
+ * EVP_MD_CTX.  EVP_MD_CTX_FLAG_FINALISE spares OpenSSL a copy of the
+ * context at the final step, which is the last use.  Whatever was made
+ * stays in op for sig_free(), also on failure.
  */
-static CK_RV sig_digest_start(struct soft_sig_op *op, bool sign, EVP_PKEY *pkey)
+static CK_RV sig_ctx_new(struct soft_sig_op *op, bool sign, EVP_PKEY *pkey)
 {
-	bool oneshot = op->cfg.mode == SOFT_SIG_ONESHOT;
 	int ok;
 
+	if (op->cfg.mode == SOFT_SIG_RAW) {
+		op->pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+		if (!op->pctx)
+			return soft_ossl_fail();
+		ok = sign ? EVP_PKEY_sign_init(op->pctx) : EVP_PKEY_verify_init(op->pctx);
+		return ok == 1 ? CKR_OK : soft_ossl_fail();
+	}
 	op->mctx = EVP_MD_CTX_new();
 	if (!op->mctx)
 		return CKR_HOST_MEMORY;
@@ -254,18 +267,93 @@ static CK_RV sig_digest_start(struct soft_sig_op *op, bool sign, EVP_PKEY *pkey)
 		ok = EVP_DigestSignInit(op->mctx, &op->pctx, op->cfg.md, NULL, pkey);
 	else
 		ok = EVP_DigestVerifyInit(op->mctx, &op->pctx, op->cfg.md, NULL, pkey);
-	if (ok != 1)
+	return ok == 1 ? CKR_OK : soft_ossl_fail();
+}
+
+/* Makes op's context as a copy of the prepared p, which is only read. */
+static CK_RV sig_ctx_dup(struct soft_sig_op *op, const struct soft_key_proto *p)
+{
+	if (p->pctx) {
+		op->pctx = EVP_PKEY_CTX_dup(p->pctx);
+		return op->pctx ? CKR_OK : soft_ossl_fail();
+	}
+	op->mctx = EVP_MD_CTX_new();
+	if (!op->mctx)
+		return CKR_HOST_MEMORY;
+	if (EVP_MD_CTX_copy_ex(op->mctx, p->mctx) != 1)
 		return soft_ossl_fail();
-	if (sign)
-		op->base.ops = oneshot ? &sig_sign_oneshot_ops : &sig_sign_digest_ops;
-	else
-		op->base.ops = oneshot ? &sig_verify_oneshot_ops : &sig_verify_digest_ops;
+	op->pctx = EVP_MD_CTX_get_pkey_ctx(op->mctx);
 	return CKR_OK;
 }
 
-CK_RV soft_sig_op_new(enum os_backend_op kind, EVP_PKEY *pkey, const struct soft_sig_cfg *cfg,
-                      struct soft_sig_op **out)
+static bool sig_proto_matches(const struct soft_key_proto *p, bool sign,
+                              const struct soft_sig_cfg *cfg)
 {
+	return p->sign == sign && p->md == cfg->md && !p->mctx == (cfg->mode == SOFT_SIG_RAW);
+}
+
+/* A context prepared for cfg over pkey, not yet published; NULL on failure. */
+static struct soft_key_proto *sig_proto_new(bool sign, const struct soft_sig_cfg *cfg,
+                                            EVP_PKEY *pkey)
+{
+	struct soft_sig_op tmp = {.cfg = *cfg};
+	struct soft_key_proto *p = calloc(1, sizeof(*p));
+
+	if (p && sig_ctx_new(&tmp, sign, pkey) == CKR_OK) {
+		p->sign = sign;
+		p->md = cfg->md;
+		p->pctx = tmp.mctx ? NULL : tmp.pctx;
+		p->mctx = tmp.mctx;
+		return p;
+	}
+	free(p);
+	if (tmp.mctx)
+		EVP_MD_CTX_free(tmp.mctx);
+	else
+		EVP_PKEY_CTX_free(tmp.pctx);
+	return NULL;
+}
+
+/*
+ * The key's context prepared for cfg, made and published in the first free
+ * entry on first use.  Entries are only ever added, so a lookup needs no
+ * lock: a thread that loses the race for an entry looks at the winner's
+ * and goes on.  NULL when every entry holds another configuration or the
+ * context cannot be made; the caller then makes a context of its own.
+ */
+static const struct soft_key_proto *sig_proto_get(struct soft_key_cache *c, bool sign,
+                                                  const struct soft_sig_cfg *cfg)
+{
+	struct soft_key_proto *mine = NULL, *p;
+
+	for (size_t i = 0; i < SOFT_KEY_PROTOS; i++) {
+		p = __atomic_load_n(&c->protos[i], __ATOMIC_ACQUIRE);
+		if (!p) {
+			if (!mine)
+				mine = sig_proto_new(sign, cfg, c->pkey);
+			if (!mine)
+				return NULL;
+			if (__atomic_compare_exchange_n(&c->protos[i], &p, mine, false,
+			                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				return mine;
+		}
+		if (sig_proto_matches(p, sign, cfg))
+			break;
+		p = NULL;
+	}
+	if (mine) {
+		EVP_MD_CTX_free(mine->mctx);
+		EVP_PKEY_CTX_free(mine->pctx);
+		free(mine);
+	}
+	return p;
+}
+
+CK_RV soft_sig_op_new(enum os_backend_op kind, const struct os_backend_key *key, EVP_PKEY *pkey,
+                      const struct soft_sig_cfg *cfg, struct soft_sig_op **out)
+{
+	struct soft_key_cache *cache = soft_key_cache(key);
+	const struct soft_key_proto *proto = NULL;
 	struct soft_sig_op *op;
 	bool sign = kind == OS_BACKEND_OP_SIGN;
 	CK_RV rv;
@@ -278,11 +366,10 @@ CK_RV soft_sig_op_new(enum os_backend_op kind, EVP_PKEY *pkey, const struct soft
 	if (!op)
 		return CKR_HOST_MEMORY;
 	op->cfg = *cfg;
-	op->base.ops = &sig_raw_ops;
-	if (cfg->mode == SOFT_SIG_RAW)
-		rv = sig_raw_start(op, sign, pkey);
-	else
-		rv = sig_digest_start(op, sign, pkey);
+	op->base.ops = sig_ops_for(sign, cfg->mode);
+	if (cache && cache->pkey == pkey)
+		proto = sig_proto_get(cache, sign, cfg);
+	rv = proto ? sig_ctx_dup(op, proto) : sig_ctx_new(op, sign, pkey);
 	if (rv != CKR_OK) {
 		sig_free(&op->base);
 		return rv;

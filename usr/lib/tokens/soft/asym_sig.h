@@ -41,12 +41,15 @@ struct soft_sig_op {
 
 /*
  * Starts a signature (kind OS_BACKEND_OP_SIGN) or verification
- * (OS_BACKEND_OP_VERIFY) with pkey; the operation holds its own reference
- * to the key.  CKR_HOST_MEMORY or CKR_FUNCTION_FAILED on failure.  Free
- * with op->base.ops->free() (also after a failure of the caller's own
+ * (OS_BACKEND_OP_VERIFY) with pkey, the EVP_PKEY soft_key_pkey() gave for
+ * key; the operation holds its own reference to the key.  Its context is
+ * a copy of one prepared in the key's cache where possible (see
+ * asym_sig.c): what the caller sets on op->pctx afterwards is the
+ * operation's own.  CKR_HOST_MEMORY or CKR_FUNCTION_FAILED on failure.
+ * Free with op->base.ops->free() (also after a failure of the caller's own
  * setup on op->pctx).
  */
-CK_RV soft_sig_op_new(enum os_backend_op kind, EVP_PKEY *pkey, const struct soft_sig_cfg *cfg,
-                      struct soft_sig_op **op);
+CK_RV soft_sig_op_new(enum os_backend_op kind, const struct os_backend_key *key, EVP_PKEY *pkey,
+                      const struct soft_sig_cfg *cfg, struct soft_sig_op **op);
 
 #endif

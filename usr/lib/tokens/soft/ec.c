@@ -42,7 +42,7 @@ static CK_RV ec_sig_start(enum os_backend_op kind, const struct os_backend_key *
                           const struct soft_sig_cfg *cfg, struct soft_op **op)
 {
 	struct soft_sig_op *sig;
-	CK_RV rv = soft_sig_op_new(kind, pkey, cfg, &sig);
+	CK_RV rv = soft_sig_op_new(kind, key, pkey, cfg, &sig);
 
 	soft_asym_pkey_release(key, pkey);
 	if (rv == CKR_OK)

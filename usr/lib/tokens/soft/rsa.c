@@ -143,7 +143,7 @@ static CK_RV rsa_sig_init(const struct rsa_sig_mech *sm, enum os_backend_op kind
 		rv = soft_asym_no_param(mech);
 	if (rv == CKR_OK) {
 		rsa_sig_cfg(sm, &pss, &cfg);
-		rv = soft_sig_op_new(kind, pkey, &cfg, &sig);
+		rv = soft_sig_op_new(kind, key, pkey, &cfg, &sig);
 	}
 	soft_asym_pkey_release(key, pkey);
 	if (rv == CKR_OK)

@@ -366,27 +366,61 @@ static CK_RV soft_derive_key(void *ctx, const CK_MECHANISM *mech, const struct o
 
 static void soft_key_cache_free(void *ctx, void *cache)
 {
-	EVP_PKEY_free(cache);
+	struct soft_key_cache *c = cache;
+
+	for (size_t i = 0; i < SOFT_KEY_PROTOS; i++) {
+		struct soft_key_proto *p = c->protos[i];
+
+		if (!p)
+			continue;
+		EVP_MD_CTX_free(p->mctx);
+		EVP_PKEY_CTX_free(p->pctx);
+		free(p);
+	}
+	EVP_PKEY_free(c->pkey);
+	free(c);
+}
+
+struct soft_key_cache *soft_key_cache(const struct os_backend_key *key)
+{
+	return key->cache ? __atomic_load_n((struct soft_key_cache **)key->cache, __ATOMIC_ACQUIRE)
+	                  : NULL;
+}
+
+/*
+ * Publishes a cache holding pkey in the key's slot.  Returns the slot's
+ * EVP_PKEY: pkey, or the one of a cache another thread published first
+ * (pkey is then freed), or NULL with *rv set when out of memory.
+ */
+static EVP_PKEY *soft_key_publish(void **slot, EVP_PKEY *pkey, CK_RV *rv)
+{
+	struct soft_key_cache *c = calloc(1, sizeof(*c)), *expected = NULL;
+
+	if (!c) {
+		EVP_PKEY_free(pkey);
+		*rv = CKR_HOST_MEMORY;
+		return NULL;
+	}
+	c->pkey = pkey;
+	if (__atomic_compare_exchange_n((struct soft_key_cache **)slot, &expected, c, false,
+	                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return pkey;
+	soft_key_cache_free(NULL, c);
+	return expected->pkey;
 }
 
 EVP_PKEY *soft_key_pkey(const struct os_backend_key *key,
                         EVP_PKEY *(*build)(const struct tok_attrs *attrs, CK_RV *rv), CK_RV *rv)
 {
-	EVP_PKEY **slot = (EVP_PKEY **)key->cache;
-	EVP_PKEY *pkey = slot ? __atomic_load_n(slot, __ATOMIC_ACQUIRE) : NULL;
-	EVP_PKEY *expected = NULL;
+	struct soft_key_cache *c = soft_key_cache(key);
+	EVP_PKEY *pkey;
 
-	if (pkey)
-		return pkey;
+	if (c)
+		return c->pkey;
 	pkey = build(key->attrs, rv);
-	if (!pkey || !slot)
+	if (!pkey || !key->cache)
 		return pkey; /* without a slot the caller owns it; no key has none */
-	if (!__atomic_compare_exchange_n(slot, &expected, pkey, false, __ATOMIC_ACQ_REL,
-	                                 __ATOMIC_ACQUIRE)) {
-		EVP_PKEY_free(pkey);
-		pkey = expected;
-	}
-	return pkey;
+	return soft_key_publish(key->cache, pkey, rv);
 }
 
 CK_RV soft_out_check(CK_BYTE *out, CK_ULONG *outlen, CK_ULONG need, bool *done)

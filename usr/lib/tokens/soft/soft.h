@@ -7,6 +7,8 @@
 #ifndef SOFT_H
 #define SOFT_H
 
+#include <stdbool.h>
+
 #include <openssl/evp.h>
 
 #include "backend.h"
@@ -76,6 +78,40 @@ CK_RV soft_secret_check_key(struct tok_attrs *key);
  */
 EVP_PKEY *soft_key_pkey(const struct os_backend_key *key,
                         EVP_PKEY *(*build)(const struct tok_attrs *attrs, CK_RV *rv), CK_RV *rv);
+
+/*
+ * A signature context prepared once for a key and from then on only read:
+ * each operation duplicates it, which unlike a fresh context fetches no
+ * algorithm (asym_sig.c makes and matches them).  Exactly one of pctx
+ * (after EVP_PKEY_sign_init or EVP_PKEY_verify_init) and mctx (after
+ * EVP_DigestSignInit or EVP_DigestVerifyInit with md, NULL for EdDSA) is set.
+ */
+struct soft_key_proto {
+	bool sign;
+	const EVP_MD *md;
+	EVP_PKEY_CTX *pctx;
+	EVP_MD_CTX *mctx;
+};
+
+/* Most prepared contexts one key keeps; an operation beyond them makes its own context. */
+#define SOFT_KEY_PROTOS 8
+
+/*
+ * What soft_key_pkey() keeps in a key's cache slot: the EVP_PKEY, and the
+ * key's prepared signature contexts.  Each protos entry is published once,
+ * with an atomic compare-and-swap from NULL, and never changed again; the
+ * backend's key_cache_free frees them all with the key.
+ */
+struct soft_key_cache {
+	EVP_PKEY *pkey;
+	struct soft_key_proto *protos[SOFT_KEY_PROTOS];
+};
+
+/*
+ * The cache of key, valid while the key lives; NULL when the key has no
+ * slot or soft_key_pkey() has not filled it yet.
+ */
+struct soft_key_cache *soft_key_cache(const struct os_backend_key *key);
 
 /* Helpers shared by the families. */
 /* Output length handling: CKR_OK to go on, else the rv to return (size query or too small). */
