@@ -29,7 +29,10 @@
 #define IDX_PRIVATE     0x01
 #define IDX_INLINE      0x02
 #define IDX_COMPACT_MIN 64
-#define IDX_CHUNK       (256u * 1024) /* bytes per read while replaying */
+#define IDX_CHUNK       (64u * 1024) /* bytes per read while replaying */
+
+_Static_assert(IDX_CHUNK >= IDX_REC_HDR + TOK_STORE_IDX_INLINE_MAX + 4,
+               "a replay chunk holds the longest record");
 
 void tok_store_idx_object_name(uint64_t id, char name[TOK_STORE_OBJ_NAME_SIZE])
 {
@@ -307,14 +310,17 @@ static CK_RV idx_scan(struct tok_store_idx *ix, const unsigned char *chunk, size
 		}
 		if (r.len > want - at)
 			break;
+		/*
+		 * The frame of the record that ends the file is checked: failing,
+		 * it is a torn append, not applied.  Others are checked when
+		 * loaded (the frame's own tag), where a damaged copy sends the
+		 * reader to the object's file: replay reads no frame.
+		 */
 		const unsigned char *frame = chunk + at + IDX_REC_HDR;
 		size_t flen = r.e.frame_len;
-		if (flen && idx_get_be32(frame + flen) != tok_store_crc32(frame, flen)) {
-			/* The last record of the file: a torn append, not applied. */
-			if (at_end && at + r.len == want)
-				break;
-			r.e.frame_len = 0; /* a damaged copy: the object's file is still there */
-		}
+		if (flen && at_end && at + r.len == want &&
+		    idx_get_be32(frame + flen) != tok_store_crc32(frame, flen))
+			break;
 		if (!idx_apply(ix, &r, pos + at + IDX_REC_HDR))
 			return CKR_HOST_MEMORY;
 		at += r.len;
@@ -436,8 +442,8 @@ int tok_store_idx_read_all(int fd, const struct tok_store_idx *ix, struct os_buf
 
 const unsigned char *tok_store_idx_frame(const struct os_buf *all, const struct tok_store_entry *e)
 {
-	/* The replay that made e checked this very CRC: the file has the same
-	 * nonce, and records are never rewritten in place. */
+	/* No CRC here: the frame's own tag (GCM or SHA-256) is checked when
+	 * it is opened, and catches the same damage. */
 	return idx_frame_in(all->data, all->len, e, false);
 }
 
@@ -594,11 +600,13 @@ static CK_RV idx_live_records(const struct tok_store_idx *ix, int fd, struct os_
 		if (!e->id)
 			continue;
 		os_buf_reset(&frame);
-		if (e->frame_len && tok_store_idx_read_frame(fd, e, &frame) < 0) {
-			rv = CKR_DEVICE_ERROR; /* the only durable copy: keep the old file */
+		int rc = e->frame_len ? tok_store_idx_read_frame(fd, e, &frame) : -EINVAL;
+		if (rc == -ENOMEM) {
+			rv = CKR_HOST_MEMORY;
 			break;
 		}
-		idx_put_record(recs, TOK_STORE_IDX_ADD, e, frame.data, e->frame_len);
+		/* A damaged copy is not carried over: the object's file remains. */
+		idx_put_record(recs, TOK_STORE_IDX_ADD, e, frame.data, rc == 0 ? e->frame_len : 0);
 		if (os_buf_failed(recs))
 			rv = CKR_HOST_MEMORY;
 	}

@@ -23,13 +23,15 @@
  *
  * Replaying the records in order gives the live set.  A record whose header
  * fails its CRC (a damaged sector) is skipped: the reader looks for the next
- * record magic with a valid header CRC and goes on from there.  A frame that
- * fails its CRC is ignored, and the object is read from its file instead,
- * unless that record ends the file.  Nothing valid after the last good
- * record (a last record with a damaged frame included) is a torn append, which the next
- * append overwrites (and cuts the file after).  When more records are dead
- * than alive the file is rewritten with one add per live object
- * (compaction), and object files nobody lists are removed.
+ * record magic with a valid header CRC and goes on from there.  Replay does
+ * not check frames (only the frame of the record that ends the file, see
+ * below): a frame is checked when its object is loaded, by its CRC when
+ * read alone or by its own tag, and a damaged copy sends the reader to the
+ * object's file.  Nothing valid after the last good record (a last record
+ * with a damaged frame included) is a torn append, which the next append
+ * overwrites (and cuts the file after).  When more records are dead than
+ * alive the file is rewritten with one add per live object (compaction;
+ * damaged copies are left out), and object files nobody lists are removed.
  *
  * Each process caches the live set with the position of each frame, and
  * remembers how far it replayed the file; the nonce tells it when another
