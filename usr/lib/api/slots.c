@@ -96,9 +96,9 @@ static void slots_apply_options(struct api_slot *slot)
 	if (!v)
 		return;
 	unsigned long n = strtoul(v, &end, 10);
-	if (*end || n < 1000 || n > 100000000) {
-		api_trace(API_TRACE_ERROR,
-		          "slot %lu: pin-kdf-iterations %s ignored (1000..100000000)", slot->id, v);
+	if (*end || n < 1000 || n > TOK_STORE_MAX_ITER) {
+		api_trace(API_TRACE_ERROR, "slot %lu: pin-kdf-iterations %s ignored (1000..%u)",
+		          slot->id, v, TOK_STORE_MAX_ITER);
 		return;
 	}
 	tok_store_set_kdf_iterations(slot->token.store, (uint32_t)n);

@@ -37,9 +37,10 @@
 #include "tokshm.h"
 
 #define TOK_STORE_KEY_LEN       32
-#define TOK_STORE_DEFAULT_ITER  100000 /* PBKDF2 iterations for a new PIN */
-#define TOK_STORE_MAX_PIN_FAILS 10     /* then the PIN is locked */
-#define TOK_STORE_LOW_PIN_FAILS 3      /* CKF_*_PIN_COUNT_LOW from here on */
+#define TOK_STORE_DEFAULT_ITER  100000    /* PBKDF2 iterations for a new PIN */
+#define TOK_STORE_MAX_ITER      10000000u /* the most a PIN may have */
+#define TOK_STORE_MAX_PIN_FAILS 10        /* then the PIN is locked */
+#define TOK_STORE_LOW_PIN_FAILS 3         /* CKF_*_PIN_COUNT_LOW from here on */
 
 struct tok_store;
 

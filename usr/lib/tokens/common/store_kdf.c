@@ -83,12 +83,16 @@ static bool kdf_hmac_init(struct kdf_hmac *h, const void *pin, size_t pinlen)
 	return ok;
 }
 
-/* The chaining value of c as the 64 bytes a digest would give. */
+/* The chaining value of c as the 64 bytes a digest would give (big-endian words). */
 static void kdf_state_bytes(const SHA512_CTX *c, uint8_t out[KDF_DIGEST])
 {
-	for (int i = 0; i < 8; i++)
-		for (int j = 0; j < 8; j++)
-			out[8 * i + j] = (uint8_t)(c->h[i] >> (56 - 8 * j));
+	for (int i = 0; i < 8; i++) {
+		uint64_t w = c->h[i];
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		w = __builtin_bswap64(w);
+#endif
+		memcpy(out + 8 * i, &w, 8);
+	}
 }
 
 /*
@@ -115,6 +119,9 @@ static bool kdf_block(const struct kdf_hmac *h, const uint8_t *salt, size_t salt
 	u[KDF_DIGEST] = 0x80;
 	u[KDF_BLOCK - 2] = (uint8_t)(KDF_ITER_BITS >> 8);
 	u[KDF_BLOCK - 1] = (uint8_t)KDF_ITER_BITS;
+	/* t is accumulated as the words of the chaining values, turned into
+	 * bytes once at the end: U_j in bytes is only needed as the next input. */
+	uint64_t acc[8] = {0};
 	for (uint32_t j = 1; ok && j < iterations; j++) {
 		memcpy(c.h, h->inner.h, sizeof(c.h));
 		SHA512_Transform(&c, u);
@@ -122,9 +129,18 @@ static bool kdf_block(const struct kdf_hmac *h, const uint8_t *salt, size_t salt
 		memcpy(c.h, h->outer.h, sizeof(c.h));
 		SHA512_Transform(&c, u);
 		kdf_state_bytes(&c, u);
-		for (size_t i = 0; i < KDF_DIGEST; i++)
-			t[i] ^= u[i];
+		for (int i = 0; i < 8; i++)
+			acc[i] ^= c.h[i];
 	}
+	if (iterations > 1) {
+		uint8_t accb[KDF_DIGEST];
+		memcpy(c.h, acc, sizeof(acc));
+		kdf_state_bytes(&c, accb);
+		for (size_t i = 0; i < KDF_DIGEST; i++)
+			t[i] ^= accb[i];
+		OPENSSL_cleanse(accb, sizeof(accb));
+	}
+	OPENSSL_cleanse(acc, sizeof(acc));
 	if (!ok)
 		OPENSSL_cleanse(t, KDF_DIGEST);
 	OPENSSL_cleanse(u, sizeof(u));

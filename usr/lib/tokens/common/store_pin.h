@@ -34,7 +34,6 @@
 #define TOK_STORE_NV_NAME      "NVTOK.DAT"
 #define TOK_STORE_MK_SO_NAME   "MK_SO"
 #define TOK_STORE_MK_USER_NAME "MK_USER"
-#define TOK_STORE_MAX_ITER     10000000u /* refuse files asking for more */
 
 /* Reads NVTOK.DAT; a missing file reads as a token never initialised. */
 CK_RV tok_store_nv_read(int dirfd, struct tok_store_info *info);
