@@ -79,9 +79,9 @@ CK_RV tok_attrs_decode(struct tok_attrs *a, const void *data, size_t len)
 	if (a->n)
 		return CKR_GENERAL_ERROR;
 	rv = attrs_measure(data, len, &count, &total);
-	if (rv != CKR_OK)
-		return rv;
-	a->v = malloc((count ? count : 1) * sizeof(*a->v));
+	if (rv != CKR_OK || count == 0)
+		return rv; /* the empty set allocates nothing */
+	a->v = malloc(count * sizeof(*a->v));
 	a->block = total ? malloc(total) : NULL;
 	if (!a->v || (total && !a->block)) {
 		tok_attrs_free(a);
