@@ -2,16 +2,6 @@
 # (usr/lib/tokens/common/attrs.c, attrs_codec.c) and the PKCS#11 attribute
 # rules (rules.c, rules_table.c).
 
-OS_TEST_TOKCOMMON_LIBS = \
-	libos_tokcommon.la \
-	libos_tokattrs.la \
-	libos_common.la \
-	$(LIBCRYPTO_LIBS) \
-	$(LIBCONFIG_LIBS) \
-	$(CMOCKA_LIBS) \
-	-lrt \
-	$(NULL)
-
 check_PROGRAMS += testcases/unit/test-attrs
 TESTS += testcases/unit/test-attrs
 testcases_unit_test_attrs_SOURCES = \

@@ -9,12 +9,4 @@ testcases_unit_test_store_kdf_SOURCES = \
 testcases_unit_test_store_kdf_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCRYPTO_CFLAGS)
 # The test counts the threads of the KDF and makes their creation fail.
 testcases_unit_test_store_kdf_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=pthread_create
-testcases_unit_test_store_kdf_LDADD = \
-	libos_tokcommon.la \
-	libos_tokattrs.la \
-	libos_common.la \
-	$(LIBCRYPTO_LIBS) \
-	$(LIBCONFIG_LIBS) \
-	$(CMOCKA_LIBS) \
-	-lrt \
-	$(NULL)
+testcases_unit_test_store_kdf_LDADD = $(OS_TEST_TOKCOMMON_LIBS)
