@@ -1,7 +1,7 @@
 /*
  * The cryptography of the token store, over OpenSSL's libcrypto: random
- * bytes, SHA-256, AES-256-GCM and the CRC-32 of index records (the key
- * derivation of PINs is store_kdf.h).  Every function returns false on any
+ * bytes, SHA-256 and AES-256-GCM (the key derivation of PINs is
+ * store_kdf.h, the CRC-32 of index records store_crc.h).  Every function returns false on any
  * failure and never leaves unauthenticated plaintext in its output.
  */
 #ifndef TOK_STORE_CRYPT_H
@@ -25,13 +25,11 @@ bool tok_store_crypt_seal(const uint8_t key[32], const uint8_t iv[TOK_STORE_IV_L
 
 /*
  * Decrypts and checks the tag.  On failure (wrong key, altered data) out is
- * wiped, so a caller never sees plaintext that failed authentication.
+ * wiped, so a caller never sees plaintext that failed authentication.  A
+ * key used for many messages is better prepared once (store_aead.h).
  */
 bool tok_store_crypt_open(const uint8_t key[32], const uint8_t iv[TOK_STORE_IV_LEN],
                           const void *aad, size_t aadlen, const void *in, size_t len, void *out,
                           const uint8_t tag[TOK_STORE_TAG_LEN]);
-
-/* CRC-32 (IEEE 802.3, as zlib computes it). */
-uint32_t tok_store_crypt_crc32(const void *data, size_t len);
 
 #endif
