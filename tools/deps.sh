@@ -6,7 +6,7 @@ SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
 PKGS="build-essential autoconf automake libtool pkg-config clang-format
-      libssl-dev libconfig-dev libcmocka-dev libp11-kit-dev p11-kit
+      libssl-dev libargon2-dev libconfig-dev libcmocka-dev libp11-kit-dev p11-kit
       opensc gnutls-bin libengine-pkcs11-openssl python3-pykcs11 python3-cryptography
       p11-kit-modules openssl valgrind"
 missing=

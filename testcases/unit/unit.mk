@@ -7,6 +7,7 @@ OS_TEST_TOKCOMMON_LIBS = \
 	libos_tokattrs.la \
 	libos_common.la \
 	$(LIBCRYPTO_LIBS) \
+	$(ARGON2_LIBS) \
 	$(LIBCONFIG_LIBS) \
 	$(CMOCKA_LIBS) \
 	-lrt \

@@ -26,15 +26,18 @@ libos_tokcommon_la_SOURCES = \
 	usr/lib/tokens/common/store_kdf.c \
 	usr/lib/tokens/common/store_kdf.h \
 	usr/lib/tokens/common/store_load.c \
+	usr/lib/tokens/common/store_mk.c \
+	usr/lib/tokens/common/store_mk.h \
+	usr/lib/tokens/common/store_obj.c \
 	usr/lib/tokens/common/store_pin.c \
-	usr/lib/tokens/common/store_pin.h \
 	usr/lib/tokens/common/token.c \
 	usr/lib/tokens/common/token.h \
 	usr/lib/tokens/common/token_objects.c \
 	usr/lib/tokens/common/tokshm.c \
 	usr/lib/tokens/common/tokshm.h \
 	$(NULL)
-libos_tokcommon_la_CFLAGS = $(AM_CFLAGS) -fPIC $(LIBCRYPTO_CFLAGS)
+libos_tokcommon_la_CFLAGS = $(AM_CFLAGS) -fPIC $(LIBCRYPTO_CFLAGS) $(ARGON2_CFLAGS)
+libos_tokcommon_la_LIBADD = $(ARGON2_LIBS)
 
 pkcs11lib_LTLIBRARIES += libopenslot.la
 libopenslot_la_SOURCES = \
@@ -58,7 +61,7 @@ libopenslot_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
 libopenslot_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-Wl,--version-script=$(srcdir)/usr/lib/api/libopenslot.sym -Wl,--no-undefined
 libopenslot_la_LIBADD = libos_tokcommon.la libos_tokattrs.la libos_common.la $(LIBCONFIG_LIBS) \
-	$(LIBCRYPTO_LIBS) -lrt -ldl -lpthread
+	$(LIBCRYPTO_LIBS) $(ARGON2_LIBS) -lrt -ldl -lpthread
 EXTRA_libopenslot_la_DEPENDENCIES = $(srcdir)/usr/lib/api/libopenslot.sym
 EXTRA_DIST += usr/lib/api/libopenslot.sym
 

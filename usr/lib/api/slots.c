@@ -82,26 +82,46 @@ static void slots_make_env(struct api_slot *slot)
 	slot->env.n_options = conf->n_options;
 }
 
-/*
- * Options of the token common layer: pin-kdf-iterations sets the PBKDF2
- * iteration count used when a PIN is set from now on (the count of each
- * PIN is recorded with it, so existing PINs keep theirs).
- */
-static void slots_apply_options(struct api_slot *slot)
+/* One numeric slot option into *out, untouched when absent or malformed. */
+static void slots_option_u32(const struct os_slot_conf *conf, CK_SLOT_ID id, const char *name,
+                             uint32_t *out)
 {
-	const struct os_slot_conf *conf = os_conf_slot(api_state.conf, slot->id);
-	const char *v = conf ? os_conf_slot_option(conf, "pin-kdf-iterations") : NULL;
+	const char *v = os_conf_slot_option(conf, name);
 	char *end;
 
 	if (!v)
 		return;
 	unsigned long n = strtoul(v, &end, 10);
-	if (*end || n < 1000 || n > TOK_STORE_MAX_ITER) {
-		api_trace(API_TRACE_ERROR, "slot %lu: pin-kdf-iterations %s ignored (1000..%u)",
-		          slot->id, v, TOK_STORE_MAX_ITER);
+	if (*end || end == v || n > UINT32_MAX) {
+		api_trace(API_TRACE_ERROR, "slot %lu: %s %s ignored", id, name, v);
 		return;
 	}
-	tok_store_set_kdf_iterations(slot->token.store, (uint32_t)n);
+	*out = (uint32_t)n;
+}
+
+/*
+ * Options of the token common layer: pin-kdf-memory (KiB), pin-kdf-time and
+ * pin-kdf-parallelism set the Argon2id parameters used when a PIN is set
+ * from now on (the parameters of each PIN are recorded with it, so existing
+ * PINs keep theirs).
+ */
+static void slots_apply_options(struct api_slot *slot)
+{
+	const struct os_slot_conf *conf = os_conf_slot(api_state.conf, slot->id);
+	struct tok_kdf_params p = {TOK_STORE_KDF_DEFAULT_M_KIB, TOK_STORE_KDF_DEFAULT_T,
+	                           TOK_STORE_KDF_DEFAULT_P};
+
+	if (!conf)
+		return;
+	slots_option_u32(conf, slot->id, "pin-kdf-memory", &p.m_kib);
+	slots_option_u32(conf, slot->id, "pin-kdf-time", &p.t);
+	slots_option_u32(conf, slot->id, "pin-kdf-parallelism", &p.p);
+	if (!tok_store_kdf_params_valid(&p)) {
+		api_trace(API_TRACE_ERROR, "slot %lu: pin-kdf-* options out of range, ignored",
+		          slot->id);
+		return;
+	}
+	tok_store_set_kdf_params(slot->token.store, &p);
 }
 
 /*

@@ -1,8 +1,10 @@
 /*
- * The token object store (see store.h): opening a token's directory, the
- * token lock, C_InitToken, and saving, listing and deleting token objects.
- * Loading is in store_load.c, PINs in store_pin.c, the index journal in
- * store_idx.c, the file framing and durable writes in store_file.c.
+ * The token object store (see store.h): opening a token's directory as its
+ * writer or as a reader, the handle's settings and its locking.  Saving,
+ * listing and deleting objects are in store_obj.c, loading in store_load.c,
+ * PINs and C_InitToken in store_pin.c, the token files in store_mk.c, the
+ * index journal in store_idx.c, the file framing and durable writes in
+ * store_file.c.
  *
  * Why a crash at any moment leaves a loadable store
  * -------------------------------------------------
@@ -11,15 +13,19 @@
  *    an index record are written under a temporary name, fsync'ed, renamed
  *    over the old name and the directory fsync'ed; rename replaces the name
  *    atomically, so a reader finds the whole old file or the whole new one.
- *    Leftover temporary files are never read and are removed at the next
- *    compaction or C_InitToken.
+ *    Temporary names are random and created O_EXCL; leftovers are never
+ *    read and are removed at the next compaction or C_InitToken.
  * 2. OBJ_IDX grows only by appends of one record, written with pwrite and
- *    made durable with fdatasync.  A crash can tear only the last record;
- *    a torn record fails a checksum or is shorter than it says, is not
- *    applied on replay, and is overwritten by the next append.
+ *    made durable with fdatasync (with deferred sync, one fdatasync in
+ *    tok_store_sync covers every record since the last one).  A crash can
+ *    tear only records not yet flushed; a torn record fails a checksum or
+ *    is shorter than it says, is not applied on replay, and is overwritten
+ *    by the next append.
  * 3. The record of an object up to TOK_STORE_IDX_INLINE_MAX bytes carries
  *    the object's frame, so its fdatasync alone makes the change durable;
- *    the object's file is written and renamed before it but not flushed.
+ *    the object's file is written and renamed before it but not flushed
+ *    (unless the version it replaces lives only in that file: then the
+ *    new file is flushed first, as for a large object).
  *    Readers take that frame from the record, and the file only when the
  *    record's copy is damaged.  A larger object's file is made durable by
  *    step 1 before its record is appended.  So every object the index lists
@@ -32,8 +38,10 @@
  *        file than the record is whole and, since processes key their
  *        caches on index generations, which only grow, the next update
  *        makes every process reload;
- *      - delete: the remove record comes first, then the unlink; a crash in
- *        between leaves an orphan file, again removed at compaction.
+ *      - delete: the remove record comes first, then the unlink (with
+ *        deferred sync, after the record is flushed in tok_store_sync); a
+ *        crash in between leaves an orphan file, again removed at
+ *        compaction.
  * 4. Compaction writes the live set, frames included, to a new OBJ_IDX by
  *    step 1 and only then removes the files it does not list; old and new
  *    index give the same live set.
@@ -46,13 +54,28 @@
  *    under the new SO PIN and finally NVTOK.DAT.  Interrupted, it leaves an
  *    empty token that still opens with the old SO PIN (before MK_SO is
  *    replaced) or the new one (after), and no user PIN.
- * Every change is made under the exclusive token lock and every read under
- * the shared one, so other processes never observe a change in progress.
+ *
+ * Why readers need no lock
+ * ------------------------
+ * Only the writer changes files, under its mutex; readers in other
+ * processes may read at any moment (the token lock, LOCK_SH for a bounded
+ * time, only spares them work).  A reader sees a whole file under every
+ * name (1), never applies a record that is not whole yet (2: it reads it
+ * again at its next refresh), and takes each frame from the very OBJ_IDX it
+ * replayed, which stays intact while it is open even after a compaction
+ * renamed another file over it (4; the next refresh sees another inode and
+ * replays the new file).  An object whose file the writer removed since
+ * the reader's refresh (delete, compaction) is reported for that object
+ * alone, and a file newer than the reader's record is a whole later
+ * version (3).  The shared-memory counters are bumped only once a change is
+ * durable, so a reader that reloads on a new counter value never gets a
+ * change a crash could take back.
  */
 #include "store.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,15 +83,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
-#include "store_crypt.h"
-#include "store_file.h"
 #include "store_idx.h"
 #include "store_int.h"
-#include "store_pin.h"
+#include "store_kdf.h"
+#include "store_mk.h"
 
 #define STORE_OBJ_DIR "TOK_OBJ"
+/* A reader waits for LOCK_SH 1, 2, 4 ... 64 ms: at most 127 ms in all. */
+#define STORE_LOCK_WAIT_STEPS 7
 
 static int store_fail(char *err, size_t errlen, const char *what, const char *path)
 {
@@ -76,26 +98,44 @@ static int store_fail(char *err, size_t errlen, const char *what, const char *pa
 	return -1;
 }
 
-static int store_open_dirs(struct tok_store *st, const char *data_dir, char *err, size_t errlen)
+/* Opens (the writer: creating) TOK_OBJ, mode 0750 set on the open directory. */
+static int store_open_obj_dir(struct tok_store *st, const char *data_dir, char *err,
+                              size_t errlen)
 {
-	st->data_fd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (st->data_fd < 0)
-		return store_fail(err, errlen, "cannot open token directory", data_dir);
-	if (mkdirat(st->data_fd, STORE_OBJ_DIR, 0770) == 0) {
-		if (fsync(st->data_fd) < 0)
-			return store_fail(err, errlen, "cannot sync", data_dir);
-	} else if (errno != EEXIST) {
-		return store_fail(err, errlen, "cannot create TOK_OBJ in", data_dir);
+	bool created = false;
+
+	if (!st->reader) {
+		created = mkdirat(st->data_fd, STORE_OBJ_DIR, TOK_STORE_MODE_DIR) == 0;
+		if (!created && errno != EEXIST)
+			return store_fail(err, errlen, "cannot create TOK_OBJ in", data_dir);
 	}
 	st->obj_fd =
 	    openat(st->data_fd, STORE_OBJ_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (st->obj_fd < 0)
 		return store_fail(err, errlen, "cannot open TOK_OBJ in", data_dir);
+	if (st->reader)
+		return 0;
+	/* Set on every open: a directory left from elsewhere gets the mode too. */
+	if (fchmod(st->obj_fd, TOK_STORE_MODE_DIR) < 0 && created)
+		return store_fail(err, errlen, "cannot set the mode of TOK_OBJ in", data_dir);
+	if (created && fsync(st->data_fd) < 0)
+		return store_fail(err, errlen, "cannot sync", data_dir);
 	return 0;
 }
 
-int tok_store_open(const char *data_dir, int lock_fd, struct os_tokshm *shm, struct tok_store **out,
-                   char *err, size_t errlen)
+static void store_free(struct tok_store *st)
+{
+	if (st->obj_fd >= 0)
+		close(st->obj_fd);
+	if (st->data_fd >= 0)
+		close(st->data_fd);
+	tok_store_idx_free(&st->idx);
+	free(st->doomed);
+	free(st);
+}
+
+static int store_open(const char *data_dir, int lock_fd, bool reader, uid_t owner,
+                      struct tok_store **out, char *err, size_t errlen)
 {
 	struct tok_store *st;
 
@@ -109,16 +149,19 @@ int tok_store_open(const char *data_dir, int lock_fd, struct os_tokshm *shm, str
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	st->data_fd = st->obj_fd = -1;
+	st->obj_fd = -1;
 	st->lock_fd = lock_fd;
-	st->shm = shm;
-	st->kdf_iterations = TOK_STORE_DEFAULT_ITER;
+	st->reader = reader;
+	st->owner = owner;
+	st->kdf = (struct tok_kdf_params){TOK_STORE_KDF_DEFAULT_M_KIB, TOK_STORE_KDF_DEFAULT_T,
+	                                  TOK_STORE_KDF_DEFAULT_P};
 	st->threads = 1;
 	tok_store_idx_init(&st->idx);
-	if (store_open_dirs(st, data_dir, err, errlen) < 0) {
-		if (st->data_fd >= 0)
-			close(st->data_fd);
-		free(st);
+	st->idx.owner = owner;
+	st->data_fd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (st->data_fd < 0 ? store_fail(err, errlen, "cannot open token directory", data_dir)
+	                    : store_open_obj_dir(st, data_dir, err, errlen)) {
+		store_free(st);
 		return -1;
 	}
 	pthread_mutex_init(&st->mutex, NULL);
@@ -126,22 +169,35 @@ int tok_store_open(const char *data_dir, int lock_fd, struct os_tokshm *shm, str
 	return 0;
 }
 
+int tok_store_open(const char *data_dir, int lock_fd, struct os_tokshm *shm, struct tok_store **out,
+                   char *err, size_t errlen)
+{
+	int rc = store_open(data_dir, lock_fd, false, (uid_t)-1, out, err, errlen);
+
+	if (rc == 0)
+		(*out)->shm = shm;
+	return rc;
+}
+
+int tok_store_open_reader(const char *data_dir, int lock_fd, uid_t owner, struct tok_store **out,
+                          char *err, size_t errlen)
+{
+	return store_open(data_dir, lock_fd, true, owner, out, err, errlen);
+}
+
 void tok_store_close(struct tok_store *st)
 {
 	if (!st)
 		return;
-	close(st->obj_fd);
-	close(st->data_fd);
-	tok_store_idx_free(&st->idx);
 	pthread_mutex_destroy(&st->mutex);
-	free(st);
+	store_free(st);
 }
 
 void tok_store_set_inline_max(struct tok_store *st, size_t max)
 {
-	pthread_mutex_lock(&st->mutex);
+	tok_store_lock(st);
 	st->idx.inline_max = max < TOK_STORE_IDX_INLINE_MAX ? max : TOK_STORE_IDX_INLINE_MAX;
-	pthread_mutex_unlock(&st->mutex);
+	tok_store_unlock(st);
 }
 
 void tok_store_set_threads(struct tok_store *st, unsigned threads)
@@ -153,32 +209,39 @@ void tok_store_set_threads(struct tok_store *st, unsigned threads)
 	pthread_mutex_unlock(&st->mutex);
 }
 
-void tok_store_set_kdf_iterations(struct tok_store *st, uint32_t iterations)
+void tok_store_set_kdf_params(struct tok_store *st, const struct tok_kdf_params *p)
 {
-	if (iterations == 0)
-		iterations = TOK_STORE_DEFAULT_ITER;
-	if (iterations > TOK_STORE_MAX_ITER)
-		iterations = TOK_STORE_MAX_ITER;
+	static const struct tok_kdf_params dflt = {
+	    TOK_STORE_KDF_DEFAULT_M_KIB, TOK_STORE_KDF_DEFAULT_T, TOK_STORE_KDF_DEFAULT_P};
+
+	if (p && !tok_store_kdf_params_valid(p))
+		return;
 	pthread_mutex_lock(&st->mutex);
-	st->kdf_iterations = iterations;
+	st->kdf = p ? *p : dflt;
 	pthread_mutex_unlock(&st->mutex);
 }
 
-CK_RV tok_store_lock(struct tok_store *st, int how)
+/* LOCK_SH for a reader, waiting a bounded time: false when still busy. */
+static bool store_try_shared(int lock_fd)
 {
-	int rc;
+	int delay = 1;
 
-	pthread_mutex_lock(&st->mutex);
-	do
-		rc = flock(st->lock_fd, how);
-	while (rc < 0 && errno == EINTR);
-	if (rc < 0) {
-		pthread_mutex_unlock(&st->mutex);
-		return CKR_DEVICE_ERROR;
+	for (int i = 0;; i++) {
+		if (flock(lock_fd, LOCK_SH | LOCK_NB) == 0)
+			return true;
+		if ((errno != EWOULDBLOCK && errno != EINTR) || i == STORE_LOCK_WAIT_STEPS)
+			return false;
+		poll(NULL, 0, delay);
+		delay *= 2;
 	}
+}
+
+void tok_store_lock(struct tok_store *st)
+{
+	pthread_mutex_lock(&st->mutex);
+	st->flocked = st->reader && store_try_shared(st->lock_fd);
 	st->token_changed = false;
 	st->objects_changed = false;
-	return CKR_OK;
 }
 
 void tok_store_unlock(struct tok_store *st)
@@ -187,8 +250,21 @@ void tok_store_unlock(struct tok_store *st)
 		tok_shm_bump(&st->shm->token_generation);
 	if (st->shm && st->objects_changed)
 		tok_shm_bump(&st->shm->objects_generation);
-	flock(st->lock_fd, LOCK_UN);
+	if (st->flocked)
+		flock(st->lock_fd, LOCK_UN);
+	st->flocked = false;
 	pthread_mutex_unlock(&st->mutex);
+}
+
+void tok_store_tidy_inlock(struct tok_store *st)
+{
+	if (!tok_store_idx_wants_compact(&st->idx))
+		return;
+	/* Readers holding the lock would only have to replay again: let them. */
+	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0)
+		return;
+	tok_store_idx_compact(&st->idx, st->obj_fd); /* only tidies: failure is harmless */
+	flock(st->lock_fd, LOCK_UN);
 }
 
 CK_RV tok_store_read_info(struct tok_store *st, struct tok_store_info *info)
@@ -197,222 +273,10 @@ CK_RV tok_store_read_info(struct tok_store *st, struct tok_store_info *info)
 
 	if (!st || !info)
 		return CKR_ARGUMENTS_BAD;
-	rv = tok_store_lock(st, LOCK_SH);
-	if (rv != CKR_OK)
-		return rv;
+	if (st->reader)
+		return CKR_FUNCTION_NOT_SUPPORTED;
+	tok_store_lock(st);
 	rv = tok_store_nv_read(st->data_fd, info);
-	tok_store_unlock(st);
-	return rv;
-}
-
-/* Steps 6 of the comment at the top, after the SO PIN was checked. */
-static CK_RV store_reinit_inlock(struct tok_store *st, const CK_UTF8CHAR *so_pin, CK_ULONG so_len,
-                                 const CK_UTF8CHAR label[32])
-{
-	uint8_t mk[TOK_STORE_KEY_LEN];
-	struct tok_store_info nv;
-	size_t n = 32;
-	CK_RV rv;
-
-	st->objects_changed = true;
-	st->token_changed = true;
-	rv = tok_store_idx_reset(&st->idx, st->obj_fd);
-	if (rv == CKR_OK)
-		rv = tok_store_file_remove(st->data_fd, TOK_STORE_MK_USER_NAME);
-	if (rv != CKR_OK)
-		return rv;
-	rv = tok_store_crypt_random(mk, sizeof(mk)) ? CKR_OK : CKR_FUNCTION_FAILED;
-	if (rv == CKR_OK)
-		rv = tok_store_mk_write(st, CKU_SO, mk, so_pin, so_len);
-	OPENSSL_cleanse(mk, sizeof(mk));
-	if (rv != CKR_OK)
-		return rv;
-	memset(&nv, 0, sizeof(nv));
-	nv.initialized = true;
-	while (n > 0 && label[n - 1] == ' ')
-		n--;
-	memcpy(nv.label, label, n);
-	rv = tok_store_nv_write(st->data_fd, &nv);
-	tok_store_idx_sweep_temp(st->data_fd);
-	return rv;
-}
-
-CK_RV tok_store_init_token(struct tok_store *st, const CK_UTF8CHAR *so_pin, CK_ULONG so_len,
-                           const CK_UTF8CHAR label[32])
-{
-	uint8_t mk[TOK_STORE_KEY_LEN];
-	struct tok_store_info nv;
-	CK_RV rv;
-
-	if (!st || !label || (!so_pin && so_len))
-		return CKR_ARGUMENTS_BAD;
-	rv = tok_store_lock(st, LOCK_EX);
-	if (rv != CKR_OK)
-		return rv;
-	rv = tok_store_nv_read(st->data_fd, &nv);
-	/* An initialised token is re-initialised only by its SO. */
-	if (rv == CKR_OK && nv.initialized)
-		rv = tok_store_pin_check_inlock(st, CKU_SO, so_pin, so_len, mk, &nv);
-	OPENSSL_cleanse(mk, sizeof(mk));
-	if (rv == CKR_OK)
-		rv = store_reinit_inlock(st, so_pin, so_len, label);
-	tok_store_unlock(st);
-	return rv;
-}
-
-CK_RV tok_store_list(struct tok_store *st, struct tok_store_entry **entries, size_t *n)
-{
-	CK_RV rv;
-
-	if (!st || !entries || !n)
-		return CKR_ARGUMENTS_BAD;
-	*entries = NULL;
-	*n = 0;
-	rv = tok_store_lock(st, LOCK_SH);
-	if (rv != CKR_OK)
-		return rv;
-	rv = tok_store_idx_refresh(&st->idx, st->obj_fd);
-	if (rv == CKR_OK)
-		rv = tok_store_idx_list(&st->idx, entries, n);
-	tok_store_unlock(st);
-	return rv;
-}
-
-/* Encodes attrs into body, allocated once at the exact size so the plaintext
- * of a private object is never left behind in a freed block. */
-static CK_RV store_encode(const struct tok_attrs *attrs, struct os_buf *body)
-{
-	size_t size = 4;
-
-	for (size_t i = 0; i < attrs->n; i++)
-		size += 12 + attrs->v[i].ulValueLen;
-	if (!os_buf_reserve(body, size))
-		return CKR_HOST_MEMORY;
-	body->len = 0;
-	tok_attrs_encode(attrs, body);
-	if (os_buf_failed(body))
-		return CKR_HOST_MEMORY;
-	return body->len > TOK_STORE_MAX_OBJECT ? CKR_DEVICE_MEMORY : CKR_OK;
-}
-
-/* Picks the id and generation of the write (token lock held exclusively). */
-static CK_RV store_next_version_inlock(struct tok_store *st, struct tok_store_entry *next,
-                                       enum tok_store_idx_op *op)
-{
-	const struct tok_store_entry *cur;
-	CK_RV rv;
-
-	rv = tok_store_idx_refresh(&st->idx, st->obj_fd);
-	if (rv != CKR_OK)
-		return rv;
-	if (next->id == 0) {
-		*op = TOK_STORE_IDX_ADD;
-		next->generation = 1;
-		return tok_store_idx_new_id(&st->idx, &next->id);
-	}
-	cur = tok_store_idx_find(&st->idx, next->id);
-	if (!cur)
-		return CKR_OBJECT_HANDLE_INVALID;
-	*op = TOK_STORE_IDX_UPDATE;
-	next->generation = cur->generation + 1;
-	return CKR_OK;
-}
-
-/*
- * Step 3 of the comment at the top: the file first, then its record.  A
- * frame small enough travels in the record, whose flush then makes both
- * durable; a larger one is flushed in its file first.
- */
-static CK_RV store_write_inlock(struct tok_store *st, struct tok_store_entry *next,
-                                const uint8_t *mk, const struct os_buf *body)
-{
-	struct tok_store_frame fr;
-	char name[TOK_STORE_OBJ_NAME_SIZE];
-	enum tok_store_idx_op op;
-	struct os_buf file;
-	bool inl;
-	CK_RV rv;
-
-	rv = store_next_version_inlock(st, next, &op);
-	if (rv != CKR_OK)
-		return rv;
-	fr.id = next->id;
-	fr.generation = next->generation;
-	os_buf_init(&file);
-	rv = tok_store_frame_seal(TOK_STORE_OBJ_MAGIC, &fr, body->data, body->len,
-	                          next->private ? mk : NULL, &file);
-	inl = file.len <= st->idx.inline_max;
-	tok_store_idx_object_name(next->id, name);
-	if (rv == CKR_OK)
-		rv = tok_store_file_put(st->obj_fd, name, file.data, file.len, !inl);
-	if (rv == CKR_OK) {
-		st->objects_changed = true;
-		rv = tok_store_idx_append(&st->idx, st->obj_fd, op, next, inl ? file.data : NULL,
-		                          inl ? file.len : 0);
-	}
-	os_buf_free(&file);
-	if (rv == CKR_OK)
-		tok_store_idx_maybe_compact(&st->idx, st->obj_fd); /* only tidies */
-	return rv;
-}
-
-CK_RV tok_store_save_object(struct tok_store *st, struct tok_store_entry *entry, const uint8_t *mk,
-                            const struct tok_attrs *attrs)
-{
-	struct tok_store_entry next;
-	struct os_buf body;
-	CK_RV rv;
-
-	if (!st || !entry || !attrs)
-		return CKR_ARGUMENTS_BAD;
-	if (entry->private && !mk)
-		return CKR_USER_NOT_LOGGED_IN;
-	os_buf_init(&body);
-	rv = store_encode(attrs, &body);
-	if (rv != CKR_OK)
-		goto out;
-	rv = tok_store_lock(st, LOCK_EX);
-	if (rv != CKR_OK)
-		goto out;
-	next = *entry;
-	rv = store_write_inlock(st, &next, mk, &body);
-	tok_store_unlock(st);
-	if (rv == CKR_OK)
-		*entry = next;
-out:
-	tok_store_file_wipe(&body);
-	return rv;
-}
-
-CK_RV tok_store_delete_object(struct tok_store *st, uint64_t id)
-{
-	char name[TOK_STORE_OBJ_NAME_SIZE];
-	struct tok_store_entry gone;
-	const struct tok_store_entry *cur;
-	CK_RV rv;
-
-	if (!st)
-		return CKR_ARGUMENTS_BAD;
-	rv = tok_store_lock(st, LOCK_EX);
-	if (rv != CKR_OK)
-		return rv;
-	rv = tok_store_idx_refresh(&st->idx, st->obj_fd);
-	cur = rv == CKR_OK ? tok_store_idx_find(&st->idx, id) : NULL;
-	if (rv == CKR_OK && !cur)
-		rv = CKR_OBJECT_HANDLE_INVALID;
-	if (rv != CKR_OK)
-		goto out;
-	gone = *cur;
-	gone.generation++;
-	/* Step 3: the record first; a crash before the unlink leaves an orphan. */
-	rv = tok_store_idx_append(&st->idx, st->obj_fd, TOK_STORE_IDX_REMOVE, &gone, NULL, 0);
-	if (rv != CKR_OK)
-		goto out;
-	st->objects_changed = true;
-	tok_store_idx_object_name(id, name);
-	tok_store_file_remove(st->obj_fd, name); /* a leftover is swept later */
-	tok_store_idx_maybe_compact(&st->idx, st->obj_fd);
-out:
 	tok_store_unlock(st);
 	return rv;
 }

@@ -1,30 +1,47 @@
 /*
  * The token object store: the files of one token in its data directory.
  *
- *   NVTOK.DAT        token record: label, flags, PIN failure counters
+ *   NVTOK.DAT        token record: label, flags, PIN failure counters (0600)
  *   MK_SO, MK_USER   the token master key (32 random bytes), wrapped with
  *                    AES-256-GCM under a key derived from the SO / user PIN
- *                    with PBKDF2-HMAC-SHA512 in parallel lanes (store_kdf.h);
- *                    the salt, iteration count and lanes of that PIN are
- *                    kept in the same file
+ *                    with Argon2id (RFC 9106, libargon2; store_kdf.h); the
+ *                    salt and the parameters m, t, p of that PIN are kept in
+ *                    the same file and bound by the GCM additional data (0600)
+ *   TOK_OBJ/         the object directory (0750)
  *   TOK_OBJ/OBJ_IDX  the index of token objects (append-only journal of
  *                    add/update/remove records, compacted when mostly
  *                    dead); records of objects up to 8 KiB carry them too
+ *                    (0640)
  *   TOK_OBJ/<id>.obj one file per object: public objects in clear with an
  *                    integrity tag (SHA-256 over header and body); private
  *                    objects encrypted with AES-256-GCM under the master
- *                    key, the header as additional data
+ *                    key, the header as additional data (0640)
  *
  * Every file starts with a magic, a format version and its length, and is
  * validated before use; an object with both copies damaged is reported
- * and skipped without touching the others.  Writes are ordered so that a
- * crash leaves either the old or the new state (see store.c).  Writers
- * hold the token's lock file (flock, exclusive) for the duration of a
- * change, and bump the per-token shared memory counters afterwards so
- * other processes notice.
+ * and skipped without touching the others.  Modes are set on the open file
+ * (fchmod), never left to the umask; files are opened relative to the
+ * directory with O_NOFOLLOW, read with O_NONBLOCK and used only when fstat
+ * says they are regular files.
  *
- * PINs are never stored: only what PBKDF2 derives from them is used, to
- * unwrap the master key; a wrong PIN fails the GCM tag.
+ * Writer and readers.  One process, slotd, writes a token (a handle of
+ * tok_store_open); any number of processes read it at the same time
+ * (handles of tok_store_open_reader), without waiting for the writer and
+ * without the writer ever waiting for them.  The writer serialises its own
+ * threads with a mutex and takes the token's lock file only with
+ * LOCK_EX|LOCK_NB, for compaction, which it skips while the lock is taken;
+ * a reader takes LOCK_SH for at most about 200 ms and then reads without
+ * it.  The format is safe for such lock-free readers (store.c, store_idx.h):
+ * a record still being appended is not used until it is whole, a compacted
+ * OBJ_IDX is recognised and replayed from its start, and an object whose
+ * file vanished is reported for that object alone.  Writes are ordered so
+ * that a crash leaves either the old or the new state (see store.c).  The
+ * writer bumps the per-token shared memory counters once a change is
+ * durable, so readers know when to reload.
+ *
+ * PINs are never stored: only the key Argon2id derives from them is used, to
+ * unwrap the master key; a wrong PIN fails the GCM tag.  Readers never open
+ * NVTOK.DAT or the MK_* files.
  */
 #ifndef TOK_STORE_H
 #define TOK_STORE_H
@@ -32,15 +49,32 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "attrs.h"
 #include "tokshm.h"
 
 #define TOK_STORE_KEY_LEN       32
-#define TOK_STORE_DEFAULT_ITER  100000    /* PBKDF2 iterations for a new PIN */
-#define TOK_STORE_MAX_ITER      10000000u /* the most a PIN may have */
-#define TOK_STORE_MAX_PIN_FAILS 10        /* then the PIN is locked */
-#define TOK_STORE_LOW_PIN_FAILS 3         /* CKF_*_PIN_COUNT_LOW from here on */
+#define TOK_STORE_MAX_PIN_FAILS 10 /* then the PIN is locked */
+#define TOK_STORE_LOW_PIN_FAILS 3  /* CKF_*_PIN_COUNT_LOW from here on */
+
+/*
+ * Argon2id parameters of a PIN: memory m_kib in KiB, t passes, p lanes.
+ * The default is OWASP's (19 MiB, 2 passes, 1 lane).
+ */
+struct tok_kdf_params {
+	uint32_t m_kib, t, p;
+};
+#define TOK_STORE_KDF_DEFAULT_M_KIB 19456
+#define TOK_STORE_KDF_DEFAULT_T     2
+#define TOK_STORE_KDF_DEFAULT_P     1
+
+/*
+ * Whether p is within the limits the store accepts, from a caller or from a
+ * master-key file: 1 <= p <= 16, 1 <= t <= 1000, 8 * p <= m_kib <= 4 GiB
+ * (in KiB).
+ */
+bool tok_store_kdf_params_valid(const struct tok_kdf_params *p);
 
 struct tok_store;
 
@@ -56,33 +90,54 @@ struct tok_store_info {
 };
 
 /*
- * Opens the store in data_dir (creating TOK_OBJ when missing).  lock_fd is
- * the token's lock file; shm the token's shared memory (counters bumped after
- * every change; NULL for a tool that needs no notification).  Returns 0 or
- * -1 with a reason in err.
+ * Opens the store in data_dir as its writer (slotd), creating TOK_OBJ when
+ * missing.  lock_fd is the token's lock file, taken only with
+ * LOCK_EX|LOCK_NB (compaction); shm the token's shared memory (counters
+ * bumped after every durable change; NULL for a tool that needs no
+ * notification).  Returns 0 or -1 with a reason in err.
  *
- * Every function below takes the token lock itself (shared to read,
- * exclusive to change) and releases it before returning, so a caller must
- * not hold it.  One handle may be used from several threads.  Token files
- * that are damaged (NVTOK.DAT, MK_SO, MK_USER, a broken OBJ_IDX header)
- * give CKR_DATA_INVALID from whatever needed them; that is never counted
- * as a PIN failure.
+ * There must be one writer per token at a time: writer handles exclude
+ * each other only within a process (through their mutex when they are one
+ * handle; several handles are used one after the other).  One handle may be
+ * used from several threads; PIN operations run their key derivation
+ * without holding the handle's mutex, so object writes and other logins
+ * proceed meanwhile.  Token files that are damaged (NVTOK.DAT, MK_SO,
+ * MK_USER, a broken OBJ_IDX header) give CKR_DATA_INVALID from whatever
+ * needed them; that is never counted as a PIN failure.
  */
 int tok_store_open(const char *data_dir, int lock_fd, struct os_tokshm *shm, struct tok_store **out,
                    char *err, size_t errlen);
+
+/*
+ * Opens the store in data_dir for reading only (a client process): creates
+ * and writes nothing; TOK_OBJ must exist (opened O_DIRECTORY|O_NOFOLLOW).
+ * Every file it reads must be a regular file owned by owner ((uid_t)-1:
+ * any owner), else that file is refused (CKR_DATA_INVALID: the object is
+ * skipped, or the store is unreadable when it is OBJ_IDX).  lock_fd is the
+ * token's lock file, taken LOCK_SH for at most about 200 ms around a read,
+ * then read without it.  On a reader handle tok_store_list,
+ * tok_store_load_objects and tok_store_load_object work; every other call
+ * returns CKR_FUNCTION_NOT_SUPPORTED (tok_store_read_info included:
+ * NVTOK.DAT is for the writer alone) and the setters other than
+ * tok_store_set_threads and tok_store_set_inline_max do nothing.
+ * Returns 0 or -1 with a reason in err.
+ */
+int tok_store_open_reader(const char *data_dir, int lock_fd, uid_t owner, struct tok_store **out,
+                          char *err, size_t errlen);
 void tok_store_close(struct tok_store *st);
 
 /*
- * PBKDF2 iterations used for PINs set from now on through this handle
- * (TOK_STORE_DEFAULT_ITER until changed; 0 restores it).  PINs already set
- * keep the count recorded in their file.  Tests lower it for speed.
+ * Argon2id parameters for PINs set from now on through this handle
+ * (TOK_STORE_KDF_DEFAULT_* until changed; NULL restores them; parameters
+ * tok_store_kdf_params_valid refuses are ignored).  PINs already set keep
+ * the parameters recorded in their file.  Tests lower them for speed.
  */
-void tok_store_set_kdf_iterations(struct tok_store *st, uint32_t iterations);
+void tok_store_set_kdf_params(struct tok_store *st, const struct tok_kdf_params *p);
 
 /*
  * How many threads the store may use at once (1, the default: none of its
- * own): PIN derivation runs its lanes on them, and loading many objects is
- * split over them.  A library whose caller forbids threads keeps 1.
+ * own) for loading many objects.  Argon2id with p > 1 always runs its lanes
+ * on threads of libargon2's own.
  */
 #define TOK_STORE_MAX_THREADS 4
 void tok_store_set_threads(struct tok_store *st, unsigned threads);
@@ -94,7 +149,25 @@ void tok_store_set_threads(struct tok_store *st, unsigned threads);
  */
 void tok_store_set_inline_max(struct tok_store *st, size_t max);
 
-/* Reads NVTOK.DAT; a token never initialised reads as all false/zero. */
+/*
+ * Group commit.  With deferred sync on (off by default),
+ * tok_store_save_object and tok_store_delete_object append their record
+ * without flushing it (object files too large for a record are still made
+ * durable before their record), remove no object file, and leave the shared
+ * memory counters alone; tok_store_sync then makes every change since the
+ * last sync durable with one fdatasync of OBJ_IDX, removes the files of
+ * the objects deleted meanwhile and bumps the counters.  A crash before
+ * tok_store_sync may lose any of the changes since the last one (each
+ * object that survives is a whole version).  Turning it off does not sync:
+ * call tok_store_sync first.
+ */
+void tok_store_set_deferred_sync(struct tok_store *st, bool on);
+CK_RV tok_store_sync(struct tok_store *st);
+
+/*
+ * Reads NVTOK.DAT (writer handles only); a token never initialised reads as
+ * all false/zero.  What slotd publishes to clients as token info.
+ */
 CK_RV tok_store_read_info(struct tok_store *st, struct tok_store_info *info);
 
 /*
@@ -109,9 +182,12 @@ CK_RV tok_store_init_token(struct tok_store *st, const CK_UTF8CHAR *so_pin, CK_U
 
 /*
  * Login: derives the PIN key, unwraps the master key into mk.  Wrong PIN:
- * counts the failure in NVTOK.DAT and returns CKR_PIN_INCORRECT, or
- * CKR_PIN_LOCKED once TOK_STORE_MAX_PIN_FAILS is reached; a right one resets
- * the counter.  CKR_USER_PIN_NOT_INITIALIZED when the user PIN was never set
+ * counts the failure in NVTOK.DAT (durably, before returning) and returns
+ * CKR_PIN_INCORRECT; a right one resets the counter.  An attempt is refused
+ * with CKR_PIN_LOCKED, without deriving anything, when the failures so far
+ * plus the attempts of that user still deriving on other threads reach
+ * TOK_STORE_MAX_PIN_FAILS: concurrent attempts never get more guesses than
+ * the limit.  CKR_USER_PIN_NOT_INITIALIZED when the user PIN was never set
  * (or the token never initialised); CKR_TOKEN_NOT_RECOGNIZED for the SO of a
  * token never initialised, which has no SO PIN yet; CKR_USER_TYPE_INVALID
  * for anyone but CKU_SO and CKU_USER.  On any failure mk is wiped.

@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -153,23 +155,35 @@ static int file_read_all(int fd, unsigned char *dst, size_t len)
 	return 0;
 }
 
-int tok_store_file_read(int dirfd, const char *name, size_t max, struct os_buf *out)
+int tok_store_file_open(int dirfd, const char *name, uid_t owner, struct stat *sb)
+{
+	/* O_NONBLOCK: a FIFO planted under the name must not hang us. */
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	if (fd < 0)
+		return errno == ELOOP ? -EINVAL : -errno;
+	if (fstat(fd, sb) < 0) {
+		int rc = -errno;
+		close(fd);
+		return rc;
+	}
+	if (!S_ISREG(sb->st_mode) || sb->st_size < 0 ||
+	    (owner != (uid_t)-1 && sb->st_uid != owner)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+int tok_store_file_read(int dirfd, const char *name, size_t max, uid_t owner, struct os_buf *out)
 {
 	struct stat sb;
 	unsigned char *dst;
 	int fd, rc;
 
-	/* O_NONBLOCK: a FIFO planted under an object's name must not hang us. */
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	fd = tok_store_file_open(dirfd, name, owner, &sb);
 	if (fd < 0)
-		return errno == ELOOP ? -EINVAL : -errno;
-	if (fstat(fd, &sb) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	rc = -EINVAL;
-	if (!S_ISREG(sb.st_mode) || sb.st_size < 0)
-		goto out;
+		return fd;
 	rc = -EFBIG;
 	if ((uint64_t)sb.st_size > max)
 		goto out;
@@ -203,16 +217,42 @@ static int file_write_all(int fd, const unsigned char *data, size_t len)
 	return 0;
 }
 
-CK_RV tok_store_file_put(int dirfd, const char *name, const void *data, size_t len, bool durable)
+/* Creates a new temporary file for name, with an unpredictable name, in tmp. */
+static int file_create_temp(int dirfd, const char *name, mode_t mode, char tmp[NAME_MAX + 1])
+{
+	uint64_t r;
+	int fd = -1;
+
+	for (int tries = 0; tries < 8; tries++) {
+		if (!tok_store_crypt_random(&r, sizeof(r))) {
+			errno = EIO;
+			return -1;
+		}
+		if (snprintf(tmp, NAME_MAX + 1, ".%s.tmp.%016" PRIx64, name, r) > NAME_MAX) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd >= 0 && fchmod(fd, mode) < 0) {
+		int err = errno;
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+CK_RV tok_store_file_put(int dirfd, const char *name, const void *data, size_t len, bool durable,
+                         mode_t mode)
 {
 	char tmp[NAME_MAX + 1];
 	int fd, err;
 
-	if (snprintf(tmp, sizeof(tmp), ".%s.tmp.%ld", name, (long)getpid()) >= (int)sizeof(tmp))
-		return CKR_GENERAL_ERROR;
-	/* Under the token lock nobody else writes this name; a leftover of a
-	 * crashed process with our pid is simply overwritten. */
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0660);
+	fd = file_create_temp(dirfd, name, mode, tmp);
 	if (fd < 0)
 		return tok_store_file_errno_rv(errno);
 	err = file_write_all(fd, data, len);
@@ -229,9 +269,9 @@ CK_RV tok_store_file_put(int dirfd, const char *name, const void *data, size_t l
 	return durable ? tok_store_file_sync_dir(dirfd) : CKR_OK;
 }
 
-CK_RV tok_store_file_write(int dirfd, const char *name, const void *data, size_t len)
+CK_RV tok_store_file_write(int dirfd, const char *name, const void *data, size_t len, mode_t mode)
 {
-	return tok_store_file_put(dirfd, name, data, len, true);
+	return tok_store_file_put(dirfd, name, data, len, true, mode);
 }
 
 CK_RV tok_store_file_remove(int dirfd, const char *name)

@@ -25,6 +25,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include "openslot/pkcs11.h"
 #include "buf.h"
@@ -68,25 +70,38 @@ CK_RV tok_store_frame_open_aead(const char magic[4], const void *file, size_t le
                                 struct os_buf *body);
 
 /*
- * Reads the regular file name (relative to dirfd) into out, refusing one
- * larger than max bytes.  Returns 0, -ENOENT when it does not exist, or
- * another negative errno (-EFBIG too large, -EINVAL not a regular file).
+ * Opens name (relative to dirfd) for reading without following a symlink or
+ * blocking on a FIFO, and checks with fstat that it is a regular file owned
+ * by owner ((uid_t)-1: anyone).  Returns the fd (O_CLOEXEC), or -ENOENT
+ * when it does not exist, -EINVAL when it is no such file, another
+ * negative errno.  sb receives its fstat.
  */
-int tok_store_file_read(int dirfd, const char *name, size_t max, struct os_buf *out);
+int tok_store_file_open(int dirfd, const char *name, uid_t owner, struct stat *sb);
 
 /*
- * Replaces name durably: writes .<name>.tmp.<pid>, fsyncs it, renames it over
- * name and fsyncs the directory.  The caller holds the token lock.
- * CKR_OK, CKR_DEVICE_MEMORY (disk full) or CKR_DEVICE_ERROR.
+ * Reads name as tok_store_file_open opens it into out, refusing one larger
+ * than max bytes.  Returns 0, -ENOENT when it does not exist, or another
+ * negative errno (-EFBIG too large, -EINVAL not a regular file or not
+ * owner's).
  */
-CK_RV tok_store_file_write(int dirfd, const char *name, const void *data, size_t len);
+int tok_store_file_read(int dirfd, const char *name, size_t max, uid_t owner, struct os_buf *out);
+
+/*
+ * Replaces name durably: writes a new file .<name>.tmp.<16 random hex
+ * digits> (O_CREAT|O_EXCL|O_NOFOLLOW, mode set with fchmod whatever the
+ * umask), fsyncs it, renames it over name and fsyncs the directory.  The
+ * caller is the store's writer, under its mutex.  CKR_OK,
+ * CKR_DEVICE_MEMORY (disk full) or CKR_DEVICE_ERROR.
+ */
+CK_RV tok_store_file_write(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
 
 /*
  * The same, flushing the file and the directory only when durable is set:
  * for an object file whose bytes are also in an index record that is made
  * durable afterwards (see store_idx.h).
  */
-CK_RV tok_store_file_put(int dirfd, const char *name, const void *data, size_t len, bool durable);
+CK_RV tok_store_file_put(int dirfd, const char *name, const void *data, size_t len, bool durable,
+                         mode_t mode);
 
 /* Removes name; a missing file is not an error.  CKR_OK or CKR_DEVICE_ERROR. */
 CK_RV tok_store_file_remove(int dirfd, const char *name);

@@ -31,6 +31,7 @@
 #define IDX_COMPACT_MIN 64
 #define IDX_CHUNK       (64u * 1024) /* bytes per read while replaying */
 #define IDX_V1_REC_LEN  24           /* records of version 1 */
+#define IDX_MODE        0640         /* OBJ_IDX, as object files */
 
 _Static_assert(IDX_CHUNK >= IDX_REC_HDR + TOK_STORE_IDX_INLINE_MAX + 4,
                "a replay chunk holds the longest record");
@@ -44,10 +45,21 @@ void tok_store_idx_init(struct tok_store_idx *ix)
 {
 	memset(ix, 0, sizeof(*ix));
 	ix->inline_max = TOK_STORE_IDX_INLINE_MAX;
+	ix->owner = (uid_t)-1;
+	ix->fd = -1;
+}
+
+/* Forgets the open OBJ_IDX. */
+static void idx_drop_fd(struct tok_store_idx *ix)
+{
+	if (ix->fd >= 0)
+		close(ix->fd);
+	ix->fd = -1;
 }
 
 void tok_store_idx_free(struct tok_store_idx *ix)
 {
+	idx_drop_fd(ix);
 	free(ix->slots);
 	tok_store_idx_init(ix);
 }
@@ -413,38 +425,61 @@ static void idx_restart(struct tok_store_idx *ix, bool present, uint64_t nonce)
 	ix->records = 0;
 }
 
+/*
+ * Makes ix->fd the file now named OBJ_IDX: the one already open when it is
+ * the same inode, else the new one (forcing a full replay).  1 when there
+ * is none, 0, or a negative errno.
+ */
+static int idx_follow_name(struct tok_store_idx *ix, int dirfd)
+{
+	struct stat sb;
+	int fd = tok_store_file_open(dirfd, TOK_STORE_IDX_NAME, ix->owner, &sb);
+
+	if (fd == -ENOENT) {
+		idx_drop_fd(ix);
+		return 1;
+	}
+	if (fd < 0)
+		return fd;
+	if (ix->fd >= 0 && sb.st_dev == ix->dev && sb.st_ino == ix->ino) {
+		close(fd);
+		return 0;
+	}
+	idx_drop_fd(ix);
+	ix->fd = fd;
+	ix->dev = sb.st_dev;
+	ix->ino = sb.st_ino;
+	ix->present = false; /* another file: replay it all */
+	return 0;
+}
+
 CK_RV tok_store_idx_refresh(struct tok_store_idx *ix, int dirfd)
 {
 	unsigned char hdr[IDX_HDR_LEN];
 	struct stat sb;
 	uint64_t nonce;
 	bool legacy;
-	CK_RV rv;
-	int fd;
+	int rc = idx_follow_name(ix, dirfd);
 
-	fd = openat(dirfd, TOK_STORE_IDX_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0 && errno == ENOENT) {
+	if (rc == 1) {
 		idx_restart(ix, false, 0);
 		return CKR_OK;
 	}
-	if (fd < 0)
-		return errno == ELOOP ? CKR_DATA_INVALID : CKR_DEVICE_ERROR;
-	rv = CKR_DATA_INVALID;
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size < IDX_HDR_LEN)
-		goto out;
-	if (pread(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
-	    !idx_parse_header(hdr, &nonce, &legacy))
-		goto out;
-	/* Another process rewrote the file, or it shrank: replay it all. */
+	if (rc < 0)
+		return rc == -EINVAL ? CKR_DATA_INVALID : CKR_DEVICE_ERROR;
+	if (fstat(ix->fd, &sb) < 0 || sb.st_size < IDX_HDR_LEN ||
+	    pread(ix->fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
+	    !idx_parse_header(hdr, &nonce, &legacy)) {
+		idx_drop_fd(ix);
+		return CKR_DATA_INVALID;
+	}
+	/* Another file, another nonce, or it shrank: replay it all. */
 	if (!ix->present || nonce != ix->nonce || (uint64_t)sb.st_size < ix->size ||
 	    legacy != ix->legacy)
 		idx_restart(ix, true, nonce);
 	ix->legacy = legacy;
 	ix->size = (uint64_t)sb.st_size;
-	rv = legacy ? idx_replay_v1(ix, fd, ix->size) : idx_replay(ix, fd, ix->size);
-out:
-	close(fd);
-	return rv;
+	return legacy ? idx_replay_v1(ix, ix->fd, ix->size) : idx_replay(ix, ix->fd, ix->size);
 }
 
 /* The frame of e inside data (len bytes from the file's start). */
@@ -510,26 +545,31 @@ static CK_RV idx_rewrite(struct tok_store_idx *ix, int dirfd, const struct os_bu
 	os_buf_init(&file);
 	idx_put_header(&file, nonce);
 	os_buf_add(&file, records->data, records->len);
-	rv = os_buf_failed(&file)
-	         ? CKR_HOST_MEMORY
-	         : tok_store_file_write(dirfd, TOK_STORE_IDX_NAME, file.data, file.len);
+	rv = os_buf_failed(&file) ? CKR_HOST_MEMORY
+	                          : tok_store_file_write(dirfd, TOK_STORE_IDX_NAME, file.data,
+	                                                 file.len, IDX_MODE);
+	if (rv == CKR_OK && idx_follow_name(ix, dirfd) != 0)
+		rv = CKR_DEVICE_ERROR;
 	if (rv == CKR_OK) {
 		size_t used;
 		idx_restart(ix, true, nonce);
 		ix->legacy = false;
 		ix->size = file.len;
 		rv = idx_scan(ix, file.data + IDX_HDR_LEN, records->len, IDX_HDR_LEN, true, &used);
-		if (rv != CKR_OK)
-			ix->present = false; /* forces a full replay at the next refresh */
 	}
+	if (rv != CKR_OK)
+		ix->present = false; /* forces a full replay at the next refresh */
 	os_buf_free(&file);
 	return rv;
 }
 
-/* One record at the end of the last valid one, cutting any torn tail. */
-static CK_RV idx_pwrite_sync(struct tok_store_idx *ix, int dirfd, const struct os_buf *rec)
+/*
+ * One record at the end of the last valid one, cutting any torn tail, and
+ * flushed when sync is set.
+ */
+static CK_RV idx_pwrite(struct tok_store_idx *ix, int dirfd, const struct os_buf *rec, bool sync)
 {
-	int fd = openat(dirfd, TOK_STORE_IDX_NAME, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = openat(dirfd, TOK_STORE_IDX_NAME, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	uint64_t end = ix->offset + rec->len;
 	size_t done = 0;
 	int err = 0;
@@ -548,10 +588,17 @@ static CK_RV idx_pwrite_sync(struct tok_store_idx *ix, int dirfd, const struct o
 	}
 	if (!err && ix->size > end && ftruncate(fd, (off_t)end) < 0)
 		err = errno;
-	if (!err && fdatasync(fd) < 0)
+	if (!err && sync && fdatasync(fd) < 0)
 		err = errno;
 	close(fd);
 	return err ? tok_store_file_errno_rv(err) : CKR_OK;
+}
+
+CK_RV tok_store_idx_sync(struct tok_store_idx *ix)
+{
+	if (ix->fd < 0)
+		return CKR_OK; /* no file: nothing appended since it was written */
+	return fdatasync(ix->fd) < 0 ? CKR_DEVICE_ERROR : CKR_OK;
 }
 
 static CK_RV idx_live_records(const struct tok_store_idx *ix, int fd, struct os_buf *recs);
@@ -571,7 +618,8 @@ static CK_RV idx_upgrade(struct tok_store_idx *ix, int dirfd)
 }
 
 CK_RV tok_store_idx_append(struct tok_store_idx *ix, int dirfd, enum tok_store_idx_op op,
-                           const struct tok_store_entry *e, const void *frame, size_t len)
+                           const struct tok_store_entry *e, const void *frame, size_t len,
+                           bool sync)
 {
 	struct os_buf rec;
 	struct idx_rec r;
@@ -593,7 +641,7 @@ CK_RV tok_store_idx_append(struct tok_store_idx *ix, int dirfd, enum tok_store_i
 	if (ix->legacy && (rv = idx_upgrade(ix, dirfd)) != CKR_OK)
 		goto out;
 	uint64_t at = ix->offset;
-	rv = idx_pwrite_sync(ix, dirfd, &rec);
+	rv = idx_pwrite(ix, dirfd, &rec, sync);
 	if (rv != CKR_OK)
 		goto out;
 	ix->offset = ix->size = at + rec.len;
@@ -684,20 +732,18 @@ static CK_RV idx_live_records(const struct tok_store_idx *ix, int fd, struct os_
 	return rv;
 }
 
-CK_RV tok_store_idx_maybe_compact(struct tok_store_idx *ix, int dirfd)
+bool tok_store_idx_wants_compact(const struct tok_store_idx *ix)
+{
+	return ix->records > IDX_COMPACT_MIN && ix->records - ix->live > ix->live;
+}
+
+CK_RV tok_store_idx_compact(struct tok_store_idx *ix, int dirfd)
 {
 	struct os_buf recs;
 	CK_RV rv;
-	int fd;
 
-	if (ix->records <= IDX_COMPACT_MIN || ix->records - ix->live <= ix->live)
-		return CKR_OK;
-	fd = openat(dirfd, TOK_STORE_IDX_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return CKR_DEVICE_ERROR;
 	os_buf_init(&recs);
-	rv = idx_live_records(ix, fd, &recs);
-	close(fd);
+	rv = idx_live_records(ix, ix->fd, &recs);
 	if (rv == CKR_OK)
 		rv = idx_rewrite(ix, dirfd, &recs);
 	os_buf_free(&recs);

@@ -33,10 +33,19 @@
  * alive the file is rewritten with one add per live object (compaction;
  * damaged copies are left out), and object files nobody lists are removed.
  *
- * Each process caches the live set with the position of each frame, and
- * remembers how far it replayed the file; the nonce tells it when another
- * process rewrote the file, so a refresh normally reads only the records
- * appended since.
+ * Each process caches the live set with the position of each frame, keeps
+ * the file it replayed open and remembers how far it replayed it; frames
+ * are read from that same open file.  A refresh opens OBJ_IDX by name
+ * again: another inode (or another nonce) means the writer rewrote it, and
+ * the new file is replayed from its start; else only the records appended
+ * since are read.
+ *
+ * Readers do this without any lock while the writer appends (store.h), so
+ * replay trusts nothing past the file size it saw: a record that is not
+ * whole yet (shorter than it says, or the last frame failing its CRC) is
+ * not applied and is read again at the next refresh, by which time it is
+ * whole.  A reader holding the old file after a compaction still reads
+ * that file consistently: rename leaves the open inode intact.
  */
 #ifndef TOK_STORE_IDX_H
 #define TOK_STORE_IDX_H
@@ -44,6 +53,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "openslot/pkcs11.h"
 #include "buf.h"
@@ -75,6 +85,10 @@ struct tok_store_idx {
 	uint64_t size;     /* of the file at the last refresh */
 	uint64_t records;  /* valid records replayed */
 	size_t inline_max; /* frames up to this long go into records */
+	uid_t owner;       /* required owner of OBJ_IDX, (uid_t)-1: anyone */
+	int fd;            /* the OBJ_IDX replayed, open, or -1 */
+	dev_t dev;         /* and its identity */
+	ino_t ino;
 };
 
 void tok_store_idx_init(struct tok_store_idx *ix);
@@ -82,9 +96,9 @@ void tok_store_idx_free(struct tok_store_idx *ix);
 
 /*
  * Brings the cached live set up to date with OBJ_IDX in the object
- * directory (token lock held, shared or exclusive).  A missing OBJ_IDX is an
- * empty store.  CKR_OK, CKR_DATA_INVALID (damaged header), CKR_HOST_MEMORY
- * or CKR_DEVICE_ERROR.
+ * directory (store mutex held; no token lock needed).  A missing OBJ_IDX is
+ * an empty store.  CKR_OK, CKR_DATA_INVALID (damaged header, not a regular
+ * file, not owner's), CKR_HOST_MEMORY or CKR_DEVICE_ERROR.
  */
 CK_RV tok_store_idx_refresh(struct tok_store_idx *ix, int dirfd);
 
@@ -98,18 +112,23 @@ CK_RV tok_store_idx_new_id(const struct tok_store_idx *ix, uint64_t *id);
 CK_RV tok_store_idx_list(const struct tok_store_idx *ix, struct tok_store_entry **out, size_t *n);
 
 /*
- * Appends one record durably and applies it to the cache (token lock held
- * exclusively, right after a refresh).  Creates OBJ_IDX when missing.
+ * Appends one record and applies it to the cache (the writer, right after a
+ * refresh).  Creates OBJ_IDX when missing (durably, whatever sync says).
  * frame (len bytes, at most ix->inline_max) goes into the record; NULL for
- * a removal or an object kept only in its file.
+ * a removal or an object kept only in its file.  sync: fdatasync the file
+ * before returning; else tok_store_idx_sync does it later.
  */
 CK_RV tok_store_idx_append(struct tok_store_idx *ix, int dirfd, enum tok_store_idx_op op,
-                           const struct tok_store_entry *e, const void *frame, size_t len);
+                           const struct tok_store_entry *e, const void *frame, size_t len,
+                           bool sync);
+
+/* fdatasync of the OBJ_IDX the cache follows (writer).  CKR_OK or CKR_DEVICE_ERROR. */
+CK_RV tok_store_idx_sync(struct tok_store_idx *ix);
 
 /*
- * Reads the frame the record of e carries (e->frame_len > 0) from fd, an
- * open OBJ_IDX, into out (appended), checking its CRC.  Token lock held,
- * e from the cache refreshed under that lock.  0, -ENOMEM, or -EINVAL.
+ * Reads the frame the record of e carries (e->frame_len > 0) from fd, the
+ * OBJ_IDX the cache follows (ix->fd), into out (appended), checking its
+ * CRC.  Mutex held, e from the cache.  0, -ENOMEM, or -EINVAL.
  */
 int tok_store_idx_read_frame(int fd, const struct tok_store_entry *e, struct os_buf *out);
 
@@ -122,20 +141,23 @@ int tok_store_idx_read_all(int fd, const struct tok_store_idx *ix, struct os_buf
 /* The frame of e (frame_len bytes) inside the file read whole; NULL if out of it. */
 const unsigned char *tok_store_idx_frame(const struct os_buf *all, const struct tok_store_entry *e);
 
+/* Whether dead records outnumber live ones and there are more than 64. */
+bool tok_store_idx_wants_compact(const struct tok_store_idx *ix);
+
 /*
- * Compacts OBJ_IDX when dead records outnumber live ones and there are more
- * than 64, then removes orphan object files and stale temporary files
- * (token lock held exclusively).
+ * Rewrites OBJ_IDX with one add record per live object, durably, then
+ * removes orphan object files and stale temporary files (the writer, with
+ * the cache refreshed).
  */
-CK_RV tok_store_idx_maybe_compact(struct tok_store_idx *ix, int dirfd);
+CK_RV tok_store_idx_compact(struct tok_store_idx *ix, int dirfd);
 
 /*
  * Replaces OBJ_IDX with an empty one, then removes every object file
- * (C_InitToken; token lock held exclusively).
+ * (C_InitToken; the writer).
  */
 CK_RV tok_store_idx_reset(struct tok_store_idx *ix, int dirfd);
 
-/* Removes the stale temporary files (".<name>.tmp.<pid>") in dirfd. */
+/* Removes the stale temporary files (".<name>.tmp.<suffix>") in dirfd. */
 void tok_store_idx_sweep_temp(int dirfd);
 
 #endif

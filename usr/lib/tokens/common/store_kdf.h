@@ -1,13 +1,13 @@
 /*
- * The key derivation of the token store's PINs: PBKDF2-HMAC-SHA512, split
- * into lanes that run in parallel (as scrypt's p or Argon2's lanes).
+ * The key derivation of the token store's PINs: Argon2id (RFC 9106) through
+ * libargon2, with the parameters recorded in each master-key file.
  *
- * With L lanes and a total iteration count N, lane i (i = 1..L) computes
- * PBKDF2-HMAC-SHA512(PIN, salt || byte i, ceil(N / L), 64 bytes), and the
- * key is the first 32 bytes of SHA-512(lane 1 || lane 2 || ... || lane L).
- * An attacker pays at least N iterations per guess whatever L is; a defender
- * with L CPUs waits about N / L.  With L = 1 the key is exactly
- * PBKDF2-HMAC-SHA512(PIN, salt, N, 32 bytes).
+ * The key of a PIN is the 32-byte Argon2id tag of the PIN and its salt with
+ * the parameters m (KiB), t and p, without secret or associated data, as
+ * argon2id_hash_raw computes it.  Parameters
+ * read from a file are checked against the limits below before any memory
+ * is spent on them, so a planted file cannot make the store allocate
+ * gigabytes or spin for hours.
  */
 #ifndef TOK_STORE_KDF_H
 #define TOK_STORE_KDF_H
@@ -16,35 +16,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TOK_STORE_KDF_KEY_LEN   32
-#define TOK_STORE_KDF_MAX_LANES 4
-#define TOK_STORE_KDF_LANES     2 /* for PINs set from now on */
+#include "store.h"
 
-/* Whether L = lanes is 1..TOK_STORE_KDF_MAX_LANES and N = iterations >= L. */
-bool tok_store_kdf_params_valid(uint32_t iterations, uint32_t lanes);
-
-/*
- * PBKDF2-HMAC-SHA512 (RFC 8018) of pin and salt into outlen bytes of out,
- * the same bytes as OpenSSL's PKCS5_PBKDF2_HMAC.  iterations must be at
- * least 1; pin and salt may be NULL when their length is 0.
- */
-bool tok_store_kdf_pbkdf2(const void *pin, size_t pinlen, const uint8_t *salt, size_t saltlen,
-                          uint32_t iterations, uint8_t *out, size_t outlen);
+#define TOK_STORE_KDF_KEY_LEN  32
+#define TOK_STORE_KDF_SALT_LEN 16
+/* The limits of tok_store_kdf_params_valid. */
+#define TOK_STORE_KDF_MAX_M_KIB (4u * 1024 * 1024) /* 4 GiB */
+#define TOK_STORE_KDF_MAX_T     1000
+#define TOK_STORE_KDF_MAX_P     16
 
 /*
- * The key of a PIN with lanes lanes and iterations iterations in total, as
- * the top of this file describes.  Lanes 2..L each run on a thread of their
- * own while the calling thread computes lane 1; a lane whose thread cannot
- * be created is computed on the calling thread, with the same result.
- * False for parameters tok_store_kdf_params_valid refuses.
+ * Derives the key of pin (pinlen bytes; NULL when 0) with salt
+ * (TOK_STORE_KDF_SALT_LEN bytes) and p.  libargon2 runs the p lanes on
+ * threads of its own when p > 1.  False for parameters
+ * tok_store_kdf_params_valid refuses, or when libargon2 fails (out of
+ * memory); key is then wiped.
  */
-bool tok_store_kdf_derive(const void *pin, size_t pinlen, const uint8_t *salt, size_t saltlen,
-                          uint32_t iterations, uint32_t lanes, uint8_t key[TOK_STORE_KDF_KEY_LEN]);
-
-/* The same, on at most threads threads in all (the calling one included):
- * 1 computes every lane on the calling thread, with the same result. */
-bool tok_store_kdf_derive_threads(const void *pin, size_t pinlen, const uint8_t *salt,
-                                  size_t saltlen, uint32_t iterations, uint32_t lanes,
-                                  unsigned threads, uint8_t key[TOK_STORE_KDF_KEY_LEN]);
+bool tok_store_kdf_derive(const void *pin, size_t pinlen,
+                          const uint8_t salt[TOK_STORE_KDF_SALT_LEN],
+                          const struct tok_kdf_params *p, uint8_t key[TOK_STORE_KDF_KEY_LEN]);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * Loading token objects (see store.h): one, or many in one pass under one
- * shared lock, as a process does when it opens a token and at login.
+ * Loading token objects (see store.h): one, or many in one pass under the
+ * handle's mutex, as a process does when it opens a token and at login.
  *
  * A frame comes from its OBJ_IDX record when that carries it, else, or
  * when that copy does not open, from the object's own file.  For many
@@ -8,15 +8,14 @@
  * most of the cost, so a large load is split into parts that run on
  * threads of their own (as many as tok_store_set_threads allows), each with
  * its own prepared master key and buffers; the results are handed to the
- * caller in order, after the lock is released.
+ * caller in order, after the mutex is released.  Frames are read from the
+ * OBJ_IDX the cache was replayed from (still open, even if the writer has
+ * renamed a compacted one over its name since).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include "store.h"
 #include "store_aead.h"
@@ -32,7 +31,7 @@
 /* What every part of one load reads; nothing here changes during it. */
 struct load_shared {
 	struct tok_store *st;
-	int idx_fd;
+	int idx_fd; /* the OBJ_IDX the cache follows, or -1 */
 	struct os_buf all; /* OBJ_IDX read whole, or empty */
 	const uint8_t *mk;
 };
@@ -114,7 +113,8 @@ static CK_RV load_one(struct load_part *p, const struct tok_store_entry *cur,
 		os_buf_reset(&p->file);
 		tok_store_idx_object_name(cur->id, name);
 		rc = tok_store_file_read(p->sh->st->obj_fd, name,
-		                         TOK_STORE_MAX_OBJECT + TOK_STORE_FRAME_OVERHEAD, &p->file);
+		                         TOK_STORE_MAX_OBJECT + TOK_STORE_FRAME_OVERHEAD,
+		                         p->sh->st->owner, &p->file);
 		rv = rc == -ENOMEM ? CKR_HOST_MEMORY : CKR_DATA_INVALID;
 		if (rc == 0)
 			rv = load_open_frame(cur, p->file.data, p->file.len, false, key, &p->body);
@@ -176,7 +176,7 @@ static void load_run_parts(struct load_part *parts, size_t n)
 	}
 }
 
-/* With the shared lock held: the index, its file, and every object loaded into res. */
+/* With the mutex held: the index, its file, and every object loaded into res. */
 static CK_RV load_inlock(struct load_shared *sh, const struct tok_store_entry *entries, size_t n,
                          struct load_result *res)
 {
@@ -192,9 +192,7 @@ static CK_RV load_inlock(struct load_shared *sh, const struct tok_store_entry *e
 	cur = malloc((n ? n : 1) * sizeof(*cur));
 	if (!cur)
 		return CKR_HOST_MEMORY;
-	if (st->idx.present)
-		sh->idx_fd =
-		    openat(st->obj_fd, TOK_STORE_IDX_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	sh->idx_fd = st->idx.present ? st->idx.fd : -1;
 	/* Whole or not at all: a failed read leaves the frame-by-frame path. */
 	if (sh->idx_fd >= 0 && n >= LOAD_READ_ALL_FROM &&
 	    tok_store_idx_read_all(sh->idx_fd, &st->idx, &sh->all) < 0)
@@ -229,13 +227,9 @@ CK_RV tok_store_load_objects(struct tok_store *st, const struct tok_store_entry 
 	if (!res)
 		return CKR_HOST_MEMORY;
 	os_buf_init(&sh.all);
-	rv = tok_store_lock(st, LOCK_SH);
-	if (rv == CKR_OK) {
-		rv = load_inlock(&sh, entries, n, res);
-		if (sh.idx_fd >= 0)
-			close(sh.idx_fd);
-		tok_store_unlock(st);
-	}
+	tok_store_lock(st);
+	rv = load_inlock(&sh, entries, n, res);
+	tok_store_unlock(st);
 	os_buf_free(&sh.all); /* only what is on disk: ciphertext and public objects */
 	for (size_t i = 0; rv == CKR_OK && i < n; i++)
 		cb(arg, &res[i].e, res[i].rv, &res[i].attrs);
