@@ -10,8 +10,12 @@
  *     goes back to an older counter between rounds;
  *   - the user PIN is either the one before the last change or the one
  *     after, and it unwraps the same master key.
- * A second test runs several writers at once (without kills) and checks
- * that none of their objects is lost or mixed up.
+ * A second round does the same with deferred sync: the writer calls
+ * tok_store_sync after every operation, and an object it saved and synced
+ * before the kill must be there with exactly that version.  A last test
+ * runs several writer threads on one handle at once, as slotd's do
+ * (without kills), and checks that none of their objects is lost or mixed
+ * up.
  * The rounds use a fixed seed, so a failure repeats.
  */
 #include <stdarg.h>
@@ -23,7 +27,9 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +43,6 @@
 
 #define ROUNDS             150
 #define MAX_DELAY_US       20000
-#define KDF_ITER           500
 #define VALUE_LEN          700
 #define MAX_OBJECTS        60
 #define CONCURRENT_WRITERS 3
@@ -54,6 +59,9 @@ struct shared {
 	uint64_t ops;          /* completed writer operations */
 	uint32_t started;      /* writers that opened the store */
 	uint32_t busy;         /* the writer is inside an operation */
+	uint32_t deferred;     /* the writer uses deferred sync */
+	uint64_t durable_id;   /* saved by the last operation, synced (0: none) */
+	uint64_t durable_counter;
 };
 
 struct tracked {
@@ -69,6 +77,9 @@ static uint8_t master_key[TOK_STORE_KEY_LEN];
 static struct shared *shared;
 static struct tracked seen[MAX_TRACKED];
 static size_t nseen;
+/* The writer's last save (id 0: its last operation was no save). */
+static uint64_t saved_id, saved_counter;
+static int durable_checks; /* rounds where check_durable had something to check */
 
 static void user_pin(uint32_t n, char *out, size_t outlen)
 {
@@ -84,7 +95,7 @@ static struct tok_store *open_store(int fd)
 		fprintf(stderr, "open: %s\n", err);
 		return NULL;
 	}
-	tok_store_set_kdf_iterations(st, KDF_ITER);
+	tok_store_set_kdf_params(st, &(struct tok_kdf_params){64, 1, 1});
 	return st;
 }
 
@@ -111,6 +122,8 @@ static CK_RV writer_save(struct tok_store *st, struct tok_store_entry *e)
 	if (rv == CKR_OK)
 		rv = tok_store_save_object(st, e, e->private ? master_key : NULL, &a);
 	tok_attrs_free(&a);
+	saved_id = rv == CKR_OK ? e->id : 0;
+	saved_counter = counter;
 	return rv;
 }
 
@@ -140,6 +153,7 @@ static CK_RV writer_step(struct tok_store *st, unsigned int *seed)
 
 	if (rv != CKR_OK)
 		return rv;
+	saved_id = 0;
 	if (dice < 5) {
 		rv = writer_change_pin(st);
 	} else if (n == 0 || (dice < 45 && n < MAX_OBJECTS)) {
@@ -159,12 +173,21 @@ static void writer_run(struct tok_store *st, unsigned int *seed)
 {
 	__atomic_store_n(&shared->busy, 1, __ATOMIC_SEQ_CST);
 	CK_RV rv = writer_step(st, seed);
+	if (rv == CKR_OK && shared->deferred)
+		rv = tok_store_sync(st);
+	if (rv == CKR_OK && shared->deferred) {
+		shared->durable_id = saved_id;
+		shared->durable_counter = saved_counter;
+	}
 	if (rv != CKR_OK) {
 		fprintf(stderr, "writer: operation failed with 0x%lx\n", (unsigned long)rv);
 		_exit(3);
 	}
 	__atomic_add_fetch(&shared->ops, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&shared->busy, 0, __ATOMIC_SEQ_CST);
+	/* With deferred sync, some kills must land between operations. */
+	if (shared->deferred && rand_r(seed) % 4 == 0)
+		nanosleep(&(struct timespec){0, 2000000}, NULL);
 }
 
 static void writer(unsigned int seed)
@@ -174,6 +197,7 @@ static void writer(unsigned int seed)
 
 	if (!st)
 		_exit(2);
+	tok_store_set_deferred_sync(st, shared->deferred);
 	/* One operation before the checker starts its clock: start-up (slow
 	 * under valgrind) is not what the kills are meant to hit. */
 	writer_run(st, &seed);
@@ -237,6 +261,20 @@ static void check_pins(struct tok_store *st)
 	    tok_store_login(st, CKU_SO, (const CK_UTF8CHAR *)SO_PIN, strlen(SO_PIN), mk), CKR_OK);
 }
 
+/* The object the writer saved and synced last, when it was killed after that. */
+static void check_durable(const struct tok_store_entry *v, size_t n)
+{
+	size_t i = 0;
+
+	if (!shared->deferred || shared->busy || !shared->durable_id)
+		return;
+	while (i < n && v[i].id != shared->durable_id)
+		i++;
+	assert_true(i < n);
+	durable_checks++;
+	assert_int_equal(track(v[i].id)->counter, shared->durable_counter);
+}
+
 static size_t check_store(void)
 {
 	struct tok_store *st = open_store(lock_fd);
@@ -247,6 +285,7 @@ static size_t check_store(void)
 	assert_int_equal(tok_store_list(st, &v, &n), CKR_OK);
 	for (size_t i = 0; i < n; i++)
 		check_object(st, &v[i]);
+	check_durable(v, n);
 	free(v);
 	check_pins(st);
 	tok_store_close(st);
@@ -283,12 +322,14 @@ static void wait_started(uint32_t n)
 	assert_int_equal(__atomic_load_n(&shared->started, __ATOMIC_SEQ_CST), n);
 }
 
-static void test_kill_writer(void **state)
+static void run_kills(unsigned int seed, bool deferred)
 {
-	unsigned int seed = 20240611;
 	size_t objects = 0;
 	int interrupted = 0;
 
+	memset(shared, 0, sizeof(*shared));
+	shared->deferred = deferred;
+	nseen = 0;
 	setup_token();
 	for (int round = 0; round < ROUNDS; round++) {
 		struct timespec delay = {0, 1000L * (rand_r(&seed) % (MAX_DELAY_US + 1))};
@@ -306,61 +347,71 @@ static void test_kill_writer(void **state)
 		/* Killed, not exited: an exit means the writer hit an error. */
 		assert_true(WIFSIGNALED(status));
 		interrupted += shared->busy;
-		shared->busy = 0;
 		objects = check_store();
+		shared->busy = 0;
+		shared->durable_id = 0;
 	}
 	print_message("%d rounds (%d killed inside an operation), %llu writer operations, "
 	              "%u user PIN changes, %zu objects left\n",
 	              ROUNDS, interrupted, (unsigned long long)shared->ops, shared->pin_done,
 	              objects);
-	/* The kills must mostly land inside operations, or nothing was tested. */
-	assert_true(interrupted > ROUNDS / 2);
+	/* The kills must mostly land inside operations, or nothing was tested;
+	 * with deferred sync, a fair number after a synced save too. */
+	assert_true(interrupted > (deferred ? ROUNDS / 4 : ROUNDS / 2));
+	if (deferred) {
+		print_message("%d kills after a synced save\n", durable_checks);
+		assert_true(durable_checks >= ROUNDS / 20);
+	}
 }
 
-/* A writer of its own objects: creates them, then updates the odd ones and
- * deletes the even ones. */
-static void concurrent_writer(void)
+static void test_kill_writer(void **state)
 {
-	int fd = open(lock_path, O_RDWR | O_CLOEXEC);
-	struct tok_store *st = fd >= 0 ? open_store(fd) : NULL;
+	run_kills(20240611, false);
+}
+
+static void test_kill_deferred_writer(void **state)
+{
+	run_kills(20250301, true);
+}
+
+/* A writer thread of its own objects on the shared handle: creates them,
+ * then updates the odd ones and deletes the even ones. */
+static void *concurrent_writer(void *arg)
+{
+	struct tok_store *st = arg;
 	struct tok_store_entry mine[CONCURRENT_OBJECTS];
 
-	if (!st)
-		_exit(2);
 	for (int i = 0; i < CONCURRENT_OBJECTS; i++) {
 		mine[i] = (struct tok_store_entry){.private = i % 2};
 		if (writer_save(st, &mine[i]) != CKR_OK)
-			_exit(3);
+			return "save";
 	}
 	for (int i = 0; i < CONCURRENT_OBJECTS; i++) {
 		CK_RV rv =
 		    i % 2 ? writer_save(st, &mine[i]) : tok_store_delete_object(st, mine[i].id);
 		if (rv != CKR_OK)
-			_exit(4);
+			return "update or delete";
 	}
-	tok_store_close(st);
-	_exit(0);
+	return NULL;
 }
 
-/* Writers in several processes at once: the token lock keeps their files
- * and index records apart, and each sees the others' appends. */
+/* Writer threads on one handle at once, as slotd's: the handle keeps their
+ * files and index records apart. */
 static void test_concurrent_writers(void **state)
 {
 	size_t before = check_store();
-	pid_t pids[CONCURRENT_WRITERS];
-	int status;
+	struct tok_store *st = open_store(lock_fd);
+	pthread_t threads[CONCURRENT_WRITERS];
+	void *failed;
 
+	assert_non_null(st);
+	for (int k = 0; k < CONCURRENT_WRITERS; k++)
+		assert_int_equal(pthread_create(&threads[k], NULL, concurrent_writer, st), 0);
 	for (int k = 0; k < CONCURRENT_WRITERS; k++) {
-		pids[k] = fork();
-		assert_true(pids[k] >= 0);
-		if (pids[k] == 0)
-			concurrent_writer();
+		assert_int_equal(pthread_join(threads[k], &failed), 0);
+		assert_null(failed);
 	}
-	for (int k = 0; k < CONCURRENT_WRITERS; k++) {
-		assert_int_equal(waitpid(pids[k], &status, 0), pids[k]);
-		assert_true(WIFEXITED(status));
-		assert_int_equal(WEXITSTATUS(status), 0);
-	}
+	tok_store_close(st);
 	assert_int_equal(check_store(), before + CONCURRENT_WRITERS * CONCURRENT_OBJECTS / 2);
 }
 
@@ -395,6 +446,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_kill_writer),
+	    cmocka_unit_test(test_kill_deferred_writer),
 	    cmocka_unit_test(test_concurrent_writers),
 	};
 

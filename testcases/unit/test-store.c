@@ -32,8 +32,10 @@
 #define USER_PIN2     "user-changed-9090"
 #define MARKER        "private-marker-7f3a9c"
 #define PUBLIC_MARKER "public-marker-52be01"
-#define TEST_ITER     1000
 #define CKA_COUNTER   (CKA_VENDOR_DEFINED | 0x5354u)
+
+/* Argon2id at its cheapest, for speed. */
+static const struct tok_kdf_params cheap_kdf = {64, 1, 1};
 
 struct fx {
 	char dir[PATH_MAX / 2];
@@ -60,7 +62,7 @@ static struct tok_store *fx_open(struct fx *f)
 	char err[256];
 
 	assert_int_equal(tok_store_open(f->dir, f->lock_fd, &f->shm, &st, err, sizeof(err)), 0);
-	tok_store_set_kdf_iterations(st, TEST_ITER);
+	tok_store_set_kdf_params(st, &cheap_kdf);
 	return st;
 }
 
@@ -371,27 +373,32 @@ static void test_user_lockout_and_reset(void **state)
 	assert_int_equal(login(f, CKU_USER, USER_PIN2), CKR_OK);
 }
 
-static void test_iterations_recorded(void **state)
+static uint32_t be32_at(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void test_kdf_params_recorded(void **state)
 {
 	struct fx *f = *state;
 	char path[PATH_MAX];
 	unsigned char *data;
 	size_t len;
-	uint32_t iter;
 
-	/* MK_USER: frame header (36), salt (16), then the iteration count. */
+	/* MK_USER: frame header (36), salt (16), then m, t and p. */
 	path_of(f, "MK_USER", path, sizeof(path));
 	data = slurp(path, &len);
-	assert_true(len > 56);
+	assert_int_equal(len, 36 + 88 + 32);
 	assert_memory_equal(data, "OSMK", 4);
-	iter = (uint32_t)data[52] << 24 | (uint32_t)data[53] << 16 | (uint32_t)data[54] << 8 |
-	       data[55];
-	assert_int_equal(iter, TEST_ITER);
-	/* A handle that would use another count for new PINs still logs in. */
-	tok_store_set_kdf_iterations(f->st, 0);
+	assert_int_equal(be32_at(data + 52), cheap_kdf.m_kib);
+	assert_int_equal(be32_at(data + 56), cheap_kdf.t);
+	assert_int_equal(be32_at(data + 60), cheap_kdf.p);
+	/* A handle that would use other parameters for new PINs still logs in. */
+	tok_store_set_kdf_params(f->st, NULL);
 	assert_int_equal(login(f, CKU_USER, USER_PIN), CKR_OK);
-	/* Raising the count in the file breaks its integrity check. */
-	data[55] ^= 1;
+	tok_store_set_kdf_params(f->st, &cheap_kdf);
+	/* Changing a parameter in the file breaks its integrity check. */
+	data[59] ^= 1;
 	spew(path, data, len);
 	assert_int_equal(login(f, CKU_USER, USER_PIN), CKR_DATA_INVALID);
 	assert_int_equal(info_of(f).user_failures, 0);
@@ -1114,7 +1121,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_so_failures_and_lockout, setup_token, teardown),
 	    cmocka_unit_test_setup_teardown(test_user_pin, setup_token, teardown),
 	    cmocka_unit_test_setup_teardown(test_user_lockout_and_reset, setup_token, teardown),
-	    cmocka_unit_test_setup_teardown(test_iterations_recorded, setup_token, teardown),
+	    cmocka_unit_test_setup_teardown(test_kdf_params_recorded, setup_token, teardown),
 	    cmocka_unit_test_setup_teardown(test_reinit_wipes, setup_token, teardown),
 	    cmocka_unit_test_setup_teardown(test_objects, setup_token, teardown),
 	    cmocka_unit_test_setup_teardown(test_update_delete, setup_token, teardown),

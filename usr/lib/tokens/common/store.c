@@ -99,8 +99,7 @@ static int store_fail(char *err, size_t errlen, const char *what, const char *pa
 }
 
 /* Opens (the writer: creating) TOK_OBJ, mode 0750 set on the open directory. */
-static int store_open_obj_dir(struct tok_store *st, const char *data_dir, char *err,
-                              size_t errlen)
+static int store_open_obj_dir(struct tok_store *st, const char *data_dir, char *err, size_t errlen)
 {
 	bool created = false;
 

@@ -545,9 +545,9 @@ static CK_RV idx_rewrite(struct tok_store_idx *ix, int dirfd, const struct os_bu
 	os_buf_init(&file);
 	idx_put_header(&file, nonce);
 	os_buf_add(&file, records->data, records->len);
-	rv = os_buf_failed(&file) ? CKR_HOST_MEMORY
-	                          : tok_store_file_write(dirfd, TOK_STORE_IDX_NAME, file.data,
-	                                                 file.len, IDX_MODE);
+	rv = os_buf_failed(&file)
+	         ? CKR_HOST_MEMORY
+	         : tok_store_file_write(dirfd, TOK_STORE_IDX_NAME, file.data, file.len, IDX_MODE);
 	if (rv == CKR_OK && idx_follow_name(ix, dirfd) != 0)
 		rv = CKR_DEVICE_ERROR;
 	if (rv == CKR_OK) {

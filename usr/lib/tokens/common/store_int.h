@@ -14,22 +14,22 @@
 #include "store.h"
 #include "store_idx.h"
 
-#define TOK_STORE_OBJ_MAGIC  "OSOB"
-#define TOK_STORE_MAX_OBJECT (16u * 1024 * 1024) /* largest object body */
-#define TOK_STORE_MODE_SHARED 0640               /* OBJ_IDX and object files */
-#define TOK_STORE_MODE_SECRET 0600               /* NVTOK.DAT, MK_SO, MK_USER */
-#define TOK_STORE_MODE_DIR    0750               /* TOK_OBJ */
+#define TOK_STORE_OBJ_MAGIC   "OSOB"
+#define TOK_STORE_MAX_OBJECT  (16u * 1024 * 1024) /* largest object body */
+#define TOK_STORE_MODE_SHARED 0640                /* OBJ_IDX and object files */
+#define TOK_STORE_MODE_SECRET 0600                /* NVTOK.DAT, MK_SO, MK_USER */
+#define TOK_STORE_MODE_DIR    0750                /* TOK_OBJ */
 
 /* Index of a role in per-role arrays: 0 the SO, 1 the user. */
 #define TOK_STORE_ROLE(user) ((user) == CKU_SO ? 0 : 1)
 
 struct tok_store {
-	int data_fd;   /* the token's data directory */
-	int obj_fd;    /* its TOK_OBJ directory */
-	int lock_fd;   /* the token's lock file (flock) */
-	bool reader;   /* opened by tok_store_open_reader */
-	bool flocked;  /* a reader holds LOCK_SH on lock_fd */
-	uid_t owner;   /* required owner of files read, (uid_t)-1: any */
+	int data_fd;  /* the token's data directory */
+	int obj_fd;   /* its TOK_OBJ directory */
+	int lock_fd;  /* the token's lock file (flock) */
+	bool reader;  /* opened by tok_store_open_reader */
+	bool flocked; /* a reader holds LOCK_SH on lock_fd */
+	uid_t owner;  /* required owner of files read, (uid_t)-1: any */
 	struct os_tokshm *shm;
 	struct tok_kdf_params kdf; /* for PINs set through this handle */
 	unsigned threads;          /* 1..TOK_STORE_MAX_THREADS, see tok_store_set_threads */
@@ -43,8 +43,8 @@ struct tok_store {
 	bool objects_changed;     /* bump objects_generation at unlock */
 	/* Group commit (tok_store_set_deferred_sync). */
 	bool deferred;
-	bool sync_pending;  /* records appended since the last flush */
-	uint64_t *doomed;   /* object files to remove once the sync is done */
+	bool sync_pending; /* records appended since the last flush */
+	uint64_t *doomed;  /* object files to remove once the sync is done */
 	size_t n_doomed, cap_doomed;
 	/* PIN attempts deriving now, per role, and a count of MK_* rewrites. */
 	unsigned inflight[2];

@@ -29,8 +29,8 @@ bool tok_store_kdf_derive(const void *pin, size_t pinlen,
 		OPENSSL_cleanse(key, TOK_STORE_KDF_KEY_LEN);
 		return false;
 	}
-	rc = argon2id_hash_raw(p->t, p->m_kib, p->p, pin, pinlen, salt,
-	                       TOK_STORE_KDF_SALT_LEN, key, TOK_STORE_KDF_KEY_LEN);
+	rc = argon2id_hash_raw(p->t, p->m_kib, p->p, pin, pinlen, salt, TOK_STORE_KDF_SALT_LEN, key,
+	                       TOK_STORE_KDF_KEY_LEN);
 	if (rc != ARGON2_OK) {
 		OPENSSL_cleanse(key, TOK_STORE_KDF_KEY_LEN);
 		return false;

@@ -31,7 +31,7 @@
 /* What every part of one load reads; nothing here changes during it. */
 struct load_shared {
 	struct tok_store *st;
-	int idx_fd; /* the OBJ_IDX the cache follows, or -1 */
+	int idx_fd;        /* the OBJ_IDX the cache follows, or -1 */
 	struct os_buf all; /* OBJ_IDX read whole, or empty */
 	const uint8_t *mk;
 };

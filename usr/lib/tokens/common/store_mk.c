@@ -252,8 +252,8 @@ CK_RV tok_store_mk_unwrap(CK_USER_TYPE user, const struct tok_store_mk *b, const
 	mk_aad(aad, user, b);
 	if (!tok_store_kdf_derive(pin, len, b->salt, &b->kdf, kek))
 		rv = CKR_HOST_MEMORY;
-	else if (!tok_store_crypt_open(kek, b->iv, aad, sizeof(aad), b->wrapped,
-	                               TOK_STORE_KEY_LEN, key, b->tag))
+	else if (!tok_store_crypt_open(kek, b->iv, aad, sizeof(aad), b->wrapped, TOK_STORE_KEY_LEN,
+	                               key, b->tag))
 		rv = CKR_PIN_INCORRECT;
 	if (rv != CKR_OK)
 		OPENSSL_cleanse(key, TOK_STORE_KEY_LEN);

@@ -86,8 +86,8 @@ static void obj_changed_inlock(struct tok_store *st)
  * record.  A frame small enough travels in the record, whose flush then
  * makes both durable; a larger one is flushed in its file first.
  */
-static CK_RV obj_write_inlock(struct tok_store *st, struct tok_store_entry *next,
-                              const uint8_t *mk, const struct os_buf *body)
+static CK_RV obj_write_inlock(struct tok_store *st, struct tok_store_entry *next, const uint8_t *mk,
+                              const struct os_buf *body)
 {
 	struct tok_store_frame fr;
 	char name[TOK_STORE_OBJ_NAME_SIZE];
