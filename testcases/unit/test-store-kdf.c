@@ -1,11 +1,19 @@
 /*
  * Unit tests of the PIN key derivation of the token store
  * (usr/lib/tokens/common/store_kdf.c) and of its fields in the master-key
- * files (store_pin.c): PBKDF2 byte for byte against OpenSSL's
- * PKCS5_PBKDF2_HMAC over PIN, salt, iteration and output lengths; lanes
- * against a reference built on PKCS5_PBKDF2_HMAC, with and without their
- * threads; parameters refused; and master-key files of both layouts, built
- * here by hand, as login sees them.
+ * files (store_mk.c):
+ *   - libargon2 against the Argon2id test vector of RFC 9106 (section 5.3),
+ *     through argon2_ctx, the only call that takes its secret and
+ *     associated data;
+ *   - the wrapper against tags computed by the argon2 command-line tool and
+ *     against argon2_ctx with the same inputs, with parameters that are all
+ *     different (a swapped m, t or p would show);
+ *   - the parameter limits;
+ *   - master-key files built here by hand, byte by byte from the format in
+ *     store_mk.h, as login sees them: the right PIN unwraps the key, and a
+ *     file whose parameters were changed (outer checksum recomputed) fails,
+ *     with out-of-bounds parameters refused before any derivation.
+ * argon2id_hash_raw is wrapped to count the derivations.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,262 +21,174 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+#include <argon2.h>
 
 #include "store.h"
 #include "store_crypt.h"
 #include "store_file.h"
 #include "store_kdf.h"
 
-#define SO_PIN    "so-secret-4711"
-#define USER_PIN  "user-secret-0815"
-#define TEST_ITER 1000
-#define SALT_LEN  16
-#define FRAME_HDR 36 /* a clear frame's header; its SHA-256 tag follows the body */
+#define SO_PIN   "so-secret-4711"
+#define USER_PIN "user-secret-0815"
+#define SALT_LEN 16
 
-static void fill(uint8_t *p, size_t len, unsigned seed)
+/* Derivations since the last reset, counted through the linker's --wrap. */
+static unsigned derivations;
+
+int __real_argon2id_hash_raw(const uint32_t t, const uint32_t m, const uint32_t p, const void *pwd,
+                             const size_t pwdlen, const void *salt, const size_t saltlen,
+                             void *hash, const size_t hashlen);
+int __wrap_argon2id_hash_raw(const uint32_t t, const uint32_t m, const uint32_t p, const void *pwd,
+                             const size_t pwdlen, const void *salt, const size_t saltlen,
+                             void *hash, const size_t hashlen);
+
+int __wrap_argon2id_hash_raw(const uint32_t t, const uint32_t m, const uint32_t p, const void *pwd,
+                             const size_t pwdlen, const void *salt, const size_t saltlen,
+                             void *hash, const size_t hashlen)
 {
-	for (size_t i = 0; i < len; i++)
-		p[i] = (uint8_t)(seed * 31 + i * 7 + (i >> 3));
+	__atomic_add_fetch(&derivations, 1, __ATOMIC_SEQ_CST);
+	return __real_argon2id_hash_raw(t, m, p, pwd, pwdlen, salt, saltlen, hash, hashlen);
 }
 
-static void reference_pbkdf2(const uint8_t *pin, size_t pinlen, const uint8_t *salt, size_t saltlen,
-                             uint32_t iter, uint8_t *out, size_t outlen)
+static void unhex(const char *hex, uint8_t *out, size_t len)
 {
-	assert_int_equal(PKCS5_PBKDF2_HMAC((const char *)pin, (int)pinlen, salt, (int)saltlen,
-	                                   (int)iter, EVP_sha512(), (int)outlen, out),
-	                 1);
-}
-
-/* The lanes of store_kdf.h, computed with OpenSSL alone. */
-static void reference_derive(const uint8_t *pin, size_t pinlen, const uint8_t *salt, size_t saltlen,
-                             uint32_t iter, uint32_t lanes, uint8_t key[32])
-{
-	uint8_t lanesalt[64], out[TOK_STORE_KDF_MAX_LANES * 64], digest[64];
-	unsigned int dlen = 0;
-
-	if (lanes == 1) {
-		reference_pbkdf2(pin, pinlen, salt, saltlen, iter, key, 32);
-		return;
-	}
-	assert_true(saltlen < sizeof(lanesalt));
-	memcpy(lanesalt, salt, saltlen);
-	for (uint32_t i = 0; i < lanes; i++) {
-		lanesalt[saltlen] = (uint8_t)(i + 1);
-		reference_pbkdf2(pin, pinlen, lanesalt, saltlen + 1, (iter + lanes - 1) / lanes,
-		                 out + 64 * i, 64);
-	}
-	assert_int_equal(EVP_Digest(out, 64 * lanes, digest, &dlen, EVP_sha512(), NULL), 1);
-	memcpy(key, digest, 32);
-}
-
-/*
- * Thread creation as store_kdf.c sees it: the test is linked with
- * --wrap=pthread_create, so it can count the threads and make them fail.
- */
-static unsigned threads_created;
-static bool threads_fail;
-
-int __real_pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *),
-                          void *arg);
-int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *),
-                          void *arg);
-
-int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *),
-                          void *arg)
-{
-	if (threads_fail)
-		return EAGAIN;
-	__atomic_add_fetch(&threads_created, 1, __ATOMIC_RELAXED);
-	return __real_pthread_create(thread, attr, start, arg);
-}
-
-/* --- PBKDF2 ------------------------------------------------------------ */
-
-static void test_pbkdf2_matches_openssl(void **state)
-{
-	static const size_t pinlens[] = {0, 1, 6, 64, 127, 128, 129, 200, 300};
-	static const size_t saltlens[] = {0, 1, 16, 17, 129};
-	static const uint32_t iters[] = {1, 2, 1000};
-	static const size_t outlens[] = {1, 20, 32, 63, 64, 65, 100, 128};
-	uint8_t pin[300], salt[129], want[128], got[128];
-
-	(void)state;
-	for (size_t a = 0; a < sizeof(pinlens) / sizeof(pinlens[0]); a++) {
-		fill(pin, pinlens[a], (unsigned)a);
-		for (size_t b = 0; b < sizeof(saltlens) / sizeof(saltlens[0]); b++) {
-			fill(salt, saltlens[b], (unsigned)(100 + b));
-			for (size_t c = 0; c < sizeof(iters) / sizeof(iters[0]); c++)
-				for (size_t d = 0; d < sizeof(outlens) / sizeof(outlens[0]); d++) {
-					size_t n = outlens[d];
-
-					reference_pbkdf2(pin, pinlens[a], salt, saltlens[b],
-					                 iters[c], want, n);
-					memset(got, 0xaa, sizeof(got));
-					assert_true(tok_store_kdf_pbkdf2(
-					    pin, pinlens[a], salt, saltlens[b], iters[c], got, n));
-					assert_memory_equal(got, want, n);
-					/* Nothing written past the output. */
-					for (size_t i = n; i < sizeof(got); i++)
-						assert_int_equal(got[i], 0xaa);
-				}
-		}
+	for (size_t i = 0; i < len; i++) {
+		unsigned v;
+		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
+		out[i] = (uint8_t)v;
 	}
 }
 
-static void test_pbkdf2_args(void **state)
+/* Argon2id of argon2_ctx, the reference call of libargon2. */
+static void reference_argon2id(const void *pwd, size_t pwdlen, const void *salt, size_t saltlen,
+                               const void *secret, size_t secretlen, const void *ad, size_t adlen,
+                               const struct tok_kdf_params *p, uint8_t out[32])
 {
-	uint8_t salt[SALT_LEN], want[64], got[64];
+	argon2_context ctx = {
+	    .out = out,
+	    .outlen = 32,
+	    .pwd = (uint8_t *)pwd,
+	    .pwdlen = (uint32_t)pwdlen,
+	    .salt = (uint8_t *)salt,
+	    .saltlen = (uint32_t)saltlen,
+	    .secret = (uint8_t *)secret,
+	    .secretlen = (uint32_t)secretlen,
+	    .ad = (uint8_t *)ad,
+	    .adlen = (uint32_t)adlen,
+	    .t_cost = p->t,
+	    .m_cost = p->m_kib,
+	    .lanes = p->p,
+	    .threads = p->p,
+	    .version = ARGON2_VERSION_13,
+	    .flags = ARGON2_DEFAULT_FLAGS,
+	};
 
-	(void)state;
-	fill(salt, sizeof(salt), 1);
-	/* An empty PIN and salt may be NULL. */
-	reference_pbkdf2((const uint8_t *)"", 0, (const uint8_t *)"", 0, 3, want, 64);
-	assert_true(tok_store_kdf_pbkdf2(NULL, 0, NULL, 0, 3, got, 64));
-	assert_memory_equal(got, want, 64);
-	assert_false(tok_store_kdf_pbkdf2("1234", 4, salt, sizeof(salt), 0, got, 64));
-	assert_false(tok_store_kdf_pbkdf2(NULL, 4, salt, sizeof(salt), 1, got, 64));
-	assert_false(tok_store_kdf_pbkdf2("1234", 4, NULL, 1, 1, got, 64));
-	assert_false(tok_store_kdf_pbkdf2("1234", 4, salt, sizeof(salt), 1, NULL, 64));
+	assert_int_equal(argon2_ctx(&ctx, Argon2_id), ARGON2_OK);
 }
 
-/* --- lanes ------------------------------------------------------------- */
-
-static void test_derive_one_lane_is_pbkdf2(void **state)
+static void test_rfc9106_vector(void **state)
 {
-	static const uint32_t iters[] = {1, 2, 1000, 1001};
-	uint8_t pin[200], salt[SALT_LEN], want[32], got[32];
+	const struct tok_kdf_params p = {32, 3, 4};
+	uint8_t pwd[32], salt[16], secret[8], ad[12], want[32], got[32];
 
-	(void)state;
-	fill(pin, sizeof(pin), 5);
-	fill(salt, sizeof(salt), 6);
-	for (size_t i = 0; i < sizeof(iters) / sizeof(iters[0]); i++)
-		for (size_t pinlen = 0; pinlen <= sizeof(pin); pinlen += 50) {
-			reference_pbkdf2(pin, pinlen, salt, sizeof(salt), iters[i], want, 32);
-			assert_true(tok_store_kdf_derive(pin, pinlen, salt, sizeof(salt), iters[i],
-			                                 1, got));
-			assert_memory_equal(got, want, 32);
-		}
-}
-
-static void test_derive_lanes(void **state)
-{
-	static const uint32_t iters[] = {4, 7, 1000, 1001};
-	uint8_t pin[200], salt[SALT_LEN], want[32], got[32], one[32];
-
-	(void)state;
-	fill(pin, sizeof(pin), 7);
-	fill(salt, sizeof(salt), 8);
-	for (uint32_t lanes = 2; lanes <= TOK_STORE_KDF_MAX_LANES; lanes++)
-		for (size_t i = 0; i < sizeof(iters) / sizeof(iters[0]); i++)
-			for (size_t pinlen = 0; pinlen <= sizeof(pin); pinlen += 100) {
-				reference_derive(pin, pinlen, salt, sizeof(salt), iters[i], lanes,
-				                 want);
-				assert_true(tok_store_kdf_derive(pin, pinlen, salt, sizeof(salt),
-				                                 iters[i], lanes, got));
-				assert_memory_equal(got, want, 32);
-				/* The lanes give another key than one lane. */
-				assert_true(tok_store_kdf_derive(pin, pinlen, salt, sizeof(salt),
-				                                 iters[i], 1, one));
-				assert_memory_not_equal(got, one, 32);
-			}
-	/* The smallest count: one iteration per lane. */
-	reference_derive(pin, 6, salt, sizeof(salt), 2, 2, want);
-	assert_true(tok_store_kdf_derive(pin, 6, salt, sizeof(salt), 2, 2, got));
+	memset(pwd, 0x01, sizeof(pwd));
+	memset(salt, 0x02, sizeof(salt));
+	memset(secret, 0x03, sizeof(secret));
+	memset(ad, 0x04, sizeof(ad));
+	unhex("0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659", want, 32);
+	reference_argon2id(pwd, sizeof(pwd), salt, sizeof(salt), secret, sizeof(secret), ad,
+	                   sizeof(ad), &p, got);
 	assert_memory_equal(got, want, 32);
 }
 
-/* Lanes 2..L get a thread each; without threads the key is the same. */
-static void test_derive_threads(void **state)
-{
-	uint8_t salt[SALT_LEN], want[32], got[32];
-
-	(void)state;
-	fill(salt, sizeof(salt), 13);
-	for (uint32_t lanes = 1; lanes <= TOK_STORE_KDF_MAX_LANES; lanes++) {
-		reference_derive((const uint8_t *)USER_PIN, strlen(USER_PIN), salt, sizeof(salt),
-		                 1000, lanes, want);
-		threads_created = 0;
-		assert_true(tok_store_kdf_derive(USER_PIN, strlen(USER_PIN), salt, sizeof(salt),
-		                                 1000, lanes, got));
-		assert_int_equal(threads_created, lanes - 1);
-		assert_memory_equal(got, want, 32);
-		threads_fail = true;
-		memset(got, 0, sizeof(got));
-		assert_true(tok_store_kdf_derive(USER_PIN, strlen(USER_PIN), salt, sizeof(salt),
-		                                 1000, lanes, got));
-		threads_fail = false;
-		assert_memory_equal(got, want, 32);
-	}
-}
-
-static void test_derive_refused(void **state)
-{
-	uint8_t salt[SALT_LEN], key[32];
-
-	(void)state;
-	fill(salt, sizeof(salt), 9);
-	assert_true(tok_store_kdf_params_valid(1, 1));
-	assert_true(tok_store_kdf_params_valid(4, 4));
-	assert_false(tok_store_kdf_params_valid(0, 1));
-	assert_false(tok_store_kdf_params_valid(1000, 0));
-	assert_false(tok_store_kdf_params_valid(1000, TOK_STORE_KDF_MAX_LANES + 1));
-	assert_false(tok_store_kdf_params_valid(3, 4));
-	assert_false(tok_store_kdf_derive("1234", 4, salt, sizeof(salt), 1000, 0, key));
-	assert_false(tok_store_kdf_derive("1234", 4, salt, sizeof(salt), 1000, 5, key));
-	assert_false(tok_store_kdf_derive("1234", 4, salt, sizeof(salt), 1, 2, key));
-	assert_false(tok_store_kdf_derive("1234", 4, salt, sizeof(salt), 0, 1, key));
-	assert_false(tok_store_kdf_derive(NULL, 4, salt, sizeof(salt), 1000, 2, key));
-}
-
-struct derive_job {
-	pthread_t thread;
-	uint8_t key[32];
-	bool ok;
+/* Tags from the argon2 tool of Debian's argon2 package (-id -r -l 32). */
+static const struct {
+	const char *pin;
+	size_t pinlen;
+	const char *salt;
+	struct tok_kdf_params p;
+	const char *tag;
+} cli_vectors[] = {
+    /* RFC 9106's password and salt, without secret and associated data. */
+    {"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"
+     "\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01",
+     32,
+     "\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02\x02",
+     {32, 3, 4},
+     "03aab965c12001c9d7d0d2de33192c0494b684bb148196d73c1df1acaf6d0c2e"},
+    {"user-secret",
+     11,
+     "0123456789abcdef",
+     {64, 2, 1},
+     "c0746b8a1d643e6370b7ed9b6d93ce9d5f5591d5316ce31ab4d71966f1a023f2"},
 };
 
-static void *derive_thread(void *arg)
+static void test_derive_matches_references(void **state)
 {
-	struct derive_job *job = arg;
-	uint8_t salt[SALT_LEN];
+	uint8_t want[32], got[32], ref[32];
 
-	fill(salt, sizeof(salt), 10);
-	job->ok =
-	    tok_store_kdf_derive(USER_PIN, strlen(USER_PIN), salt, sizeof(salt), 3001, 3, job->key);
-	return NULL;
-}
+	for (size_t i = 0; i < sizeof(cli_vectors) / sizeof(cli_vectors[0]); i++) {
+		const struct tok_kdf_params *p = &cli_vectors[i].p;
+		const uint8_t *salt = (const uint8_t *)cli_vectors[i].salt;
 
-/* Several logins at once, each with its lane threads, agree. */
-static void test_derive_concurrent(void **state)
-{
-	struct derive_job jobs[6];
-	uint8_t salt[SALT_LEN], want[32];
-
-	(void)state;
-	fill(salt, sizeof(salt), 10);
-	reference_derive((const uint8_t *)USER_PIN, strlen(USER_PIN), salt, sizeof(salt), 3001, 3,
-	                 want);
-	for (size_t i = 0; i < 6; i++)
-		assert_int_equal(pthread_create(&jobs[i].thread, NULL, derive_thread, &jobs[i]), 0);
-	for (size_t i = 0; i < 6; i++) {
-		assert_int_equal(pthread_join(jobs[i].thread, NULL), 0);
-		assert_true(jobs[i].ok);
-		assert_memory_equal(jobs[i].key, want, 32);
+		unhex(cli_vectors[i].tag, want, 32);
+		assert_true(
+		    tok_store_kdf_derive(cli_vectors[i].pin, cli_vectors[i].pinlen, salt, p, got));
+		assert_memory_equal(got, want, 32);
+		reference_argon2id(cli_vectors[i].pin, cli_vectors[i].pinlen, salt, SALT_LEN, NULL,
+		                   0, NULL, 0, p, ref);
+		assert_memory_equal(ref, want, 32);
 	}
 }
 
-/* --- master-key files -------------------------------------------------- */
+static void test_params_valid(void **state)
+{
+	static const struct {
+		struct tok_kdf_params p;
+		bool ok;
+	} cases[] = {
+	    {{TOK_STORE_KDF_DEFAULT_M_KIB, TOK_STORE_KDF_DEFAULT_T, TOK_STORE_KDF_DEFAULT_P}, true},
+	    {{8, 1, 1}, true},
+	    {{7, 1, 1}, false},
+	    {{127, 1, 16}, false},
+	    {{128, 1, 16}, true},
+	    {{128, 1, 17}, false},
+	    {{64, 1, 0}, false},
+	    {{64, 0, 1}, false},
+	    {{64, 1000, 1}, true},
+	    {{64, 1001, 1}, false},
+	    {{4u * 1024 * 1024, 1, 1}, true},
+	    {{4u * 1024 * 1024 + 1, 1, 1}, false},
+	    {{UINT32_MAX, UINT32_MAX, UINT32_MAX}, false},
+	};
+	uint8_t key[32];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(tok_store_kdf_params_valid(&cases[i].p), cases[i].ok);
+	assert_false(tok_store_kdf_params_valid(NULL));
+	/* Refused parameters derive nothing and leave no key behind. */
+	derivations = 0;
+	memset(key, 0xaa, sizeof(key));
+	assert_false(
+	    tok_store_kdf_derive("pin", 3, (const uint8_t *)"0123456789abcdef", &cases[2].p, key));
+	assert_int_equal(derivations, 0);
+	for (size_t i = 0; i < sizeof(key); i++)
+		assert_int_equal(key[i], 0);
+	/* An empty PIN is a PIN. */
+	assert_true(
+	    tok_store_kdf_derive(NULL, 0, (const uint8_t *)"0123456789abcdef", &cases[1].p, key));
+}
+
+/* --- master-key files, as login sees them ----------------------------- */
 
 struct fx {
 	char dir[PATH_MAX / 2];
@@ -278,6 +198,8 @@ struct fx {
 	struct tok_store *st;
 	uint8_t mk[TOK_STORE_KEY_LEN];
 };
+
+static const struct tok_kdf_params cheap = {64, 1, 1};
 
 static int setup_token(void **state)
 {
@@ -296,7 +218,7 @@ static int setup_token(void **state)
 	if (f->lock_fd < 0 ||
 	    tok_store_open(f->dir, f->lock_fd, &f->shm, &f->st, err, sizeof(err)) != 0)
 		return -1;
-	tok_store_set_kdf_iterations(f->st, TEST_ITER);
+	tok_store_set_kdf_params(f->st, &cheap);
 	memset(label, ' ', sizeof(label));
 	if (tok_store_init_token(f->st, (const CK_UTF8CHAR *)SO_PIN, strlen(SO_PIN), label) !=
 	        CKR_OK ||
@@ -311,7 +233,6 @@ static int setup_token(void **state)
 
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
-	(void)sb, (void)flag, (void)ftw;
 	return remove(path);
 }
 
@@ -326,16 +247,12 @@ static int teardown(void **state)
 	return 0;
 }
 
-static unsigned char *slurp(const char *path, size_t *len)
+static void put_be32(uint8_t *p, uint32_t v)
 {
-	FILE *fp = fopen(path, "rb");
-	unsigned char *data = malloc(4096);
-
-	assert_non_null(fp);
-	assert_non_null(data);
-	*len = fread(data, 1, 4096, fp);
-	fclose(fp);
-	return data;
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
 }
 
 static void spew(const char *path, const void *data, size_t len)
@@ -347,78 +264,45 @@ static void spew(const char *path, const void *data, size_t len)
 	assert_int_equal(fclose(fp), 0);
 }
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-/* How a hand-built MK_USER is to be made. */
-struct mk_spec {
-	int layout;         /* 1: no lanes field; 2: with it */
-	uint32_t iter;      /* recorded */
-	uint32_t lanes;     /* recorded (layout 2) */
-	uint32_t kdf_lanes; /* used to derive the key */
-	bool aad_lanes;     /* the AAD covers the lanes (layout 2) */
-	size_t extra;       /* junk bytes appended to the body */
-};
-
 /*
- * Writes MK_USER wrapping f->mk under USER_PIN as spec says, sealed in a
- * valid frame, so only the body decides the outcome.
+ * Writes MK_USER wrapping f->mk under USER_PIN with the parameters p, then
+ * states the parameters stored in the file as stored (the same, or changed
+ * afterwards, as an attacker would, with the outer checksum recomputed).
  */
-static void write_mk_user(struct fx *f, const struct mk_spec *spec)
+static void write_mk_user(struct fx *f, const struct tok_kdf_params *p,
+                          const struct tok_kdf_params *stored)
 {
-	uint8_t body[128], aad[36], kek[32], salt[SALT_LEN], iv[TOK_STORE_IV_LEN];
+	uint8_t body[88], aad[36], kek[32], salt[SALT_LEN], iv[TOK_STORE_IV_LEN];
 	struct tok_store_frame fr = {1, 0};
-	size_t blen = 0, alen;
 	struct os_buf file;
 
-	fill(salt, sizeof(salt), 11);
-	fill(iv, sizeof(iv), 12);
-	/* A key from parameters the reader would refuse is never needed. */
-	if (!tok_store_kdf_derive(USER_PIN, strlen(USER_PIN), salt, sizeof(salt), spec->iter,
-	                          spec->kdf_lanes, kek))
-		memset(kek, 0, sizeof(kek));
+	memset(salt, 0x5a, sizeof(salt));
+	memset(iv, 0xa5, sizeof(iv));
+	reference_argon2id(USER_PIN, strlen(USER_PIN), salt, SALT_LEN, NULL, 0, NULL, 0, p, kek);
 	memcpy(aad, "OSMK", 4);
 	put_be32(aad + 4, 1);
 	memcpy(aad + 8, salt, SALT_LEN);
-	put_be32(aad + 8 + SALT_LEN, spec->iter);
-	put_be32(aad + 12 + SALT_LEN, spec->lanes);
-	alen = spec->layout == 2 && spec->aad_lanes ? 32 : 28;
-
+	put_be32(aad + 24, p->m_kib);
+	put_be32(aad + 28, p->t);
+	put_be32(aad + 32, p->p);
 	memcpy(body, salt, SALT_LEN);
-	blen += SALT_LEN;
-	put_be32(body + blen, spec->iter);
-	blen += 4;
-	if (spec->layout == 2) {
-		put_be32(body + blen, spec->lanes);
-		blen += 4;
-	}
-	memcpy(body + blen, iv, sizeof(iv));
-	blen += sizeof(iv);
-	assert_true(tok_store_crypt_seal(kek, iv, aad, alen, f->mk, TOK_STORE_KEY_LEN, body + blen,
-	                                 body + blen + TOK_STORE_KEY_LEN));
-	blen += TOK_STORE_KEY_LEN + TOK_STORE_TAG_LEN;
-	memset(body + blen, 0, spec->extra);
-	blen += spec->extra;
-
+	put_be32(body + 16, stored->m_kib);
+	put_be32(body + 20, stored->t);
+	put_be32(body + 24, stored->p);
+	memcpy(body + 28, iv, sizeof(iv));
+	assert_true(tok_store_crypt_seal(kek, iv, aad, sizeof(aad), f->mk, TOK_STORE_KEY_LEN,
+	                                 body + 40, body + 72));
 	os_buf_init(&file);
-	assert_int_equal(tok_store_frame_seal("OSMK", &fr, body, blen, NULL, &file), CKR_OK);
+	assert_int_equal(tok_store_frame_seal("OSMK", &fr, body, sizeof(body), NULL, &file),
+	                 CKR_OK);
 	spew(f->mk_user, file.data, file.len);
 	os_buf_free(&file);
 }
 
-static CK_RV user_login(struct fx *f, const char *pin, uint8_t mk[TOK_STORE_KEY_LEN])
+static CK_RV user_login(struct fx *f, uint8_t mk[TOK_STORE_KEY_LEN])
 {
-	return tok_store_login(f->st, CKU_USER, (const CK_UTF8CHAR *)pin, strlen(pin), mk);
+	return tok_store_login(f->st, CKU_USER, (const CK_UTF8CHAR *)USER_PIN, strlen(USER_PIN),
+	                       mk);
 }
 
 static uint32_t user_failures(struct fx *f)
@@ -429,134 +313,84 @@ static uint32_t user_failures(struct fx *f)
 	return info.user_failures;
 }
 
-static void test_new_pin_layout(void **state)
+static void test_hand_built_file(void **state)
 {
 	struct fx *f = *state;
+	const struct tok_kdf_params p = {96, 2, 3};
 	uint8_t mk[TOK_STORE_KEY_LEN];
-	unsigned char *data;
-	size_t len;
 
-	/* Frame header, 84-byte body (salt, N, L, IV, key, tag), SHA-256. */
-	data = slurp(f->mk_user, &len);
-	assert_int_equal(len, FRAME_HDR + 84 + 32);
-	assert_int_equal(be32(data + FRAME_HDR + SALT_LEN), TEST_ITER);
-	assert_int_equal(be32(data + FRAME_HDR + SALT_LEN + 4), TOK_STORE_KDF_LANES);
-	free(data);
-	assert_int_equal(user_login(f, USER_PIN, mk), CKR_OK);
+	write_mk_user(f, &p, &p);
+	derivations = 0;
+	assert_int_equal(user_login(f, mk), CKR_OK);
 	assert_memory_equal(mk, f->mk, sizeof(mk));
+	assert_int_equal(derivations, 1);
+}
 
-	/* A count smaller than TOK_STORE_KDF_LANES gets one lane per iteration. */
-	tok_store_set_kdf_iterations(f->st, 1);
+static void test_changed_parameters_fail(void **state)
+{
+	struct fx *f = *state;
+	const struct tok_kdf_params p = {96, 2, 3};
+	const struct tok_kdf_params changed[] = {{64, 2, 3}, {96, 1, 3}, {96, 2, 1}};
+	uint8_t mk[TOK_STORE_KEY_LEN];
+
+	/* Valid parameters other than those the key was wrapped with: the
+	 * right PIN no longer opens the file. */
+	for (size_t i = 0; i < sizeof(changed) / sizeof(changed[0]); i++) {
+		write_mk_user(f, &p, &changed[i]);
+		assert_int_equal(user_login(f, mk), CKR_PIN_INCORRECT);
+	}
+	assert_int_equal(user_failures(f), 3);
+	write_mk_user(f, &p, &p);
+	assert_int_equal(user_login(f, mk), CKR_OK);
+	assert_int_equal(user_failures(f), 0);
+}
+
+static void test_absurd_parameters_refused(void **state)
+{
+	struct fx *f = *state;
+	const struct tok_kdf_params p = {96, 2, 3};
+	const struct tok_kdf_params absurd[] = {
+	    {UINT32_MAX, 2, 3}, {8u * 1024 * 1024, 1, 1}, {96, 0, 3}, {96, 1u << 30, 3},
+	    {96, 2, 0},         {4096, 2, 1000},          {16, 2, 3},
+	};
+	uint8_t mk[TOK_STORE_KEY_LEN];
+
+	derivations = 0;
+	for (size_t i = 0; i < sizeof(absurd) / sizeof(absurd[0]); i++) {
+		write_mk_user(f, &p, &absurd[i]);
+		assert_int_equal(user_login(f, mk), CKR_DATA_INVALID);
+	}
+	/* Refused from the file alone: nothing derived, nothing counted. */
+	assert_int_equal(derivations, 0);
+	assert_int_equal(user_failures(f), 0);
+}
+
+static void test_set_params(void **state)
+{
+	struct fx *f = *state;
+	const struct tok_kdf_params bad = {4, 1, 1};
+	uint8_t mk[TOK_STORE_KEY_LEN];
+
+	/* Refused parameters leave the handle's as they were: still cheap. */
+	tok_store_set_kdf_params(f->st, &bad);
 	assert_int_equal(
 	    tok_store_init_user_pin(f->st, f->mk, (const CK_UTF8CHAR *)USER_PIN, strlen(USER_PIN)),
 	    CKR_OK);
-	data = slurp(f->mk_user, &len);
-	assert_int_equal(be32(data + FRAME_HDR + SALT_LEN), 1);
-	assert_int_equal(be32(data + FRAME_HDR + SALT_LEN + 4), 1);
-	free(data);
-	assert_int_equal(user_login(f, USER_PIN, mk), CKR_OK);
-	assert_memory_equal(mk, f->mk, sizeof(mk));
-}
-
-static void test_hand_built_files(void **state)
-{
-	struct fx *f = *state;
-	uint8_t mk[TOK_STORE_KEY_LEN];
-	struct mk_spec spec;
-
-	/* The layout written before lanes: one lane, AAD without them. */
-	spec = (struct mk_spec){.layout = 1, .iter = 1000, .lanes = 1, .kdf_lanes = 1};
-	write_mk_user(f, &spec);
-	assert_int_equal(user_login(f, USER_PIN, mk), CKR_OK);
-	assert_memory_equal(mk, f->mk, sizeof(mk));
-	assert_int_equal(user_login(f, "wrong", mk), CKR_PIN_INCORRECT);
-	assert_int_equal(user_failures(f), 1);
-	assert_int_equal(user_login(f, USER_PIN, mk), CKR_OK);
-
-	/* Layout 2 with each count of lanes, an odd N among them. */
-	for (uint32_t lanes = 1; lanes <= TOK_STORE_KDF_MAX_LANES; lanes++) {
-		spec = (struct mk_spec){.layout = 2,
-		                        .iter = 1001,
-		                        .lanes = lanes,
-		                        .kdf_lanes = lanes,
-		                        .aad_lanes = true};
-		write_mk_user(f, &spec);
-		assert_int_equal(user_login(f, USER_PIN, mk), CKR_OK);
-		assert_memory_equal(mk, f->mk, sizeof(mk));
-	}
-	assert_int_equal(user_failures(f), 0);
-}
-
-static void test_lanes_bound(void **state)
-{
-	struct fx *f = *state;
-	uint8_t mk[TOK_STORE_KEY_LEN];
-	struct mk_spec spec;
-
-	/* The AAD must cover the lanes: a wrap without them does not open. */
-	spec = (struct mk_spec){.layout = 2, .iter = 1000, .lanes = 2, .kdf_lanes = 2};
-	write_mk_user(f, &spec);
-	assert_int_equal(user_login(f, USER_PIN, mk), CKR_PIN_INCORRECT);
-	/* Other lanes recorded than used give another key. */
-	spec = (struct mk_spec){
-	    .layout = 2, .iter = 1000, .lanes = 1, .kdf_lanes = 2, .aad_lanes = true};
-	write_mk_user(f, &spec);
-	assert_int_equal(user_login(f, USER_PIN, mk), CKR_PIN_INCORRECT);
-	/* A layout-1 file is one lane. */
-	spec = (struct mk_spec){.layout = 1, .iter = 1000, .lanes = 2, .kdf_lanes = 2};
-	write_mk_user(f, &spec);
-	assert_int_equal(user_login(f, USER_PIN, mk), CKR_PIN_INCORRECT);
-	assert_int_equal(user_failures(f), 3);
-}
-
-static void test_bad_parameters_refused(void **state)
-{
-	static const struct mk_spec bad[] = {
-	    {.layout = 2, .iter = 1000, .lanes = 0, .kdf_lanes = 1, .aad_lanes = true},
-	    {.layout = 2, .iter = 1000, .lanes = 5, .kdf_lanes = 4, .aad_lanes = true},
-	    {.layout = 2, .iter = 1000, .lanes = 0xffffffffu, .kdf_lanes = 4, .aad_lanes = true},
-	    {.layout = 2, .iter = 1, .lanes = 2, .kdf_lanes = 1, .aad_lanes = true},
-	    {.layout = 2, .iter = 3, .lanes = 4, .kdf_lanes = 3, .aad_lanes = true},
-	    {.layout = 2, .iter = 0, .lanes = 1, .kdf_lanes = 1, .aad_lanes = true},
-	    {.layout = 1, .iter = 0, .lanes = 1, .kdf_lanes = 1},
-	    {.layout = 2, .iter = 10000001, .lanes = 4, .kdf_lanes = 4, .aad_lanes = true},
-	    /* Bodies of neither length. */
-	    {.layout = 2, .iter = 1000, .lanes = 2, .kdf_lanes = 2, .aad_lanes = true, .extra = 4},
-	    {.layout = 1, .iter = 1000, .lanes = 1, .kdf_lanes = 1, .extra = 1},
-	};
-	struct fx *f = *state;
-	uint8_t mk[TOK_STORE_KEY_LEN];
-
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		/* Skip the 10-million-iteration derivation: the reader refuses first. */
-		struct mk_spec spec = bad[i];
-
-		if (spec.iter > 1000000)
-			spec.kdf_lanes = 0;
-		write_mk_user(f, &spec);
-		assert_int_equal(user_login(f, USER_PIN, mk), CKR_DATA_INVALID);
-	}
-	assert_int_equal(user_failures(f), 0);
-	/* Nothing was damaged for the SO. */
-	assert_int_equal(
-	    tok_store_login(f->st, CKU_SO, (const CK_UTF8CHAR *)SO_PIN, strlen(SO_PIN), mk),
-	    CKR_OK);
+	derivations = 0;
+	assert_int_equal(user_login(f, mk), CKR_OK);
+	assert_int_equal(derivations, 1);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_pbkdf2_matches_openssl),
-	    cmocka_unit_test(test_pbkdf2_args),
-	    cmocka_unit_test(test_derive_one_lane_is_pbkdf2),
-	    cmocka_unit_test(test_derive_lanes),
-	    cmocka_unit_test(test_derive_threads),
-	    cmocka_unit_test(test_derive_refused),
-	    cmocka_unit_test(test_derive_concurrent),
-	    cmocka_unit_test_setup_teardown(test_new_pin_layout, setup_token, teardown),
-	    cmocka_unit_test_setup_teardown(test_hand_built_files, setup_token, teardown),
-	    cmocka_unit_test_setup_teardown(test_lanes_bound, setup_token, teardown),
-	    cmocka_unit_test_setup_teardown(test_bad_parameters_refused, setup_token, teardown),
+	    cmocka_unit_test(test_rfc9106_vector),
+	    cmocka_unit_test(test_derive_matches_references),
+	    cmocka_unit_test(test_params_valid),
+	    cmocka_unit_test_setup_teardown(test_hand_built_file, setup_token, teardown),
+	    cmocka_unit_test_setup_teardown(test_changed_parameters_fail, setup_token, teardown),
+	    cmocka_unit_test_setup_teardown(test_absurd_parameters_refused, setup_token, teardown),
+	    cmocka_unit_test_setup_teardown(test_set_params, setup_token, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
