@@ -504,17 +504,18 @@ static bool file_has_be32(const char *path, uint32_t v)
 	return false;
 }
 
-static void test_pin_kdf_iterations_option(void **state)
+static void test_pin_kdf_options(void **state)
 {
 	struct fixture *fx = *state;
 	char path[PATH_MAX + 32];
 	CK_SESSION_HANDLE s;
 
 	assert_int_equal(fx->f->C_Finalize(NULL), CKR_OK);
-	assert_int_equal(harness_write_conf(&fx->h, NULL,
-	                                    "{ id = 0; backend = \"soft\"; token = \"softtok\"; "
-	                                    "options = { pin-kdf-iterations = \"1234\"; }; }"),
-	                 0);
+	assert_int_equal(
+	    harness_write_conf(&fx->h, NULL,
+	                       "{ id = 0; backend = \"soft\"; token = \"softtok\"; "
+	                       "options = { pin-kdf-memory = \"1234\"; pin-kdf-time = \"1\"; }; }"),
+	    0);
 	assert_int_equal(fx->f->C_Initialize(NULL), CKR_OK);
 	init_token(fx);
 	snprintf(path, sizeof(path), "%s/data/softtok/MK_SO", fx->h.dir);
@@ -534,7 +535,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cross_process, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_damaged_object_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_keys_and_operations, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_pin_kdf_iterations_option, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pin_kdf_options, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("token", tests, NULL, NULL);

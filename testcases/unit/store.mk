@@ -16,3 +16,16 @@ testcases_func_test_store_crash_SOURCES = \
 	$(NULL)
 testcases_func_test_store_crash_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_store_crash_LDADD = $(OS_TEST_TOKCOMMON_LIBS)
+
+# The store as slotd and its clients use it: concurrent PIN attempts,
+# modes, reader handles, locks held by others, a lock-free reader against a
+# busy writer, group commit.  argon2id_hash_raw is wrapped to count the
+# derivations.
+check_PROGRAMS += testcases/unit/test-store-rw
+TESTS += testcases/unit/test-store-rw
+testcases_unit_test_store_rw_SOURCES = \
+	testcases/unit/test-store-rw.c \
+	$(NULL)
+testcases_unit_test_store_rw_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_unit_test_store_rw_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=argon2id_hash_raw
+testcases_unit_test_store_rw_LDADD = $(OS_TEST_TOKCOMMON_LIBS) -lpthread
