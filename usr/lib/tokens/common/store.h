@@ -30,7 +30,7 @@
  * without the writer ever waiting for them.  The writer serialises its own
  * threads with a mutex and takes the token's lock file only with
  * LOCK_EX|LOCK_NB, for compaction, which it skips while the lock is taken;
- * a reader takes LOCK_SH for at most about 200 ms and then reads without
+ * a reader takes LOCK_SH for at most about 130 ms and then reads without
  * it.  The format is safe for such lock-free readers (store.c, store_idx.h):
  * a record still being appended is not used until it is whole, a compacted
  * OBJ_IDX is recognised and replayed from its start, and an object whose
@@ -114,7 +114,7 @@ int tok_store_open(const char *data_dir, int lock_fd, struct os_tokshm *shm, str
  * Every file it reads must be a regular file owned by owner ((uid_t)-1:
  * any owner), else that file is refused (CKR_DATA_INVALID: the object is
  * skipped, or the store is unreadable when it is OBJ_IDX).  lock_fd is the
- * token's lock file, taken LOCK_SH for at most about 200 ms around a read,
+ * token's lock file, taken LOCK_SH for at most about 130 ms around a read,
  * then read without it.  On a reader handle tok_store_list,
  * tok_store_load_objects and tok_store_load_object work; every other call
  * returns CKR_FUNCTION_NOT_SUPPORTED (tok_store_read_info included:
@@ -225,9 +225,10 @@ struct tok_store_entry {
 CK_RV tok_store_list(struct tok_store *st, struct tok_store_entry **entries, size_t *n);
 
 /*
- * Loads the listed objects in one pass under one lock: for each entry,
+ * Loads the listed objects in one pass under the handle's mutex: for each entry,
  * cb(arg, current entry, rv, attrs) with rv CKR_OK (cb then owns attrs),
- * CKR_DATA_INVALID (damaged or no longer listed; attrs empty),
+ * CKR_DATA_INVALID (damaged, vanished, not a regular file of the reader's
+ * owner, or no longer listed; attrs empty),
  * CKR_USER_NOT_LOGGED_IN (private, mk NULL) or CKR_HOST_MEMORY.  The
  * entry given to cb is the index's current one (a newer generation than
  * the one asked for, if the object changed since it was listed).
