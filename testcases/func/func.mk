@@ -30,3 +30,13 @@ testcases_func_test_token_SOURCES = \
 	$(NULL)
 testcases_func_test_token_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_token_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
+
+check_PROGRAMS += testcases/func/test-policy
+TESTS += testcases/func/test-policy
+testcases_func_test_policy_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/test-policy.c \
+	$(NULL)
+testcases_func_test_policy_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_policy_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread

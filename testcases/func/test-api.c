@@ -603,7 +603,7 @@ static void test_lock_files_shm_and_trace(void **state)
 	assert_int_equal(fx->f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s), CKR_OK);
 	snprintf(path, sizeof(path), "%s/lock/LCK..APIlock", fx->h.dir);
 	assert_int_equal(stat(path, &st), 0);
-	assert_int_equal(st.st_mode & 0777, 0660);
+	assert_int_equal(st.st_mode & 0777, 0640);
 	snprintf(path, sizeof(path), "%s/lock/softtok/LCK..softtok", fx->h.dir);
 	assert_int_equal(stat(path, &st), 0);
 	snprintf(path, sizeof(path), "%s/data/softtok", fx->h.dir);

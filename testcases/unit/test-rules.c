@@ -2,7 +2,9 @@
  * Unit tests of the PKCS#11 attribute rules (usr/lib/tokens/common/rules.c
  * and rules_table.c): objects built from the templates pkcs11-tool and the
  * OpenSSL pkcs11 engine send, every default, every error code of
- * tok_rules_build(), the one-way rules of tok_rules_modify(), the
+ * tok_rules_build(), the one-way rules of tok_rules_modify(), the policy
+ * (CKA_TRUSTED from the SO only, protected keys kept private), the checks
+ * slotd makes with tok_rules_check_new() and tok_rules_check_update(), the
  * C_GetAttributeValue precedence of tok_rules_get() and the usage checks.
  */
 #include <stdarg.h>
@@ -25,8 +27,10 @@
 
 /* Checks the error code, where the failure is reported at the caller's line. */
 #define expect_build(want, op, t, n, cls, kt) assert_int_equal(build_rv(op, t, n, cls, kt), want)
-#define expect_set(want, obj, at)             assert_int_equal(modify_rv(obj, false, at), want)
-#define expect_copy(want, obj, at)            assert_int_equal(modify_rv(obj, true, at), want)
+#define expect_set(want, obj, at)             assert_int_equal(modify_rv(obj, false, false, at), want)
+#define expect_copy(want, obj, at)            assert_int_equal(modify_rv(obj, true, false, at), want)
+#define expect_so_set(want, obj, at)          assert_int_equal(modify_rv(obj, false, true, at), want)
+#define expect_so_copy(want, obj, at)         assert_int_equal(modify_rv(obj, true, true, at), want)
 
 static const enum tok_rules_op op_create = TOK_RULES_CREATE, op_gen = TOK_RULES_GENERATE;
 static const enum tok_rules_op op_pub = TOK_RULES_GENERATE_PUBLIC;
@@ -51,14 +55,21 @@ static const unsigned char aes_value[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 1
 static const unsigned char subject[] = {0x30, 0x00};
 static const unsigned char cert_der[] = {0x30, 0x03, 0x02, 0x01, 0x00};
 
-static CK_RV build(enum tok_rules_op op, CK_ATTRIBUTE *t, CK_ULONG n, CK_ULONG cls, CK_ULONG kt,
-                   CK_MECHANISM_TYPE mech, struct tok_attrs *out)
+/* Builds as the security officer (so) or as anyone else. */
+static CK_RV build_as(bool so, enum tok_rules_op op, CK_ATTRIBUTE *t, CK_ULONG n, CK_ULONG cls,
+                      CK_ULONG kt, CK_MECHANISM_TYPE mech, struct tok_attrs *out)
 {
 	tok_attrs_init(out);
-	CK_RV rv = tok_rules_build(op, t, n, cls, kt, mech, out);
+	CK_RV rv = tok_rules_build(op, t, n, cls, kt, mech, so, out);
 	if (rv != CKR_OK)
 		assert_int_equal(out->n, 0); /* a refusal leaves nothing behind */
 	return rv;
+}
+
+static CK_RV build(enum tok_rules_op op, CK_ATTRIBUTE *t, CK_ULONG n, CK_ULONG cls, CK_ULONG kt,
+                   CK_MECHANISM_TYPE mech, struct tok_attrs *out)
+{
+	return build_as(false, op, t, n, cls, kt, mech, out);
 }
 
 static CK_RV build_rv(enum tok_rules_op op, CK_ATTRIBUTE *t, CK_ULONG n, CK_ULONG cls, CK_ULONG kt)
@@ -70,13 +81,13 @@ static CK_RV build_rv(enum tok_rules_op op, CK_ATTRIBUTE *t, CK_ULONG n, CK_ULON
 	return rv;
 }
 
-static CK_RV modify_rv(const struct tok_attrs *obj, bool copy, CK_ATTRIBUTE at)
+static CK_RV modify_rv(const struct tok_attrs *obj, bool copy, bool so, CK_ATTRIBUTE at)
 {
 	struct tok_attrs out;
 	CK_RV rv;
 
 	tok_attrs_init(&out);
-	rv = tok_rules_modify(obj, copy, &at, 1, &out);
+	rv = tok_rules_modify(obj, copy, &at, 1, so, &out);
 	if (rv != CKR_OK)
 		assert_int_equal(out.n, 0);
 	tok_attrs_free(&out);
@@ -555,7 +566,7 @@ static void test_build_pair_and_cert_errors(void **state)
 	expect_build(CKR_ATTRIBUTE_VALUE_INVALID, op_create, cert, 4, T_NONE, T_NONE);
 	cert[1] = T_VAR(CKA_CERTIFICATE_TYPE, x509);
 	expect_build(CKR_ATTRIBUTE_VALUE_INVALID, op_create, cert, 5, T_NONE, T_NONE);
-	cert[4] = T_VAR(CKA_TRUSTED, yes); /* accepted: who may set it is decided above */
+	cert[4] = T_VAR(CKA_TRUSTED, no);
 	expect_build(CKR_OK, op_create, cert, 5, T_NONE, T_NONE);
 	cert[3] = (CK_ATTRIBUTE){CKA_VALUE, NULL, 0};
 	expect_build(CKR_ATTRIBUTE_VALUE_INVALID, op_create, cert, 4, T_NONE, T_NONE);
@@ -597,14 +608,14 @@ static void test_modify_set(void **state)
 
 	make_secret(&obj, CK_FALSE, CK_TRUE);
 	tok_attrs_init(&out);
-	assert_int_equal(tok_rules_modify(&obj, false, t, 2, &out), CKR_OK);
+	assert_int_equal(tok_rules_modify(&obj, false, t, 2, false, &out), CKR_OK);
 	assert_bytes_attr(&out, CKA_LABEL, "new", 3);
 	assert_bools(&out, CK_FALSE, CKA_SIGN, T_END);
 	assert_int_equal(out.n, obj.n);
 	assert_true(tok_attrs_match(&out, tok_attrs_find(&obj, CKA_UNIQUE_ID), 1));
 	assert_true(tok_attrs_match(&out, tok_attrs_find(&obj, CKA_VALUE), 1));
 	tok_attrs_free(&out);
-	assert_int_equal(tok_rules_modify(&obj, false, t, 3, &out), CKR_ATTRIBUTE_READ_ONLY);
+	assert_int_equal(tok_rules_modify(&obj, false, t, 3, false, &out), CKR_ATTRIBUTE_READ_ONLY);
 	assert_int_equal(out.n, 0);
 
 	/* Every attribute fixed at creation, restated with its own value. */
@@ -617,7 +628,7 @@ static void test_modify_set(void **state)
 	expect_set(CKR_ATTRIBUTE_VALUE_INVALID, &obj, T_VAR(CKA_SIGN, ul));
 	expect_set(CKR_OK, &obj, T_STR(CKA_START_DATE, "20250230"));
 	expect_set(CKR_OK, &obj, T_VAR(CKA_DERIVE, yes));
-	expect_set(CKR_OK, &obj, T_VAR(CKA_TRUSTED, yes));
+	expect_set(CKR_OK, &obj, T_VAR(CKA_TRUSTED, no));
 	tok_attrs_free(&obj);
 
 	/* An object created unmodifiable, and one of no shape the rules know. */
@@ -700,18 +711,18 @@ static void test_modify_one_way(void **state)
 
 static void test_modify_copy(void **state)
 {
-	CK_ATTRIBUTE t[] = {T_VAR(CKA_TOKEN, yes), T_VAR(CKA_PRIVATE, no), T_STR(CKA_LABEL, "copy"),
-	                    T_VAR(CKA_MODIFIABLE, no), T_VAR(CKA_EXTRACTABLE, no)};
+	CK_ATTRIBUTE t[] = {T_VAR(CKA_TOKEN, yes), T_VAR(CKA_PRIVATE, yes),
+	                    T_STR(CKA_LABEL, "copy"), T_VAR(CKA_MODIFIABLE, no),
+	                    T_VAR(CKA_EXTRACTABLE, no)};
 	const CK_RV ro = CKR_ATTRIBUTE_READ_ONLY;
 	struct tok_attrs obj, out;
 
 	make_secret(&obj, CK_TRUE, CK_TRUE);
 	assert_bools(&obj, CK_TRUE, CKA_ALWAYS_SENSITIVE, T_END);
 	tok_attrs_init(&out);
-	assert_int_equal(tok_rules_modify(&obj, true, t, T_N(t), &out), CKR_OK);
-	assert_bools(&out, CK_TRUE, CKA_TOKEN, CKA_ALWAYS_SENSITIVE, CKA_LOCAL, T_END);
-	assert_bools(&out, CK_FALSE, CKA_PRIVATE, CKA_MODIFIABLE, CKA_EXTRACTABLE,
-	             CKA_NEVER_EXTRACTABLE, T_END);
+	assert_int_equal(tok_rules_modify(&obj, true, t, T_N(t), false, &out), CKR_OK);
+	assert_bools(&out, CK_TRUE, CKA_TOKEN, CKA_PRIVATE, CKA_ALWAYS_SENSITIVE, CKA_LOCAL, T_END);
+	assert_bools(&out, CK_FALSE, CKA_MODIFIABLE, CKA_EXTRACTABLE, CKA_NEVER_EXTRACTABLE, T_END);
 	assert_bytes_attr(&out, CKA_VALUE, aes_value, sizeof(aes_value));
 	assert_false(tok_attrs_match(&out, tok_attrs_find(&obj, CKA_UNIQUE_ID), 1));
 	assert_int_equal(tok_attrs_find(&out, CKA_UNIQUE_ID)->ulValueLen, 32);
@@ -746,9 +757,237 @@ static void test_modify_history(void **state)
 	assert_int_equal(tok_attrs_set_bool(&obj, CKA_SENSITIVE, CK_FALSE), CKR_OK);
 	assert_int_equal(tok_attrs_set_bool(&obj, CKA_EXTRACTABLE, CK_TRUE), CKR_OK);
 	tok_attrs_init(&out);
-	assert_int_equal(tok_rules_modify(&obj, false, label, 1, &out), CKR_OK);
+	assert_int_equal(tok_rules_modify(&obj, false, label, 1, false, &out), CKR_OK);
 	assert_bools(&out, CK_FALSE, CKA_ALWAYS_SENSITIVE, CKA_NEVER_EXTRACTABLE, T_END);
 	tok_attrs_free(&out);
+	tok_attrs_free(&obj);
+}
+
+/* CKA_TRUSTED true comes from the security officer only, whatever builds the object. */
+static void test_trusted_only_so(void **state)
+{
+	CK_ATTRIBUTE sec[] = {T_VAR(CKA_TRUSTED, yes), T_VAR(CKA_CLASS, c_secret),
+	                      T_VAR(CKA_KEY_TYPE, k_aes), T_BYTES(CKA_VALUE, aes_value)};
+	CK_ATTRIBUTE gen[] = {T_VAR(CKA_TRUSTED, yes), T_VAR(CKA_VALUE_LEN, len16)};
+	CK_ATTRIBUTE pub[] = {T_VAR(CKA_TRUSTED, yes), T_VAR(CKA_MODULUS_BITS, bits2048)};
+	CK_ATTRIBUTE cert[] = {T_VAR(CKA_TRUSTED, yes), T_VAR(CKA_CLASS, c_cert),
+	                       T_VAR(CKA_CERTIFICATE_TYPE, x509), T_BYTES(CKA_SUBJECT, subject),
+	                       T_BYTES(CKA_VALUE, cert_der)};
+	const enum tok_rules_op unwrap = TOK_RULES_UNWRAP, derive = TOK_RULES_DERIVE;
+	const CK_RV ro = CKR_ATTRIBUTE_READ_ONLY;
+	struct tok_attrs a;
+
+	expect_build(ro, op_create, sec, T_N(sec), T_NONE, T_NONE);
+	expect_build(ro, op_create, cert, T_N(cert), T_NONE, T_NONE);
+	expect_build(ro, op_gen, gen, T_N(gen), CKO_SECRET_KEY, CKK_AES);
+	expect_build(ro, op_pub, pub, T_N(pub), CKO_PUBLIC_KEY, CKK_RSA);
+	expect_build(ro, unwrap, sec, 3, T_NONE, T_NONE);
+	expect_build(ro, derive, sec, 3, CKO_SECRET_KEY, T_NONE);
+
+	assert_int_equal(build_as(true, op_gen, gen, T_N(gen), CKO_SECRET_KEY, CKK_AES, 0, &a),
+	                 CKR_OK);
+	assert_bools(&a, CK_TRUE, CKA_TRUSTED, T_END);
+	expect_set(CKR_OK, &a, T_VAR(CKA_TRUSTED, no)); /* anyone may take trust away */
+	expect_copy(ro, &a, T_VAR(CKA_TRUSTED, no));    /* not among what a copy changes */
+	tok_attrs_free(&a);
+	assert_int_equal(build_as(true, op_create, cert, T_N(cert), T_NONE, T_NONE, 0, &a), CKR_OK);
+	assert_bools(&a, CK_TRUE, CKA_TRUSTED, T_END);
+	tok_attrs_free(&a);
+	assert_int_equal(build_as(true, unwrap, sec, 3, T_NONE, T_NONE, 0, &a), CKR_OK);
+	tok_attrs_free(&a);
+
+	/* The same template without trust, then trust given afterwards. */
+	assert_int_equal(build(op_create, sec + 1, 3, T_NONE, T_NONE, 0, &a), CKR_OK);
+	assert_bools(&a, CK_FALSE, CKA_TRUSTED, T_END);
+	expect_set(ro, &a, T_VAR(CKA_TRUSTED, yes));
+	expect_so_set(CKR_OK, &a, T_VAR(CKA_TRUSTED, yes));
+	expect_set(CKR_OK, &a, T_VAR(CKA_TRUSTED, no));
+	expect_copy(ro, &a, T_VAR(CKA_TRUSTED, yes));
+	expect_so_copy(ro, &a, T_VAR(CKA_TRUSTED, yes));
+	tok_attrs_free(&a);
+}
+
+/* A copy of a protected key stays private; an extractable one may be made public. */
+static void test_private_kept(void **state)
+{
+	static const CK_BBOOL flags[][2] = {
+	    {0, 1}, {1, 1}, {0, 0}, {1, 0}}; /* sensitive, extractable */
+	CK_ATTRIBUTE priv[] = {
+	    T_VAR(CKA_CLASS, c_priv),      T_VAR(CKA_KEY_TYPE, k_rsa),
+	    T_BYTES(CKA_MODULUS, modulus), T_BYTES(CKA_PRIVATE_EXPONENT, priv_exp),
+	    T_VAR(CKA_SENSITIVE, yes),     T_VAR(CKA_EXTRACTABLE, no)};
+	CK_ATTRIBUTE both[] = {T_VAR(CKA_PRIVATE, no), T_VAR(CKA_SENSITIVE, yes)};
+	const CK_RV ro = CKR_ATTRIBUTE_READ_ONLY;
+	struct tok_attrs obj, out;
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		bool open = !flags[i][0] && flags[i][1];
+		make_secret(&obj, flags[i][0], flags[i][1]);
+		expect_copy(open ? CKR_OK : ro, &obj, T_VAR(CKA_PRIVATE, no));
+		expect_so_copy(open ? CKR_OK : ro, &obj, T_VAR(CKA_PRIVATE, no));
+		expect_copy(CKR_OK, &obj, T_VAR(CKA_PRIVATE, yes));
+		expect_set(ro, &obj, T_VAR(CKA_PRIVATE, no));
+		tok_attrs_free(&obj);
+	}
+
+	/* Protection and publicity asked for in one copy: judged on the result. */
+	make_secret(&obj, CK_FALSE, CK_TRUE);
+	tok_attrs_init(&out);
+	assert_int_equal(tok_rules_modify(&obj, true, both, 2, false, &out), ro);
+	assert_int_equal(out.n, 0);
+	tok_attrs_free(&obj);
+
+	assert_int_equal(build(op_create, priv, T_N(priv), T_NONE, T_NONE, 0, &obj), CKR_OK);
+	expect_copy(ro, &obj, T_VAR(CKA_PRIVATE, no));
+	tok_attrs_free(&obj);
+
+	/* A private object with no secret part may be copied out in public. */
+	assert_int_equal(build(op_create, both, 1, CKO_DATA, T_NONE, 0, &obj), CKR_OK);
+	expect_copy(CKR_OK, &obj, T_VAR(CKA_PRIVATE, yes));
+	assert_int_equal(tok_attrs_set_bool(&obj, CKA_PRIVATE, CK_TRUE), CKR_OK);
+	expect_copy(CKR_OK, &obj, T_VAR(CKA_PRIVATE, no));
+	tok_attrs_free(&obj);
+}
+
+/* A token AES key as slotd would receive it. */
+static void make_token_secret(struct tok_attrs *a, CK_BBOOL sensitive, CK_BBOOL extractable)
+{
+	make_secret(a, sensitive, extractable);
+	assert_int_equal(tok_attrs_set_bool(a, CKA_TOKEN, CK_TRUE), CKR_OK);
+}
+
+/* tok_rules_check_new() of obj changed by at, bypassing the rules. */
+static CK_RV check_new_with(const struct tok_attrs *obj, CK_ATTRIBUTE at, bool so)
+{
+	struct tok_attrs a;
+	CK_RV rv;
+
+	tok_attrs_init(&a);
+	assert_int_equal(tok_attrs_copy(&a, obj), CKR_OK);
+	assert_int_equal(tok_attrs_set(&a, at.type, at.pValue, at.ulValueLen), CKR_OK);
+	rv = tok_rules_check_new(&a, so);
+	tok_attrs_free(&a);
+	return rv;
+}
+
+static void test_check_new(void **state)
+{
+	static const CK_ULONG one = 1, hw = CKO_HW_FEATURE, k_des = CKK_DES;
+	CK_ATTRIBUTE cert[] = {T_VAR(CKA_CLASS, c_cert), T_VAR(CKA_CERTIFICATE_TYPE, x509),
+	                       T_BYTES(CKA_SUBJECT, subject), T_BYTES(CKA_VALUE, cert_der),
+	                       T_VAR(CKA_TOKEN, yes)};
+	const CK_RV ro = CKR_ATTRIBUTE_READ_ONLY, bad = CKR_TEMPLATE_INCONSISTENT;
+	struct tok_attrs obj;
+
+	make_token_secret(&obj, CK_TRUE, CK_FALSE);
+	assert_int_equal(tok_rules_check_new(&obj, false), CKR_OK);
+	assert_int_equal(check_new_with(&obj, T_STR(CKA_VENDOR_DEFINED | 7, "blob"), false),
+	                 CKR_OK);
+	assert_int_equal(check_new_with(&obj, T_VAR(CKA_TOKEN, no), false), bad);
+	assert_int_equal(check_new_with(&obj, T_VAR(CKA_KEY_TYPE, k_des), false), bad);
+	assert_int_equal(check_new_with(&obj, T_VAR(CKA_CLASS, hw), false),
+	                 CKR_ATTRIBUTE_VALUE_INVALID);
+	assert_int_equal(check_new_with(&obj, T_BYTES(CKA_MODULUS, modulus), false),
+	                 CKR_ATTRIBUTE_TYPE_INVALID);
+	assert_int_equal(check_new_with(&obj, T_VAR(CKA_SIGN, one), false),
+	                 CKR_ATTRIBUTE_VALUE_INVALID);
+	assert_int_equal(check_new_with(&obj, T_VAR(CKA_TRUSTED, yes), false), ro);
+	assert_int_equal(check_new_with(&obj, T_VAR(CKA_TRUSTED, yes), true), CKR_OK);
+	assert_int_equal(check_new_with(&obj, T_VAR(CKA_SENSITIVE, no), false), bad);
+	assert_int_equal(check_new_with(&obj, T_VAR(CKA_EXTRACTABLE, yes), false), bad);
+	tok_attrs_remove(&obj, CKA_CLASS);
+	assert_int_equal(tok_rules_check_new(&obj, false), CKR_TEMPLATE_INCOMPLETE);
+	tok_attrs_free(&obj);
+
+	/* A key that never had the flags may have them cleared; a certificate of trust. */
+	make_token_secret(&obj, CK_FALSE, CK_TRUE);
+	assert_int_equal(tok_rules_check_new(&obj, false), CKR_OK);
+	tok_attrs_free(&obj);
+	assert_int_equal(build(op_create, cert, T_N(cert), T_NONE, T_NONE, 0, &obj), CKR_OK);
+	assert_int_equal(tok_rules_check_new(&obj, false), CKR_OK);
+	assert_int_equal(check_new_with(&obj, T_VAR(CKA_TRUSTED, yes), false), ro);
+	assert_int_equal(check_new_with(&obj, T_VAR(CKA_TRUSTED, yes), true), CKR_OK);
+	tok_attrs_free(&obj);
+}
+
+/* tok_rules_check_update() from obj to obj changed by at, bypassing the rules. */
+static CK_RV check_update_with(const struct tok_attrs *obj, CK_ATTRIBUTE at, bool so)
+{
+	struct tok_attrs a;
+	CK_RV rv;
+
+	tok_attrs_init(&a);
+	assert_int_equal(tok_attrs_copy(&a, obj), CKR_OK);
+	assert_int_equal(tok_attrs_set(&a, at.type, at.pValue, at.ulValueLen), CKR_OK);
+	rv = tok_rules_check_update(obj, &a, so);
+	tok_attrs_free(&a);
+	return rv;
+}
+
+#define expect_update(want, obj, at, so) assert_int_equal(check_update_with(obj, at, so), want)
+
+/* Every change C_SetAttributeValue makes passes; what it refuses is refused. */
+static void test_check_update_allowed(void **state)
+{
+	CK_ATTRIBUTE t[] = {T_STR(CKA_LABEL, "new"),         T_VAR(CKA_SIGN, no),
+	                    T_VAR(CKA_SENSITIVE, yes),       T_VAR(CKA_EXTRACTABLE, no),
+	                    T_STR(CKA_END_DATE, "20301231"), T_VAR(CKA_WRAP_WITH_TRUSTED, yes),
+	                    T_VAR(CKA_COPYABLE, no)};
+	struct tok_attrs obj, out;
+
+	make_token_secret(&obj, CK_FALSE, CK_TRUE);
+	assert_int_equal(tok_rules_check_update(&obj, &obj, false), CKR_OK);
+	for (size_t i = 0; i <= T_N(t); i++) {
+		tok_attrs_init(&out);
+		assert_int_equal(tok_rules_modify(&obj, false, t, i, false, &out), CKR_OK);
+		assert_int_equal(tok_rules_check_update(&obj, &out, false), CKR_OK);
+		tok_attrs_free(&out);
+	}
+	expect_update(CKR_OK, &obj, T_VAR(CKA_TRUSTED, yes), true);
+	tok_attrs_free(&obj);
+}
+
+static void test_check_update_refused(void **state)
+{
+	static const CK_ULONG one = 1, c_other = CKO_DATA, k_other = CKK_GENERIC_SECRET;
+	static const CK_ATTRIBUTE_TYPE computed[] = {CKA_LOCAL, CKA_ALWAYS_SENSITIVE,
+	                                             CKA_NEVER_EXTRACTABLE};
+	const CK_RV ro = CKR_ATTRIBUTE_READ_ONLY;
+	struct tok_attrs obj, less;
+
+	make_token_secret(&obj, CK_TRUE, CK_FALSE);
+	expect_update(ro, &obj, T_VAR(CKA_SENSITIVE, no), false);
+	expect_update(ro, &obj, T_VAR(CKA_EXTRACTABLE, yes), false);
+	expect_update(ro, &obj, T_VAR(CKA_CLASS, c_other), false);
+	expect_update(ro, &obj, T_VAR(CKA_KEY_TYPE, k_other), false);
+	expect_update(ro, &obj, T_VAR(CKA_TOKEN, no), false);
+	expect_update(ro, &obj, T_VAR(CKA_PRIVATE, no), false);
+	expect_update(ro, &obj, T_VAR(CKA_PRIVATE, no), true);
+	expect_update(ro, &obj, T_VAR(CKA_MODIFIABLE, no), false);
+	expect_update(ro, &obj, T_BYTES(CKA_VALUE, modulus), false);
+	expect_update(ro, &obj, T_STR(CKA_UNIQUE_ID, "0123"), false);
+	expect_update(ro, &obj, T_VAR(CKA_KEY_GEN_MECHANISM, one), false);
+	for (size_t i = 0; i < sizeof(computed) / sizeof(computed[0]); i++)
+		expect_update(ro, &obj, ((CK_ATTRIBUTE){computed[i], &no, 1}), true);
+	expect_update(ro, &obj, T_VAR(CKA_TRUSTED, yes), false);
+	expect_update(CKR_ATTRIBUTE_TYPE_INVALID, &obj, T_STR(CKA_SUBJECT, "x"), false);
+	expect_update(CKR_ATTRIBUTE_TYPE_INVALID, &obj, T_STR(CKA_VENDOR_DEFINED, "x"), false);
+	expect_update(CKR_ATTRIBUTE_VALUE_INVALID, &obj, T_VAR(CKA_SIGN, one), false);
+
+	/* An attribute dropped. */
+	tok_attrs_init(&less);
+	assert_int_equal(tok_attrs_copy(&less, &obj), CKR_OK);
+	tok_attrs_remove(&less, CKA_LABEL);
+	assert_int_equal(tok_rules_check_update(&obj, &less, false), CKR_TEMPLATE_INCONSISTENT);
+	tok_attrs_free(&less);
+
+	/* Unmodifiable: any change is prohibited, none is fine. */
+	assert_int_equal(tok_attrs_set_bool(&obj, CKA_MODIFIABLE, CK_FALSE), CKR_OK);
+	assert_int_equal(tok_rules_check_update(&obj, &obj, false), CKR_OK);
+	expect_update(CKR_ACTION_PROHIBITED, &obj, T_STR(CKA_LABEL, "x"), true);
+	expect_update(CKR_OK, &obj, T_VAR(CKA_MODIFIABLE, no), false);
+	tok_attrs_remove(&obj, CKA_CLASS);
+	expect_update(CKR_TEMPLATE_INCONSISTENT, &obj, T_STR(CKA_LABEL, "x"), false);
 	tok_attrs_free(&obj);
 }
 
@@ -937,6 +1176,11 @@ int main(void)
 	                                   cmocka_unit_test(test_modify_one_way),
 	                                   cmocka_unit_test(test_modify_copy),
 	                                   cmocka_unit_test(test_modify_history),
+	                                   cmocka_unit_test(test_trusted_only_so),
+	                                   cmocka_unit_test(test_private_kept),
+	                                   cmocka_unit_test(test_check_new),
+	                                   cmocka_unit_test(test_check_update_allowed),
+	                                   cmocka_unit_test(test_check_update_refused),
 	                                   cmocka_unit_test(test_get_mixed),
 	                                   cmocka_unit_test(test_get_sensitivity),
 	                                   cmocka_unit_test(test_allows_and_mechs),

@@ -192,6 +192,14 @@ void api_events_wake(void);
 /* locks.c */
 int api_locks_open_global(void);
 int api_locks_open_token(struct api_slot *slot);
+/*
+ * Takes a shared flock on fd, trying again every few milliseconds for up to
+ * timeout_ms: 0, or -1 with errno (ETIMEDOUT when the lock stayed busy).
+ * Never blocks longer, whoever holds the lock.
+ */
+int api_locks_shared_timed(int fd, int timeout_ms);
+/* How long C_Initialize waits for LCK..APIlock before going on without it. */
+#define API_LOCKS_WAIT_MS 1000
 
 /* trace.c */
 void api_trace_open(void);

@@ -8,6 +8,8 @@ libos_tokcommon_la_SOURCES = \
 	usr/lib/tokens/common/objects.h \
 	usr/lib/tokens/common/rules.c \
 	usr/lib/tokens/common/rules.h \
+	usr/lib/tokens/common/rules_check.c \
+	usr/lib/tokens/common/rules_int.h \
 	usr/lib/tokens/common/rules_table.c \
 	usr/lib/tokens/common/rules_table.h \
 	usr/lib/tokens/common/store.c \

@@ -29,7 +29,9 @@ CK_RV entry_end(struct api_session *s, const char *fn, CK_RV rv)
 
 struct tok_caller entry_caller(const struct api_session *s)
 {
-	struct tok_caller c = {.session = s, .rw = (s->flags & CKF_RW_SESSION) != 0};
+	struct tok_caller c = {.session = s,
+	                       .rw = (s->flags & CKF_RW_SESSION) != 0,
+	                       .so = tok_token_login_state(&s->slot->token) == CKU_SO};
 
 	return c;
 }

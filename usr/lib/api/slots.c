@@ -205,7 +205,8 @@ CK_RV api_slots_load(void)
 		return CKR_HOST_MEMORY;
 	}
 	api_state.n_slots = n;
-	flock(api_state.api_lock_fd, LOCK_EX);
+	if (api_locks_shared_timed(api_state.api_lock_fd, API_LOCKS_WAIT_MS) < 0)
+		api_trace(API_TRACE_WARN, "LCK..APIlock is busy: loading the slots without it");
 	for (size_t i = 0; i < n; i++) {
 		api_state.slots[i].id = table[i].id;
 		api_state.slots[i].info = table[i];

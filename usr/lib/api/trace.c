@@ -6,6 +6,13 @@
  * gets one line per call into it, with arguments and result, whatever the
  * level (the file is then opened at level 3 at least).  Callers never pass
  * PINs or key bytes; lengths and handles only.
+ *
+ * The log directory may be writable by others, who could plant a FIFO, a
+ * symbolic link or their own file under the name: the file is opened
+ * relative to the directory's fd, never following a link and never
+ * blocking, and kept only when it is a regular file of this user with one
+ * link.  Otherwise the trace goes to a new file trace.<pid>.<random>
+ * created exclusively, and failing that nowhere.
  */
 #include "api.h"
 
@@ -14,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -33,10 +42,51 @@ static bool trace_any_log_calls(void)
 	return false;
 }
 
+/*
+ * Opens name in dir_fd for appending (excl: only a file made now), or -1
+ * when it is not a regular file of this user with a single link.
+ */
+static int trace_open_at(int dir_fd, const char *name, int excl)
+{
+	int fd = openat(dir_fd, name,
+	                O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | excl,
+	                0600);
+	struct stat st;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    st.st_nlink != 1 || fchmod(fd, 0600) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* trace.<pid>, else a fresh trace.<pid>.<random>; -1 when neither can be had. */
+static int trace_open_file(void)
+{
+	char name[64];
+	uint64_t rnd;
+	int dir_fd, fd;
+
+	dir_fd = open(api_state.conf->log_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir_fd < 0)
+		return -1;
+	snprintf(name, sizeof(name), "trace.%ld", (long)getpid());
+	fd = trace_open_at(dir_fd, name, 0);
+	if (fd < 0 && getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) == (ssize_t)sizeof(rnd)) {
+		snprintf(name, sizeof(name), "trace.%ld.%016llx", (long)getpid(),
+		         (unsigned long long)rnd);
+		fd = trace_open_at(dir_fd, name, O_EXCL);
+	}
+	close(dir_fd);
+	return fd;
+}
+
 void api_trace_open(void)
 {
 	const char *env = secure_getenv("OPENSLOT_TRACE_LEVEL");
-	char path[PATH_MAX];
 	int level = env ? atoi(env) : 0;
 	int fd;
 
@@ -46,8 +96,7 @@ void api_trace_open(void)
 		level = API_TRACE_INFO;
 	if (level <= 0 || !api_state.conf)
 		return;
-	snprintf(path, sizeof(path), "%s/trace.%ld", api_state.conf->log_dir, (long)getpid());
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
+	fd = trace_open_file();
 	if (fd < 0)
 		return;
 	pthread_mutex_lock(&trace.lock);

@@ -26,13 +26,20 @@
  *   C_SetAttributeValue could change.  Copying an object whose
  *   CKA_MODIFIABLE is false may change only CKA_TOKEN, CKA_PRIVATE and the
  *   one-way flags.
+ * - A copy of a key that is sensitive or not extractable keeps CKA_PRIVATE
+ *   true when the original has it (CKR_ATTRIBUTE_READ_ONLY, the code of an
+ *   attribute the token does not let the caller change): a public copy
+ *   would be stored in clear and usable without login.
+ * - CKA_TRUSTED true in any template (create, generate, unwrap, derive,
+ *   set, copy) needs the security officer logged in, else
+ *   CKR_ATTRIBUTE_READ_ONLY; setting it false is open to everyone.
  */
 #include "rules.h"
 
 #include <string.h>
 #include <sys/random.h>
 
-#include "rules_table.h"
+#include "rules_int.h"
 
 #define RULES_NONE            ((CK_ULONG)-1)
 #define RULES_UNIQUE_ID_BYTES 16
@@ -90,8 +97,7 @@ static bool rules_date_valid(const CK_ATTRIBUTE *at)
 	return true;
 }
 
-/* Whether the value has the form its rule asks for. */
-static CK_RV rules_check_value(const struct rules_attr *ra, const CK_ATTRIBUTE *at)
+CK_RV rules_check_value(const struct rules_attr *ra, const CK_ATTRIBUTE *at)
 {
 	const unsigned char *p = at->pValue;
 	CK_ULONG v;
@@ -168,9 +174,9 @@ static CK_RV rules_resolve_shape(const struct tok_attrs *in, CK_OBJECT_CLASS cls
 	return *shape ? CKR_OK : CKR_TEMPLATE_INCONSISTENT;
 }
 
-/* Whether a template of op may give the attribute at. */
+/* Whether a template of op may give the attribute at (so: the SO is logged in). */
 static CK_RV rules_check_given(enum tok_rules_op op, const struct rules_shape *s,
-                               const CK_ATTRIBUTE *at)
+                               const CK_ATTRIBUTE *at, bool so)
 {
 	const struct rules_attr *ra = rules_table_attr(s, at->type);
 	CK_RV rv;
@@ -180,7 +186,7 @@ static CK_RV rules_check_given(enum tok_rules_op op, const struct rules_shape *s
 	rv = rules_check_value(ra, at);
 	if (rv != CKR_OK)
 		return rv;
-	if (ra->flags & RULES_COMPUTED)
+	if ((ra->flags & RULES_COMPUTED) || !rules_who_may_set(ra, at, so))
 		return CKR_ATTRIBUTE_READ_ONLY;
 	if (op == TOK_RULES_CREATE && (ra->flags & RULES_NO_CREATE))
 		return CKR_ATTRIBUTE_READ_ONLY;
@@ -192,13 +198,13 @@ static CK_RV rules_check_given(enum tok_rules_op op, const struct rules_shape *s
 }
 
 static CK_RV rules_check_template(enum tok_rules_op op, const struct rules_shape *s,
-                                  const struct tok_attrs *in)
+                                  const struct tok_attrs *in, bool so)
 {
 	unsigned int need = 0;
 	CK_RV rv;
 
 	for (size_t i = 0; i < in->n; i++) {
-		rv = rules_check_given(op, s, &in->v[i]);
+		rv = rules_check_given(op, s, &in->v[i], so);
 		if (rv != CKR_OK)
 			return rv;
 	}
@@ -327,7 +333,7 @@ static CK_RV rules_fill_computed(enum tok_rules_op op, const struct rules_shape 
 
 CK_RV tok_rules_build(enum tok_rules_op op, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
                       CK_OBJECT_CLASS implied_class, CK_KEY_TYPE implied_key_type,
-                      CK_MECHANISM_TYPE mech, struct tok_attrs *out)
+                      CK_MECHANISM_TYPE mech, bool so, struct tok_attrs *out)
 {
 	const struct rules_shape *s = NULL;
 	CK_OBJECT_CLASS cls = 0;
@@ -341,7 +347,7 @@ CK_RV tok_rules_build(enum tok_rules_op op, const CK_ATTRIBUTE *tmpl, CK_ULONG n
 	if (rv == CKR_OK)
 		rv = rules_resolve_shape(&in, cls, implied_key_type, &s);
 	if (rv == CKR_OK)
-		rv = rules_check_template(op, s, &in);
+		rv = rules_check_template(op, s, &in, so);
 	if (rv == CKR_OK)
 		rv = tok_attrs_copy(out, &in);
 	if (rv == CKR_OK)
@@ -354,8 +360,7 @@ CK_RV tok_rules_build(enum tok_rules_op op, const CK_ATTRIBUTE *tmpl, CK_ULONG n
 	return rv;
 }
 
-/* The shape of an existing object, or NULL when it is not one openslot makes. */
-static const struct rules_shape *rules_shape_of(const struct tok_attrs *obj)
+const struct rules_shape *rules_shape_of(const struct tok_attrs *obj)
 {
 	CK_OBJECT_CLASS cls;
 	CK_ULONG sub = RULES_NO_SUB;
@@ -369,9 +374,8 @@ static const struct rules_shape *rules_shape_of(const struct tok_attrs *obj)
 	return rules_table_shape(cls, sub);
 }
 
-/* Whether a one-way flag moves only the way it may (an absent flag counts as moved). */
-static bool rules_one_way_ok(const struct rules_attr *ra, const struct tok_attrs *obj,
-                             const CK_ATTRIBUTE *at)
+bool rules_one_way_ok(const struct rules_attr *ra, const struct tok_attrs *obj,
+                      const CK_ATTRIBUTE *at)
 {
 	CK_BBOOL now = *(const CK_BBOOL *)at->pValue;
 
@@ -384,7 +388,7 @@ static bool rules_one_way_ok(const struct rules_attr *ra, const struct tok_attrs
 
 /* Whether C_SetAttributeValue (copy false) or C_CopyObject may give the attribute at. */
 static CK_RV rules_check_change(const struct rules_shape *s, const struct tok_attrs *obj, bool copy,
-                                const CK_ATTRIBUTE *at)
+                                bool so, const CK_ATTRIBUTE *at)
 {
 	const struct rules_attr *ra = rules_table_attr(s, at->type);
 	unsigned int may = RULES_MODIFIABLE;
@@ -403,7 +407,7 @@ static CK_RV rules_check_change(const struct rules_shape *s, const struct tok_at
 		return CKR_ATTRIBUTE_READ_ONLY;
 	if (ra->kind == RULES_BOOL && !rules_one_way_ok(ra, obj, at))
 		return CKR_ATTRIBUTE_READ_ONLY;
-	return CKR_OK;
+	return rules_who_may_set(ra, at, so) ? CKR_OK : CKR_ATTRIBUTE_READ_ONLY;
 }
 
 /* A key is always sensitive / never extractable only while it still is. */
@@ -426,7 +430,7 @@ static CK_RV rules_keep_history(const struct rules_shape *s, struct tok_attrs *o
 }
 
 CK_RV tok_rules_modify(const struct tok_attrs *obj, bool copy, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
-                       struct tok_attrs *out)
+                       bool so, struct tok_attrs *out)
 {
 	const struct rules_shape *s = rules_shape_of(obj);
 	struct tok_attrs in;
@@ -441,11 +445,13 @@ CK_RV tok_rules_modify(const struct tok_attrs *obj, bool copy, const CK_ATTRIBUT
 	tok_attrs_init(&in);
 	rv = tok_attrs_from_template(&in, tmpl, n);
 	for (size_t i = 0; i < in.n && rv == CKR_OK; i++)
-		rv = rules_check_change(s, obj, copy, &in.v[i]);
+		rv = rules_check_change(s, obj, copy, so, &in.v[i]);
 	if (rv == CKR_OK)
 		rv = tok_attrs_copy(out, obj);
 	if (rv == CKR_OK)
 		rv = tok_attrs_copy(out, &in);
+	if (rv == CKR_OK && !rules_private_kept(s, obj, out))
+		rv = CKR_ATTRIBUTE_READ_ONLY;
 	if (rv == CKR_OK)
 		rv = rules_keep_history(s, out);
 	if (rv == CKR_OK && copy)

@@ -49,10 +49,12 @@ enum tok_rules_op {
  * CKA_NEVER_EXTRACTABLE per op and final values, CKA_KEY_GEN_MECHANISM,
  * CKA_START_DATE/CKA_END_DATE empty, certificate defaults
  * (CKA_CERTIFICATE_TYPE required, CKA_TRUSTED false, CKA_CERTIFICATE_CATEGORY 0).
+ * so: the security officer is logged in; only then may the template set
+ * CKA_TRUSTED true (else CKR_ATTRIBUTE_READ_ONLY).
  */
 CK_RV tok_rules_build(enum tok_rules_op op, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
                       CK_OBJECT_CLASS implied_class, CK_KEY_TYPE implied_key_type,
-                      CK_MECHANISM_TYPE mech, struct tok_attrs *out);
+                      CK_MECHANISM_TYPE mech, bool so, struct tok_attrs *out);
 
 /*
  * C_SetAttributeValue (copy == false) and C_CopyObject (copy == true):
@@ -63,11 +65,45 @@ CK_RV tok_rules_build(enum tok_rules_op op, const CK_ATTRIBUTE *tmpl, CK_ULONG n
  * CKA_MODIFIABLE, CKA_DESTROYABLE, CKA_LABEL, CKA_ID and the
  * one-way flags), CKA_SENSITIVE true -> false and CKA_EXTRACTABLE
  * false -> true (CKR_ATTRIBUTE_READ_ONLY), unknown types
- * (CKR_ATTRIBUTE_TYPE_INVALID), malformed values (CKR_ATTRIBUTE_VALUE_INVALID).
- * Keeps CKA_ALWAYS_SENSITIVE / CKA_NEVER_EXTRACTABLE consistent.
+ * (CKR_ATTRIBUTE_TYPE_INVALID), malformed values (CKR_ATTRIBUTE_VALUE_INVALID),
+ * CKA_TRUSTED true unless so (the security officer is logged in), and
+ * CKA_PRIVATE true -> false on a key that is sensitive or not extractable
+ * (both CKR_ATTRIBUTE_READ_ONLY).  Keeps CKA_ALWAYS_SENSITIVE /
+ * CKA_NEVER_EXTRACTABLE consistent.
  */
 CK_RV tok_rules_modify(const struct tok_attrs *obj, bool copy, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
-                       struct tok_attrs *out);
+                       bool so, struct tok_attrs *out);
+
+/*
+ * For slotd, which stores what clients send without trusting them: whether
+ * a stored object may change from old to new, as C_SetAttributeValue
+ * could have changed it.  CKR_OK when nothing changes (even an
+ * unmodifiable object), else: CKA_MODIFIABLE of old true
+ * (CKR_ACTION_PROHIBITED); old of a shape the rules know
+ * (CKR_TEMPLATE_INCONSISTENT); no attribute removed
+ * (CKR_TEMPLATE_INCONSISTENT); every changed or added attribute known to
+ * the shape (CKR_ATTRIBUTE_TYPE_INVALID), well formed
+ * (CKR_ATTRIBUTE_VALUE_INVALID) and modifiable, moving only the way a
+ * one-way flag may (CKA_SENSITIVE false -> true, CKA_EXTRACTABLE true ->
+ * false, ...), CKA_TRUSTED becoming true only when so; CKA_CLASS, the key
+ * or certificate type, CKA_TOKEN, CKA_PRIVATE, CKA_MODIFIABLE and the
+ * attributes the token computes unchanged (all CKR_ATTRIBUTE_READ_ONLY);
+ * new consistent as tok_rules_check_new() asks.
+ */
+CK_RV tok_rules_check_update(const struct tok_attrs *old, const struct tok_attrs *new, bool so);
+
+/*
+ * For slotd: whether attrs may be stored as a new token object.  CKA_CLASS
+ * present (CKR_TEMPLATE_INCOMPLETE) and known (CKR_ATTRIBUTE_VALUE_INVALID)
+ * with a key or certificate type the rules know (CKR_TEMPLATE_INCONSISTENT),
+ * CKA_TOKEN true (CKR_TEMPLATE_INCONSISTENT), every attribute known to the
+ * shape or vendor-defined (CKR_ATTRIBUTE_TYPE_INVALID) and well formed
+ * (CKR_ATTRIBUTE_VALUE_INVALID), CKA_TRUSTED true only when so
+ * (CKR_ATTRIBUTE_READ_ONLY), and for keys no CKA_ALWAYS_SENSITIVE true with
+ * CKA_SENSITIVE false and no CKA_NEVER_EXTRACTABLE true with
+ * CKA_EXTRACTABLE true (CKR_TEMPLATE_INCONSISTENT).
+ */
+CK_RV tok_rules_check_new(const struct tok_attrs *attrs, bool so);
 
 /*
  * C_GetAttributeValue over obj, with the precedence of PKCS#11: every

@@ -8,9 +8,8 @@
  * and openCryptoki: usage flags default to true for every class where they
  * apply, so that a key created with a minimal template is usable.
  *
- * CKA_TRUSTED may only be set to true by the security officer according to
- * the specification; the tables accept it from any caller, leaving that
- * decision to the layer that knows who is logged in.
+ * CKA_TRUSTED may only be set to true by the security officer (footnote 10,
+ * RULES_SO_TRUE); the caller of rules.c says whether the SO is logged in.
  */
 #include "rules_table.h"
 
@@ -53,7 +52,7 @@ static const struct rules_attr rules_data[] = {
  */
 static const struct rules_attr rules_certificate[] = {
     RULES_ENTRY(CKA_CERTIFICATE_TYPE, ULONG, 0, NONE),
-    RULES_ENTRY(CKA_TRUSTED, BOOL, RULES_MODIFIABLE, FALSE),
+    RULES_ENTRY(CKA_TRUSTED, BOOL, RULES_MODIFIABLE | RULES_SO_TRUE, FALSE),
     RULES_ENUM(CKA_CERTIFICATE_CATEGORY, 0, 0, 3), /* unspecified .. other entity */
     RULES_ENTRY(CKA_CHECK_VALUE, BYTES, 0, NONE),
     RULES_ENTRY(CKA_START_DATE, DATE, 0, EMPTY),
@@ -97,7 +96,7 @@ static const struct rules_attr rules_public[] = {
     RULES_ENTRY(CKA_VERIFY, BOOL, RULES_MODIFIABLE, TRUE),
     RULES_ENTRY(CKA_VERIFY_RECOVER, BOOL, RULES_MODIFIABLE, TRUE),
     RULES_ENTRY(CKA_WRAP, BOOL, RULES_MODIFIABLE, TRUE),
-    RULES_ENTRY(CKA_TRUSTED, BOOL, RULES_MODIFIABLE, FALSE),
+    RULES_ENTRY(CKA_TRUSTED, BOOL, RULES_MODIFIABLE | RULES_SO_TRUE, FALSE),
     RULES_ENTRY(CKA_PUBLIC_KEY_INFO, BYTES, 0, EMPTY),
 };
 
@@ -131,7 +130,7 @@ static const struct rules_attr rules_secret[] = {
     RULES_ENTRY(CKA_NEVER_EXTRACTABLE, BOOL, RULES_COMPUTED, NONE),
     RULES_ENTRY(CKA_CHECK_VALUE, BYTES, 0, NONE),
     RULES_ENTRY(CKA_WRAP_WITH_TRUSTED, BOOL, RULES_MODIFIABLE | RULES_ONLY_TRUE, FALSE),
-    RULES_ENTRY(CKA_TRUSTED, BOOL, RULES_MODIFIABLE, FALSE),
+    RULES_ENTRY(CKA_TRUSTED, BOOL, RULES_MODIFIABLE | RULES_SO_TRUE, FALSE),
 };
 
 /* RSA public keys: CKA_MODULUS_BITS is computed on creation, required for generation. */

@@ -51,6 +51,7 @@ enum rules_default {
 #define RULES_NONEMPTY   0x0800u /* an empty value is invalid */
 #define RULES_CHECK_ENUM 0x1000u /* a CK_ULONG limited to 0 .. rules_attr.max */
 #define RULES_COPY_TOO   0x2000u /* C_CopyObject may change it too (CKA_LABEL, CKA_ID) */
+#define RULES_SO_TRUE    0x4000u /* 10: only the security officer may set it to true */
 
 /* Key material: absent from generation and unwrap templates, fixed after creation. */
 #define RULES_MATERIAL (RULES_NO_GEN | RULES_NO_UNWRAP | RULES_NONEMPTY)

@@ -47,6 +47,7 @@ struct tok_token {
 struct tok_caller {
 	const void *session; /* owner of session objects */
 	bool rw;             /* a read/write session */
+	bool so;             /* the security officer is logged in */
 };
 
 /*

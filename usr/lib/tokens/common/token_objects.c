@@ -149,7 +149,7 @@ CK_RV tok_token_create(struct tok_token *t, const struct tok_caller *c, const CK
 
 	tok_attrs_init(&attrs);
 	rv = tok_rules_build(TOK_RULES_CREATE, tmpl, n, (CK_ULONG)-1, (CK_ULONG)-1,
-	                     CK_UNAVAILABLE_INFORMATION, &attrs);
+	                     CK_UNAVAILABLE_INFORMATION, c->so, &attrs);
 	if (rv == CKR_OK)
 		rv = token_fill_value_len(&attrs);
 	if (rv == CKR_OK && t->ops->check_key)
@@ -172,7 +172,8 @@ CK_RV tok_token_generate_key(struct tok_token *t, const struct tok_caller *c,
 		return CKR_MECHANISM_INVALID;
 	tok_attrs_init(&attrs);
 	rv = tok_rules_build(TOK_RULES_GENERATE, tmpl, n, CKO_SECRET_KEY,
-	                     token_implied_key_type(mech->mechanism), mech->mechanism, &attrs);
+	                     token_implied_key_type(mech->mechanism), mech->mechanism, c->so,
+	                     &attrs);
 	if (rv == CKR_OK)
 		rv = t->ops->generate_key(t->ctx, mech, &attrs);
 	if (rv != CKR_OK) {
@@ -196,10 +197,10 @@ CK_RV tok_token_generate_key_pair(struct tok_token *t, const struct tok_caller *
 	tok_attrs_init(&pa);
 	tok_attrs_init(&sa);
 	rv = tok_rules_build(TOK_RULES_GENERATE_PUBLIC, pub_tmpl, n_pub, CKO_PUBLIC_KEY, kt,
-	                     mech->mechanism, &pa);
+	                     mech->mechanism, c->so, &pa);
 	if (rv == CKR_OK)
 		rv = tok_rules_build(TOK_RULES_GENERATE_PRIVATE, priv_tmpl, n_priv, CKO_PRIVATE_KEY,
-		                     kt, mech->mechanism, &sa);
+		                     kt, mech->mechanism, c->so, &sa);
 	if (rv == CKR_OK)
 		rv = t->ops->generate_key_pair(t->ctx, mech, &pa, &sa);
 	if (rv != CKR_OK)
@@ -241,20 +242,28 @@ CK_RV tok_token_key(struct tok_token *t, CK_OBJECT_HANDLE h, struct tok_object *
 	return *obj ? CKR_OK : CKR_KEY_HANDLE_INVALID;
 }
 
-/* A key usable for the usage attribute (CKA_UNWRAP, CKA_DERIVE, CKA_WRAP). */
+/*
+ * A key usable for the usage attribute (CKA_UNWRAP, CKA_DERIVE, CKA_WRAP)
+ * with mech: CKR_KEY_FUNCTION_NOT_PERMITTED without the usage, and
+ * CKR_MECHANISM_INVALID when its CKA_ALLOWED_MECHANISMS leaves mech out
+ * (as for the other operations in the library).
+ */
 static CK_RV token_usable_key(struct tok_token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage,
-                              struct tok_object **obj)
+                              CK_MECHANISM_TYPE mech, struct tok_object **obj)
 {
 	CK_RV rv = tok_token_key(t, h, obj);
 
 	if (rv != CKR_OK)
 		return rv;
-	if (!tok_rules_allows(&(*obj)->attrs, usage)) {
+	if (!tok_rules_allows(&(*obj)->attrs, usage))
+		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
+	else if (!tok_rules_mech_allowed(&(*obj)->attrs, mech))
+		rv = CKR_MECHANISM_INVALID;
+	if (rv != CKR_OK) {
 		tok_object_unref(*obj);
 		*obj = NULL;
-		return CKR_KEY_FUNCTION_NOT_PERMITTED;
 	}
-	return CKR_OK;
+	return rv;
 }
 
 CK_RV tok_token_unwrap(struct tok_token *t, const struct tok_caller *c, const CK_MECHANISM *mech,
@@ -263,7 +272,7 @@ CK_RV tok_token_unwrap(struct tok_token *t, const struct tok_caller *c, const CK
 {
 	struct tok_object *key;
 	struct tok_attrs attrs;
-	CK_RV rv = token_usable_key(t, unwrapping, CKA_UNWRAP, &key);
+	CK_RV rv = token_usable_key(t, unwrapping, CKA_UNWRAP, mech->mechanism, &key);
 
 	if (rv == CKR_UNWRAPPING_KEY_HANDLE_INVALID || rv == CKR_KEY_HANDLE_INVALID)
 		return CKR_UNWRAPPING_KEY_HANDLE_INVALID;
@@ -271,7 +280,7 @@ CK_RV tok_token_unwrap(struct tok_token *t, const struct tok_caller *c, const CK
 		return rv;
 	tok_attrs_init(&attrs);
 	rv = tok_rules_build(TOK_RULES_UNWRAP, tmpl, n, (CK_ULONG)-1, (CK_ULONG)-1,
-	                     CK_UNAVAILABLE_INFORMATION, &attrs);
+	                     CK_UNAVAILABLE_INFORMATION, c->so, &attrs);
 	struct os_backend_key bk = tok_object_key(key);
 	if (rv == CKR_OK)
 		rv = t->ops->unwrap_key ? t->ops->unwrap_key(t->ctx, mech, &bk, in, inlen, &attrs)
@@ -292,13 +301,13 @@ CK_RV tok_token_derive(struct tok_token *t, const struct tok_caller *c, const CK
 {
 	struct tok_object *key;
 	struct tok_attrs attrs;
-	CK_RV rv = token_usable_key(t, base, CKA_DERIVE, &key);
+	CK_RV rv = token_usable_key(t, base, CKA_DERIVE, mech->mechanism, &key);
 
 	if (rv != CKR_OK)
 		return rv;
 	tok_attrs_init(&attrs);
 	rv = tok_rules_build(TOK_RULES_DERIVE, tmpl, n, CKO_SECRET_KEY, (CK_ULONG)-1,
-	                     mech->mechanism, &attrs);
+	                     mech->mechanism, c->so, &attrs);
 	struct os_backend_key bk = tok_object_key(key);
 	if (rv == CKR_OK)
 		rv = t->ops->derive_key ? t->ops->derive_key(t->ctx, mech, &bk, &attrs)
@@ -317,7 +326,7 @@ CK_RV tok_token_wrap(struct tok_token *t, const CK_MECHANISM *mech, CK_OBJECT_HA
                      CK_OBJECT_HANDLE h, CK_BYTE *out, CK_ULONG *outlen)
 {
 	struct tok_object *wkey, *key;
-	CK_RV rv = token_usable_key(t, wrapping, CKA_WRAP, &wkey);
+	CK_RV rv = token_usable_key(t, wrapping, CKA_WRAP, mech->mechanism, &wkey);
 
 	if (rv == CKR_KEY_HANDLE_INVALID)
 		return CKR_WRAPPING_KEY_HANDLE_INVALID;
@@ -353,7 +362,8 @@ CK_RV tok_token_copy(struct tok_token *t, const struct tok_caller *c, CK_OBJECT_
 	tok_token_sync(t);
 	pthread_rwlock_wrlock(&t->lock);
 	struct tok_object *obj = token_lookup_inlock(t, h);
-	rv = obj ? tok_rules_modify(&obj->attrs, true, tmpl, n, &attrs) : CKR_OBJECT_HANDLE_INVALID;
+	rv = obj ? tok_rules_modify(&obj->attrs, true, tmpl, n, c->so, &attrs)
+	         : CKR_OBJECT_HANDLE_INVALID;
 	if (rv == CKR_OK)
 		rv = token_commit_inlock(t, c, &attrs, NULL, out);
 	pthread_rwlock_unlock(&t->lock);
@@ -371,8 +381,8 @@ CK_RV tok_token_set_attrs(struct tok_token *t, const struct tok_caller *c, CK_OB
 	tok_token_sync(t);
 	pthread_rwlock_wrlock(&t->lock);
 	struct tok_object *obj = token_lookup_inlock(t, h);
-	rv =
-	    obj ? tok_rules_modify(&obj->attrs, false, tmpl, n, &attrs) : CKR_OBJECT_HANDLE_INVALID;
+	rv = obj ? tok_rules_modify(&obj->attrs, false, tmpl, n, c->so, &attrs)
+	         : CKR_OBJECT_HANDLE_INVALID;
 	if (rv == CKR_OK && obj->token != (bool)tok_attrs_get_bool(&attrs, CKA_TOKEN, CK_FALSE))
 		rv = CKR_ATTRIBUTE_READ_ONLY;
 	if (rv == CKR_OK)
