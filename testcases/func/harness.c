@@ -3,6 +3,9 @@
  */
 #include "harness.h"
 
+#include "client.h"
+#include "proto.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -268,4 +271,23 @@ int harness_run(char *const argv[], char *out, size_t outlen)
 	if (waitpid(pid, &st, 0) != pid)
 		return -1;
 	return st;
+}
+
+long harness_init_token(struct os_client *cl, unsigned long slot, const char *so_pin)
+{
+	struct os_buf buf, reply;
+	struct os_reader rd;
+	char label[32];
+
+	memset(label, ' ', sizeof(label));
+	size_t at = os_client_begin(cl, &buf, OS_MSG_INIT_TOKEN);
+	os_buf_add_u64(&buf, slot);
+	os_buf_add_bytes(&buf, so_pin, strlen(so_pin));
+	os_buf_add_bytes(&buf, label, sizeof(label));
+	if (os_client_call(cl, &buf, at, OS_MSG_RESULT, &reply) < 0)
+		return -1;
+	os_reader_init(&rd, reply.data, reply.len);
+	long rv = (long)os_reader_u64(&rd);
+	os_buf_free(&reply);
+	return rv;
 }

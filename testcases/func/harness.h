@@ -72,11 +72,19 @@ const char *harness_library(void);
 /* Four slots as in the sample config: 0 soft, 1 tpm, 2 cca, 3 ep11. */
 #define HARNESS_SLOTS_FOUR                                                                         \
 	"{ id = 0; backend = \"soft\"; token = \"softtok\"; description = \"soft slot\"; "         \
-	"log-calls = true; },\n"                                                                   \
+	"log-calls = true; options = { pin-kdf-memory = \"64\"; pin-kdf-time = \"1\"; }; },\n"     \
 	"{ id = 1; backend = \"tpm\"; token = \"tpm\"; options = { device = \"/nonexistent\"; }; " \
 	"},\n"                                                                                     \
 	"{ id = 2; backend = \"cca\"; token = \"ccatok\"; },\n"                                    \
 	"{ id = 3; backend = \"ep11\"; token = \"ep11tok\"; }"
+
+/*
+ * Initialises the token of a slot over the protocol, as the library does
+ * (label all blanks); returns slotd's PKCS#11 answer, or -1 when the
+ * connection failed.
+ */
+struct os_client;
+long harness_init_token(struct os_client *cl, unsigned long slot, const char *so_pin);
 
 /* Milliseconds on the monotonic clock. */
 long long harness_now_ms(void);

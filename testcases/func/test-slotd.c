@@ -24,12 +24,14 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "openslot/pkcs11.h"
 #include "harness.h"
 #include "proto.h"
 #include "slotshm.h"
 
-#define SLOTS_TWO                                                                             \
-	"{ id = 0; backend = \"soft\"; token = \"softtok\"; description = \"soft one\"; },\n" \
+#define SLOTS_TWO                                                                         \
+	"{ id = 0; backend = \"soft\"; token = \"softtok\"; description = \"soft one\"; " \
+	"options = { pin-kdf-memory = \"64\"; pin-kdf-time = \"1\"; }; },\n"              \
 	"{ id = 3; backend = \"cca\"; token = \"ccatok\"; hw-version = \"2.5\"; }"
 #define SLOTS_THREE SLOTS_TWO ",\n{ id = 5; backend = \"ep11\"; token = \"ep11tok\"; }"
 
@@ -146,7 +148,7 @@ static void test_slot_table(void **state)
 	connect_client(h, &cl);
 	assert_int_equal(cl.version, OS_PROTO_VERSION);
 	assert_int_equal(cl.slotd_pid, (uint64_t)h->pid);
-	assert_string_equal(cl.shm_name, h->shm);
+	assert_true(cl.shm_fd >= 0);
 	assert_int_equal(os_client_get_slots(&cl, &slots, &n, &gen), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(slots[0].id, 0);
@@ -157,7 +159,7 @@ static void test_slot_table(void **state)
 	assert_string_equal(slots[1].backend, "cca");
 	assert_int_equal(slots[1].hw_major, 2);
 	assert_int_equal(slots[1].hw_minor, 5);
-	assert_int_equal(os_slotshm_attach(cl.shm_name, &map, err, sizeof(err)), 0);
+	assert_int_equal(os_slotshm_attach_fd(cl.shm_fd, &map, err, sizeof(err)), 0);
 	assert_int_equal(map.shm->table_generation, gen);
 	assert_int_equal(map.shm->slots[1].id, 3);
 	assert_string_equal(map.shm->slots[1].token, "ccatok");
@@ -333,7 +335,7 @@ static void test_bad_frames_drop_only_that_client(void **state)
 
 	/* a well-framed message whose payload does not match its type */
 	os_buf_reset(&b);
-	build_hello(&b, 1, 1);
+	build_hello(&b, OS_PROTO_VERSION, OS_PROTO_VERSION);
 	at = os_proto_begin(&b, OS_MSG_SESSION_COUNT, 2);
 	os_buf_add_u64(&b, 0);
 	os_buf_add_u16(&b, 1);
@@ -350,13 +352,13 @@ static void test_bad_frames_drop_only_that_client(void **state)
 
 	/* no common version */
 	os_buf_reset(&b);
-	build_hello(&b, 2, 9);
+	build_hello(&b, OS_PROTO_VERSION + 1, 9);
 	n = expect_dropped(h, b.data, b.len, reply, sizeof(reply));
 	assert_error_frame(reply, n, OS_PROTO_ERR_VERSION);
 
 	/* a message type only slotd sends */
 	os_buf_reset(&b);
-	build_hello(&b, 1, 1);
+	build_hello(&b, OS_PROTO_VERSION, OS_PROTO_VERSION);
 	at = os_proto_begin(&b, OS_MSG_PONG, 2);
 	os_buf_add_u64(&b, 1);
 	assert_int_equal(os_proto_end(&b, at), 0);
@@ -444,15 +446,14 @@ static void test_token_changed_event(void **state)
 	connect_client(h, &b);
 	assert_int_equal(os_slotshm_attach(h->shm, &map, err, sizeof(err)), 0);
 	assert_int_equal(map.shm->slots[0].token_generation, 0);
-	assert_int_equal(os_client_token_changed(&a, 0), 0);
+	/* a PIN shorter than the token's minimum changes nothing */
+	assert_int_equal(harness_init_token(&a, 0, "1234"), CKR_PIN_LEN_RANGE);
+	assert_int_equal(harness_init_token(&a, 0, "87654321"), CKR_OK);
 	assert_int_equal(os_client_next_event(&b, 10000, &ev), 1);
 	assert_int_equal(ev.kind, OS_EVENT_TOKEN_CHANGED);
 	assert_int_equal(ev.slot_id, 0);
 	assert_int_equal(ev.generation, 1);
 	assert_int_equal(map.shm->slots[0].token_generation, 1);
-	/* the sender is not told about its own change */
-	assert_int_equal(os_client_ping(&a, NULL), 0);
-	assert_int_equal(os_client_next_event(&a, 0, &ev), 0);
 	os_slotshm_detach(&map);
 	os_client_close(&a);
 	os_client_close(&b);

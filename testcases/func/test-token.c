@@ -12,6 +12,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -516,6 +517,10 @@ static void test_pin_kdf_options(void **state)
 	                       "{ id = 0; backend = \"soft\"; token = \"softtok\"; "
 	                       "options = { pin-kdf-memory = \"1234\"; pin-kdf-time = \"1\"; }; }"),
 	    0);
+	/* slotd derives the keys: it reads the options when it reloads */
+	assert_int_equal(kill(fx->h.pid, SIGHUP), 0);
+	assert_int_equal(harness_wait_notify(&fx->h, "RELOADING=1", 10000), 0);
+	assert_int_equal(harness_wait_notify(&fx->h, "READY=1", 10000), 0);
 	assert_int_equal(fx->f->C_Initialize(NULL), CKR_OK);
 	init_token(fx);
 	snprintf(path, sizeof(path), "%s/data/softtok/MK_SO", fx->h.dir);

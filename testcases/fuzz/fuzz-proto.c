@@ -18,10 +18,11 @@
  *         usr/lib/common/buf.c -o fuzz-proto
  *   mkdir -p corpus && ./fuzz-proto corpus testcases/fuzz/corpus-proto
  *
- * The seed corpus holds a valid frame of every type (SLOTS with two slots)
- * and a few broken ones: bad magic, bad version, a truncated SLOTS, a string
- * with a NUL, an over-long array count, trailing bytes, and a header length
- * that does not match the payload.
+ * The seed corpus holds valid frames (SLOTS with two slots, object saves,
+ * logins, PIN changes) and a few broken ones: bad magic, bad version, a
+ * truncated SLOTS, a string with a NUL, an over-long array count, a byte
+ * field longer than the payload, trailing bytes, and a header length that
+ * does not match the payload.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -65,6 +66,11 @@ static const char *fuzz_walk(struct os_reader *rd, const char *sig, struct os_bu
 		} else if (*sig == 's') {
 			os_reader_str(rd, s, sizeof(s), OS_PROTO_MAX_STR);
 			os_buf_add_str(out, s);
+		} else if (*sig == 'b') {
+			size_t n;
+			const unsigned char *p = os_reader_bytes(rd, &n, UINT32_MAX);
+			FUZZ_CHECK(p || os_reader_failed(rd));
+			os_buf_add_bytes(out, p, n);
 		} else if (*sig == '[') {
 			uint32_t n = os_reader_u32(rd);
 			FUZZ_CHECK(n <= OS_PROTO_MAX_ARRAY);

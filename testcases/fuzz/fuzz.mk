@@ -16,18 +16,24 @@ EXTRA_DIST += \
 	testcases/fuzz/corpus-proto/array-too-long.bin \
 	testcases/fuzz/corpus-proto/bad-magic.bin \
 	testcases/fuzz/corpus-proto/bad-version.bin \
+	testcases/fuzz/corpus-proto/bytes-overrun.bin \
 	testcases/fuzz/corpus-proto/error.bin \
 	testcases/fuzz/corpus-proto/event.bin \
 	testcases/fuzz/corpus-proto/get-slots.bin \
 	testcases/fuzz/corpus-proto/hello-ok.bin \
 	testcases/fuzz/corpus-proto/hello.bin \
+	testcases/fuzz/corpus-proto/init-token.bin \
 	testcases/fuzz/corpus-proto/length-mismatch.bin \
+	testcases/fuzz/corpus-proto/login-result.bin \
+	testcases/fuzz/corpus-proto/login.bin \
+	testcases/fuzz/corpus-proto/obj-save.bin \
 	testcases/fuzz/corpus-proto/ping.bin \
 	testcases/fuzz/corpus-proto/pong.bin \
 	testcases/fuzz/corpus-proto/session-count.bin \
+	testcases/fuzz/corpus-proto/set-pin.bin \
 	testcases/fuzz/corpus-proto/slots-truncated.bin \
 	testcases/fuzz/corpus-proto/slots.bin \
 	testcases/fuzz/corpus-proto/string-nul.bin \
-	testcases/fuzz/corpus-proto/token-changed.bin \
+	testcases/fuzz/corpus-proto/token.bin \
 	testcases/fuzz/corpus-proto/trailing.bin \
 	$(NULL)

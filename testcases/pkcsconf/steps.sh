@@ -4,7 +4,7 @@
 # A step reads its stdin from a file written by input, never from a pipe:
 # the last step's exit status must stay in this shell.
 
-USER_PIN=4321
+USER_PIN=432100
 
 # -i -s -l -t on a token that is not initialised yet, text and JSON.
 displays() {
@@ -26,7 +26,7 @@ tokens() {
 	input "$SO" golden
 	step admin.txt -I -c 0 <"$work/in"
 	expect 0
-	input "$SO" 1234
+	input "$SO" 123400
 	step admin.txt -u <"$work/in"
 	expect 0
 	step admin.txt -I -c 0 -S 11111111 -L other
@@ -35,7 +35,7 @@ tokens() {
 	expect 2
 	step admin.txt -I -c 1 -S "$SO" -L other
 	expect 1
-	input "$SO" golden 1234
+	input "$SO" golden 123400
 	step admin.txt -I -u -c 0 <"$work/in"
 	expect 0
 	golden admin.txt
@@ -46,7 +46,7 @@ tokens() {
 # -p and -P from stdin, a PIN of the wrong length, and a user PIN tried
 # wrong until it locks, then set again by the SO.
 pins() {
-	input 1234 5678
+	input 123400 567800
 	step pins.txt -p <"$work/in"
 	expect 0
 	input "$SO" 12345678
@@ -54,13 +54,13 @@ pins() {
 	expect 0
 	step pins.txt -P -S 12345678 -n "$SO"
 	expect 0
-	step pins.txt -p -U 5678 -n 12
+	step pins.txt -p -U 567800 -n 12
 	expect 1
 	step pins.txt -p </dev/null
 	expect 2
 	i=0
 	while [ "$i" -lt 11 ]; do
-		step pins.txt -p -U 0000 -n 9999
+		step pins.txt -p -U 000000 -n 999999
 		expect 4
 		i=$((i + 1))
 	done

@@ -29,17 +29,29 @@ static const struct {
 	uint32_t max_len;
 } expected[] = {
     {OS_MSG_HELLO, "HELLO", "uus", 4 + 4 + 4 + 256},
-    {OS_MSG_HELLO_OK, "HELLO_OK", "uqsqu", 4 + 8 + 4 + 256 + 8 + 4},
+    {OS_MSG_HELLO_OK, "HELLO_OK", "uqqu", 4 + 8 + 8 + 4},
     {OS_MSG_ERROR, "ERROR", "us", 4 + 4 + 256},
     {OS_MSG_GET_SLOTS, "GET_SLOTS", "", 0},
     {OS_MSG_SLOTS, "SLOTS", "q[qssssuuuu]", 65536},
     {OS_MSG_SESSION_COUNT, "SESSION_COUNT", "qqq", 24},
-    {OS_MSG_TOKEN_CHANGED, "TOKEN_CHANGED", "q", 8},
     {OS_MSG_EVENT, "EVENT", "uqq", 20},
     {OS_MSG_PING, "PING", "", 0},
     {OS_MSG_PONG, "PONG", "q", 8},
+    {OS_MSG_OPEN_TOKEN, "OPEN_TOKEN", "q", 8},
+    {OS_MSG_TOKEN, "TOKEN", "qqq", 24},
+    {OS_MSG_OBJ_SAVE, "OBJ_SAVE", "qqb", 8 + 8 + 4 + 1024 * 1024},
+    {OS_MSG_OBJ_DESTROY, "OBJ_DESTROY", "qq", 16},
+    {OS_MSG_OBJ_RESULT, "OBJ_RESULT", "qqq", 24},
+    {OS_MSG_LOGIN, "LOGIN", "qqb", 8 + 8 + 4 + 128},
+    {OS_MSG_LOGIN_RESULT, "LOGIN_RESULT", "qqb", 8 + 8 + 4 + 64},
+    {OS_MSG_LOGOUT, "LOGOUT", "q", 8},
+    {OS_MSG_INIT_TOKEN, "INIT_TOKEN", "qbb", 8 + 4 + 128 + 4 + 32},
+    {OS_MSG_INIT_PIN, "INIT_PIN", "qb", 8 + 4 + 128},
+    {OS_MSG_SET_PIN, "SET_PIN", "qbb", 8 + 2 * (4 + 128)},
+    {OS_MSG_RESULT, "RESULT", "q", 8},
 };
-#define N_EXPECTED (sizeof(expected) / sizeof(expected[0]))
+#define CKU_USER_VALUE 1
+#define N_EXPECTED     (sizeof(expected) / sizeof(expected[0]))
 
 /* Deterministic xorshift32 generator. */
 static uint32_t rng_state = 0x12345678u;
@@ -131,6 +143,9 @@ static const char *encode_sig(struct os_buf *buf, const char *sig, uint32_t n, s
 		} else if (*sig == 's') {
 			field_string((*seq)++, slen, s);
 			os_buf_add_str(buf, s);
+		} else if (*sig == 'b') {
+			field_string((*seq)++, slen, s);
+			os_buf_add_bytes(buf, s, slen);
 		} else if (*sig == '[') {
 			os_buf_add_u32(buf, n);
 			for (uint32_t i = 0; i < n; i++)
@@ -156,6 +171,13 @@ static const char *decode_sig(struct os_reader *rd, const char *sig, uint32_t n,
 			field_string((*seq)++, slen, want);
 			os_reader_str(rd, got, sizeof(got), OS_PROTO_MAX_STR);
 			assert_string_equal(got, want);
+		} else if (*sig == 'b') {
+			size_t len;
+			field_string((*seq)++, slen, want);
+			const unsigned char *p = os_reader_bytes(rd, &len, OS_PROTO_MAX_OBJECT);
+			assert_non_null(p);
+			assert_int_equal(len, slen);
+			assert_memory_equal(p, want, slen);
 		} else if (*sig == '[') {
 			assert_int_equal(os_reader_u32(rd), n);
 			for (uint32_t i = 0; i < n; i++)
@@ -183,6 +205,9 @@ static const char *walk_sig(struct os_reader *rd, const char *sig)
 			os_reader_u64(rd);
 		} else if (*sig == 's') {
 			os_reader_str(rd, s, sizeof(s), OS_PROTO_MAX_STR);
+		} else if (*sig == 'b') {
+			size_t len;
+			os_reader_bytes(rd, &len, OS_PROTO_MAX_OBJECT);
 		} else if (*sig == '[') {
 			uint32_t n = os_reader_u32(rd);
 			assert_true(n <= OS_PROTO_MAX_ARRAY);
@@ -262,8 +287,8 @@ static void test_frame_layout(void **state)
 {
 	static const unsigned char expect[] = {
 	    0x4f, 0x53, 0x4c, 0x54, /* "OSLT" */
-	    0x00, 0x01,             /* version */
-	    0x00, 0x0a,             /* PONG */
+	    0x00, 0x02,             /* version */
+	    0x00, 0x09,             /* PONG */
 	    0x00, 0x00, 0x00, 0x08, /* length */
 	    0xde, 0xad, 0xbe, 0xef, /* serial */
 	    0,    0,    0,    0,    0, 0, 0x12, 0x34,
@@ -281,6 +306,12 @@ static void test_frame_layout(void **state)
 	os_buf_free(&buf);
 }
 
+/* Field lengths of the round trip: byte fields stay within their frame's limit. */
+static size_t round_trip_len(size_t i)
+{
+	return strchr(expected[i].sig, 'b') ? 1 + i % 32 : 1 + i * 7;
+}
+
 /* Builds one frame of every type in a single stream, then parses the stream. */
 static void test_round_trip_all_types(void **state)
 {
@@ -292,7 +323,7 @@ static void test_round_trip_all_types(void **state)
 	os_buf_add(&buf, "junk", 4);
 	for (size_t i = 0; i < N_EXPECTED; i++) {
 		offsets[i] = os_proto_begin(&buf, expected[i].type, 1000 + (uint32_t)i);
-		encode_sig(&buf, expected[i].sig, 3, 1 + i * 7, &seq);
+		encode_sig(&buf, expected[i].sig, 3, round_trip_len(i), &seq);
 		assert_int_equal(os_proto_end(&buf, offsets[i]), 0);
 	}
 	assert_false(os_buf_failed(&buf));
@@ -314,7 +345,7 @@ static void test_round_trip_all_types(void **state)
 
 		struct os_reader rd;
 		os_reader_init(&rd, buf.data + pos, h.length);
-		decode_sig(&rd, expected[i].sig, 3, 1 + i * 7, &seq);
+		decode_sig(&rd, expected[i].sig, 3, round_trip_len(i), &seq);
 		assert_true(os_reader_done(&rd));
 		pos += h.length;
 	}
@@ -326,7 +357,7 @@ static void test_header_checks(void **state)
 {
 	const char *why;
 
-	assert_int_equal(check_header(OS_PROTO_MAGIC, 1, OS_MSG_PING, 0, &why), 0);
+	assert_int_equal(check_header(OS_PROTO_MAGIC, OS_PROTO_VERSION, OS_MSG_PING, 0, &why), 0);
 	assert_int_equal(check_header(0x544c534f, 1, OS_MSG_PING, 0, &why), -1);
 	assert_string_equal(why, "bad magic");
 	for (int bit = 0; bit < 32; bit++) {
@@ -335,7 +366,7 @@ static void test_header_checks(void **state)
 		assert_string_equal(why, "bad magic");
 	}
 
-	const uint16_t versions[] = {0, 2, 7, UINT16_MAX};
+	const uint16_t versions[] = {0, 1, 7, UINT16_MAX};
 	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
 		assert_int_equal(check_header(OS_PROTO_MAGIC, versions[i], OS_MSG_PING, 0, &why),
 		                 -1);
@@ -344,7 +375,8 @@ static void test_header_checks(void **state)
 
 	const uint16_t types[] = {OS_MSG_INVALID, OS_MSG_TYPE_COUNT, 0x0100, UINT16_MAX};
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		assert_int_equal(check_header(OS_PROTO_MAGIC, 1, types[i], 0, &why), -1);
+		assert_int_equal(check_header(OS_PROTO_MAGIC, OS_PROTO_VERSION, types[i], 0, &why),
+		                 -1);
 		assert_string_equal(why, "unknown message type");
 	}
 
@@ -352,17 +384,19 @@ static void test_header_checks(void **state)
 	for (size_t i = 0; i < N_EXPECTED; i++) {
 		uint16_t t = expected[i].type;
 		uint32_t max = expected[i].max_len;
-		assert_int_equal(check_header(OS_PROTO_MAGIC, 1, t, max, &why), 0);
-		assert_int_equal(check_header(OS_PROTO_MAGIC, 1, t, max + 1, &why), -1);
+		assert_int_equal(check_header(OS_PROTO_MAGIC, OS_PROTO_VERSION, t, max, &why), 0);
+		assert_int_equal(check_header(OS_PROTO_MAGIC, OS_PROTO_VERSION, t, max + 1, &why),
+		                 -1);
 		assert_string_equal(why, "payload too large");
-		assert_int_equal(check_header(OS_PROTO_MAGIC, 1, t, UINT32_MAX, &why), -1);
+		assert_int_equal(
+		    check_header(OS_PROTO_MAGIC, OS_PROTO_VERSION, t, UINT32_MAX, &why), -1);
 		assert_string_equal(why, "payload too large");
 	}
 
 	/* The fields are decoded even from a refused header; why may be NULL. */
 	unsigned char hdr[OS_PROTO_HEADER_LEN];
 	struct os_frame_header h;
-	put_header(hdr, OS_PROTO_MAGIC, 1, 0x4242, 5, 0x01020304);
+	put_header(hdr, OS_PROTO_MAGIC, OS_PROTO_VERSION, 0x4242, 5, 0x01020304);
 	assert_int_equal(os_proto_check_header(hdr, &h, NULL), -1);
 	assert_int_equal(h.type, 0x4242);
 	assert_int_equal(h.serial, 0x01020304);
@@ -377,7 +411,8 @@ static void test_max_size_payloads(void **state)
 	for (size_t i = 0; i < N_EXPECTED; i++) {
 		uint16_t t = expected[i].type;
 		uint32_t seq = 0;
-		if (t == OS_MSG_SLOTS)
+		/* byte fields are bounded by the frame alone: see test_byte_fields */
+		if (t == OS_MSG_SLOTS || strchr(expected[i].sig, 'b'))
 			continue;
 		os_buf_reset(&buf);
 		encode_sig(&buf, expected[i].sig, 0, OS_PROTO_MAX_STR, &seq);
@@ -449,6 +484,57 @@ static void test_truncated_every_type(void **state)
 	os_buf_free(&buf);
 }
 
+/* A byte field fills what the frame allows, and no more; its length must fit. */
+static void test_byte_fields(void **state)
+{
+	static unsigned char big[OS_PROTO_MAX_OBJECT + 1];
+	struct os_buf buf;
+
+	os_buf_init(&buf);
+	os_buf_add_u64(&buf, 1);
+	os_buf_add_u64(&buf, 0);
+	os_buf_add_bytes(&buf, big, OS_PROTO_MAX_OBJECT);
+	assert_accepted(OS_MSG_OBJ_SAVE, buf.data, buf.len);
+	os_buf_reset(&buf);
+	os_buf_add_u64(&buf, 1);
+	os_buf_add_u64(&buf, 0);
+	os_buf_add_bytes(&buf, big, OS_PROTO_MAX_OBJECT + 1);
+	assert_refused(OS_MSG_OBJ_SAVE, buf.data, buf.len, "payload too large");
+
+	/* a length past the end of the payload */
+	os_buf_reset(&buf);
+	os_buf_add_u64(&buf, 1);
+	os_buf_add_u64(&buf, CKU_USER_VALUE);
+	os_buf_add_u32(&buf, 7);
+	os_buf_add(&buf, "123456", 6);
+	assert_refused(OS_MSG_LOGIN, buf.data, buf.len, "truncated payload");
+	os_buf_reset(&buf);
+	os_buf_add_u64(&buf, 1);
+	os_buf_add_u64(&buf, CKU_USER_VALUE);
+	os_buf_add_u32(&buf, UINT32_MAX);
+	assert_refused(OS_MSG_LOGIN, buf.data, buf.len, "truncated payload");
+
+	/* a PIN of the largest size, and one byte more */
+	os_buf_reset(&buf);
+	os_buf_add_u64(&buf, 1);
+	os_buf_add_u64(&buf, CKU_USER_VALUE);
+	os_buf_add_bytes(&buf, big, OS_PROTO_MAX_PIN);
+	assert_accepted(OS_MSG_LOGIN, buf.data, buf.len);
+	os_buf_reset(&buf);
+	os_buf_add_u64(&buf, 1);
+	os_buf_add_u64(&buf, CKU_USER_VALUE);
+	os_buf_add_bytes(&buf, big, OS_PROTO_MAX_PIN + 1);
+	assert_refused(OS_MSG_LOGIN, buf.data, buf.len, "payload too large");
+
+	/* a reader bounds what it takes */
+	struct os_reader rd;
+	size_t n;
+	os_reader_init(&rd, buf.data + 16, buf.len - 16);
+	assert_null(os_reader_bytes(&rd, &n, OS_PROTO_MAX_PIN));
+	assert_true(os_reader_failed(&rd));
+	os_buf_free(&buf);
+}
+
 static void test_trailing_bytes(void **state)
 {
 	struct os_buf buf;
@@ -485,12 +571,13 @@ static void test_strings(void **state)
 	memset(s, 'x', sizeof(s) - 1);
 	s[OS_PROTO_MAX_STR + 1] = '\0';
 
-	/* "uqsqu" leaves room for a string one byte over the limit, all bytes present. */
+	/* SLOTS leaves room for a string one byte over the limit, all bytes present. */
+	os_buf_add_u64(&buf, 1);
 	os_buf_add_u32(&buf, 1);
 	os_buf_add_u64(&buf, 1);
 	os_buf_add_str(&buf, s);
-	assert_int_equal(buf.len, 12 + 4 + OS_PROTO_MAX_STR + 1);
-	assert_refused(OS_MSG_HELLO_OK, buf.data, buf.len, "string too long");
+	assert_int_equal(buf.len, 20 + 4 + OS_PROTO_MAX_STR + 1);
+	assert_refused(OS_MSG_SLOTS, buf.data, buf.len, "string too long");
 
 	const uint32_t lengths[] = {OS_PROTO_MAX_STR + 1, 0x10000, UINT32_MAX};
 	for (size_t i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
@@ -683,7 +770,8 @@ static void test_garbage_headers(void **state)
 		const char *why = NULL;
 		fill_random(hdr, sizeof(hdr));
 		if (i % 2)
-			put_header(hdr, OS_PROTO_MAGIC, 1, rng() % 12, rng() % 0x20000, rng());
+			put_header(hdr, OS_PROTO_MAGIC, OS_PROTO_VERSION, rng() % 12,
+			           rng() % 0x20000, rng());
 		if (os_proto_check_header(hdr, &h, &why) != 0) {
 			assert_non_null(why);
 			continue;
@@ -713,6 +801,7 @@ int main(void)
 	    cmocka_unit_test(test_garbage_payloads),
 	    cmocka_unit_test(test_mutated_payloads),
 	    cmocka_unit_test(test_garbage_headers),
+	    cmocka_unit_test(test_byte_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

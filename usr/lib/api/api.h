@@ -43,7 +43,9 @@ struct api_slot {
 	struct os_backend_option *options;
 	struct os_backend_env env;
 	int lock_fd;               /* <lock>/<token>/LCK..<token> */
-	struct tok_shm_map tokshm; /* per-token shared memory */
+	struct tok_shm_map tokshm; /* per-token shared memory, read-only */
+	struct tok_writer writer;  /* slotd, for the token's changes */
+	int login_lost;            /* atomic: slotd forgot this process's login */
 	struct tok_token token;    /* objects and login, when has_token */
 	bool has_token;
 	/* The following are guarded by api_state.sessions_lock. */
@@ -186,7 +188,16 @@ CK_RV api_events_report_counts(struct api_slot *slot);
 CK_RV api_events_check_link(void);
 /* In a forked child: the flusher thread does not exist there. */
 void api_events_forget_flusher(void);
-void api_events_token_changed(struct api_slot *slot);
+/*
+ * With client_lock held: the counts connection failed.  It is closed and
+ * every slot's login marked lost (slotd forgot them with the connection).
+ */
+void api_events_lost_client_inlock(void);
+/* With client_lock held: a new counts connection; 0 or -1. */
+int api_events_reconnect_client_inlock(void);
+
+/* remote.c: the writer of a slot's token, slotd over the counts connection. */
+void api_remote_writer(struct api_slot *slot, struct tok_writer *w);
 void api_events_wake(void);
 
 /* locks.c */

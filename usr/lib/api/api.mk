@@ -55,6 +55,7 @@ libopenslot_la_SOURCES = \
 	usr/lib/api/init.c \
 	usr/lib/api/interface.c \
 	usr/lib/api/locks.c \
+	usr/lib/api/remote.c \
 	usr/lib/api/sessions.c \
 	usr/lib/api/slots.c \
 	usr/lib/api/trace.c \

@@ -92,8 +92,6 @@ CK_RV C_InitPIN(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR pin, CK_ULONG len)
 		rv = (s->flags & CKF_RW_SESSION) ? CKR_USER_NOT_LOGGED_IN : CKR_SESSION_READ_ONLY;
 	else
 		rv = tok_token_init_pin(&s->slot->token, pin, len);
-	if (rv == CKR_OK)
-		api_events_token_changed(s->slot);
 	return entry_end(s, "C_InitPIN", rv);
 }
 
@@ -109,20 +107,18 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old, CK_ULONG oldlen, CK_UTF
 		rv = CKR_SESSION_READ_ONLY;
 	else
 		rv = tok_token_set_pin(&s->slot->token, old, oldlen, pin, len);
-	if (rv == CKR_OK)
-		api_events_token_changed(s->slot);
 	return entry_end(s, "C_SetPIN", rv);
 }
 
-/* Sessions of any process on the slot, as slotd counts them, plus this one's. */
+/*
+ * This process's sessions on the slot.  Other processes' sessions are known
+ * only from what each process tells slotd, which a member of the group could
+ * forge to block every C_InitToken; slotd itself refuses to initialise a
+ * token while another process is logged in to it (which needs its PIN).
+ */
 static bool entry_sessions_exist(const struct api_slot *slot)
 {
-	const struct os_slotshm *shm = __atomic_load_n(&api_state.shm.shm, __ATOMIC_ACQUIRE);
-	uint64_t n = 0, rw = 0;
-
-	if (shm)
-		os_slotshm_counts(shm, slot->id, &n, &rw);
-	return n > 0 || __atomic_load_n(&slot->n_sessions, __ATOMIC_ACQUIRE) > 0;
+	return __atomic_load_n(&slot->n_sessions, __ATOMIC_ACQUIRE) > 0;
 }
 
 CK_RV C_InitToken(CK_SLOT_ID id, CK_UTF8CHAR_PTR pin, CK_ULONG len, CK_UTF8CHAR_PTR label)
@@ -137,8 +133,6 @@ CK_RV C_InitToken(CK_SLOT_ID id, CK_UTF8CHAR_PTR pin, CK_ULONG len, CK_UTF8CHAR_
 		rv = CKR_SESSION_EXISTS;
 	else if (rv == CKR_OK)
 		rv = tok_token_init(&slot->token, pin, len, label);
-	if (rv == CKR_OK)
-		api_events_token_changed(slot);
 	api_trace_call(slot, "C_InitToken", rv, "%lu", id);
 	api_leave();
 	return rv;

@@ -29,9 +29,9 @@ static void *events_flusher(void *arg);
 
 static CK_RV events_open(struct os_client *cl, const char *name)
 {
-	char err[256];
+	char err[512];
 
-	if (os_client_connect(cl, api_state.socket_path, name, err, sizeof(err)) == 0)
+	if (os_client_connect_conf(cl, api_state.conf, name, err, sizeof(err)) == 0)
 		return CKR_OK;
 	syslog(LOG_ERR, "openslot: %s", err);
 	api_trace(API_TRACE_ERROR, "%s", err);
@@ -42,9 +42,13 @@ static CK_RV events_map_shm(void)
 {
 	struct os_slotshm_map map;
 	char err[256];
+	int fd = os_client_take_shm_fd(&api_state.client);
+	int rc = fd >= 0 ? os_slotshm_attach_fd(fd, &map, err, sizeof(err)) : -1;
 
-	if (os_slotshm_attach(api_state.client.shm_name, &map, err, sizeof(err)) < 0) {
-		api_trace(API_TRACE_ERROR, "%s", err);
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0) {
+		api_trace(API_TRACE_ERROR, "%s", fd >= 0 ? err : "slotd sent no shared memory");
 		return CKR_DEVICE_ERROR;
 	}
 	/* Readers may still hold the old mapping: keep it until C_Finalize. */
@@ -143,24 +147,27 @@ static int events_send_counts_inlock(bool all)
 /* Discards what slotd pushed on the counts connection; -1 when it hung up. */
 static int events_drain_client_inlock(void)
 {
-	struct pollfd pfd = {.fd = api_state.client.fd, .events = POLLIN | POLLRDHUP};
-	char sink[4096];
+	struct os_client_event ev;
+	int r;
 
-	while (poll(&pfd, 1, 0) == 1) {
-		if (pfd.revents & (POLLHUP | POLLERR | POLLRDHUP))
-			return -1;
-		ssize_t n = recv(api_state.client.fd, sink, sizeof(sink), MSG_DONTWAIT);
-		if (n <= 0)
-			return n == 0 || (errno != EAGAIN && errno != EINTR) ? -1 : 0;
-	}
-	return 0;
+	while ((r = os_client_next_event(&api_state.client, 0, &ev)) == 1)
+		continue;
+	return r;
 }
 
-static int events_reconnect_client_inlock(void)
+void api_events_lost_client_inlock(void)
 {
 	if (api_state.client_ok)
 		os_client_close(&api_state.client);
 	api_state.client_ok = false;
+	/* slotd keeps logins per connection: this process's are gone with it */
+	for (size_t i = 0; i < api_state.n_slots; i++)
+		__atomic_store_n(&api_state.slots[i].login_lost, 1, __ATOMIC_RELEASE);
+}
+
+int api_events_reconnect_client_inlock(void)
+{
+	api_events_lost_client_inlock();
 	if (events_open(&api_state.client, "openslot") != CKR_OK)
 		return -1;
 	api_state.client_ok = true;
@@ -177,7 +184,7 @@ static CK_RV events_flush_inlock(void)
 	if (api_state.client_ok && events_drain_client_inlock() == 0 &&
 	    events_send_counts_inlock(false) == 0)
 		return CKR_OK;
-	return events_reconnect_client_inlock() == 0 ? CKR_OK : CKR_DEVICE_ERROR;
+	return api_events_reconnect_client_inlock() == 0 ? CKR_OK : CKR_DEVICE_ERROR;
 }
 
 static void *events_flusher(void *arg)
@@ -229,18 +236,9 @@ CK_RV api_events_check_link(void)
 
 	pthread_mutex_lock(&api_state.client_lock);
 	if (!api_state.client_ok || events_drain_client_inlock() < 0)
-		rv = events_reconnect_client_inlock() == 0 ? CKR_OK : CKR_DEVICE_ERROR;
+		rv = api_events_reconnect_client_inlock() == 0 ? CKR_OK : CKR_DEVICE_ERROR;
 	pthread_mutex_unlock(&api_state.client_lock);
 	return rv;
-}
-
-void api_events_token_changed(struct api_slot *slot)
-{
-	pthread_mutex_lock(&api_state.client_lock);
-	if (!api_state.client_ok || os_client_token_changed(&api_state.client, slot->id) < 0)
-		if (events_reconnect_client_inlock() == 0)
-			os_client_token_changed(&api_state.client, slot->id);
-	pthread_mutex_unlock(&api_state.client_lock);
 }
 
 void api_events_wake(void)
@@ -295,11 +293,11 @@ static CK_RV events_reconnect_inlock(void)
 		os_client_close(&api_state.events);
 	api_state.events_ok = false;
 	for (int waited = 0; waited < EVENTS_RECONNECT_MS; waited += 100) {
-		char err[256];
+		char err[512];
 		if (api_state.finalizing)
 			return CKR_CRYPTOKI_NOT_INITIALIZED;
-		if (os_client_connect(&api_state.events, api_state.socket_path, "openslot-events",
-		                      err, sizeof(err)) == 0) {
+		if (os_client_connect_conf(&api_state.events, api_state.conf, "openslot-events",
+		                           err, sizeof(err)) == 0) {
 			struct os_client_event all = {.kind = OS_EVENT_SLOT_CHANGED};
 			api_state.events_ok = true;
 			events_mark_inlock(&all);

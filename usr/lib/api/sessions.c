@@ -117,6 +117,10 @@ CK_RV api_session_get(CK_SESSION_HANDLE h, struct api_session **out)
 		atomic_fetch_add(&s->refs, 1);
 	pthread_mutex_unlock(&api_state.sessions_lock);
 	*out = s;
+	/* After slotd restarted, its session holds no login any more: nor do we. */
+	if (s && s->slot->has_token &&
+	    __atomic_exchange_n(&s->slot->login_lost, 0, __ATOMIC_ACQ_REL))
+		tok_token_forget_login(&s->slot->token);
 	return s ? CKR_OK : CKR_SESSION_HANDLE_INVALID;
 }
 

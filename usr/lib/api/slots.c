@@ -11,7 +11,6 @@
 #include "api.h"
 
 #include <dlfcn.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,72 +55,46 @@ static int slots_dlopen(struct api_slot *slot)
 	return 0;
 }
 
-static void slots_make_env(struct api_slot *slot)
+/*
+ * Paths and names come from this process's own configuration, never from
+ * slotd's table: a server that lies cannot point this process at another
+ * directory.  A slot the local configuration does not list gets no token.
+ */
+static int slots_make_env(struct api_slot *slot)
 {
 	const struct os_slot_conf *conf = os_conf_slot(api_state.conf, slot->id);
 
-	os_paths_join(slot->data_dir, sizeof(slot->data_dir), api_state.conf->data_dir,
-	              slot->info.token);
-	os_paths_join(slot->lock_dir, sizeof(slot->lock_dir), api_state.conf->lock_dir,
-	              slot->info.token);
+	if (!conf) {
+		snprintf(slot->error, sizeof(slot->error), "slot %lu is not in %s", slot->id,
+		         api_state.conf->path);
+		return -1;
+	}
+	snprintf(slot->info.token, sizeof(slot->info.token), "%s", conf->token);
+	snprintf(slot->info.backend, sizeof(slot->info.backend), "%s", conf->backend);
+	if (os_paths_join(slot->data_dir, sizeof(slot->data_dir), api_state.conf->data_dir,
+	                  conf->token) < 0 ||
+	    os_paths_join(slot->lock_dir, sizeof(slot->lock_dir), api_state.conf->lock_dir,
+	                  conf->token) < 0) {
+		snprintf(slot->error, sizeof(slot->error), "token directory path too long");
+		return -1;
+	}
 	slot->env.slot_id = slot->id;
 	slot->env.token_name = slot->info.token;
 	slot->env.data_dir = slot->data_dir;
 	slot->env.lock_dir = slot->lock_dir;
 	slot->env.trace = api_trace_v;
-	if (!conf || conf->n_options == 0)
-		return;
+	if (conf->n_options == 0)
+		return 0;
 	slot->options = calloc(conf->n_options, sizeof(*slot->options));
 	if (!slot->options)
-		return;
+		return 0;
 	for (size_t i = 0; i < conf->n_options; i++) {
 		slot->options[i].name = conf->options[i].name;
 		slot->options[i].value = conf->options[i].value;
 	}
 	slot->env.options = slot->options;
 	slot->env.n_options = conf->n_options;
-}
-
-/* One numeric slot option into *out, untouched when absent or malformed. */
-static void slots_option_u32(const struct os_slot_conf *conf, CK_SLOT_ID id, const char *name,
-                             uint32_t *out)
-{
-	const char *v = os_conf_slot_option(conf, name);
-	char *end;
-
-	if (!v)
-		return;
-	unsigned long n = strtoul(v, &end, 10);
-	if (*end || end == v || n > UINT32_MAX) {
-		api_trace(API_TRACE_ERROR, "slot %lu: %s %s ignored", id, name, v);
-		return;
-	}
-	*out = (uint32_t)n;
-}
-
-/*
- * Options of the token common layer: pin-kdf-memory (KiB), pin-kdf-time and
- * pin-kdf-parallelism set the Argon2id parameters used when a PIN is set
- * from now on (the parameters of each PIN are recorded with it, so existing
- * PINs keep theirs).
- */
-static void slots_apply_options(struct api_slot *slot)
-{
-	const struct os_slot_conf *conf = os_conf_slot(api_state.conf, slot->id);
-	struct tok_kdf_params p = {TOK_STORE_KDF_DEFAULT_M_KIB, TOK_STORE_KDF_DEFAULT_T,
-	                           TOK_STORE_KDF_DEFAULT_P};
-
-	if (!conf)
-		return;
-	slots_option_u32(conf, slot->id, "pin-kdf-memory", &p.m_kib);
-	slots_option_u32(conf, slot->id, "pin-kdf-time", &p.t);
-	slots_option_u32(conf, slot->id, "pin-kdf-parallelism", &p.p);
-	if (!tok_store_kdf_params_valid(&p)) {
-		api_trace(API_TRACE_ERROR, "slot %lu: pin-kdf-* options out of range, ignored",
-		          slot->id);
-		return;
-	}
-	tok_store_set_kdf_params(slot->token.store, &p);
+	return 0;
 }
 
 /*
@@ -137,26 +110,56 @@ static unsigned slots_threads(void)
 	return cpus > TOK_STORE_MAX_THREADS ? TOK_STORE_MAX_THREADS : (unsigned)cpus;
 }
 
+/* The token's segment from slotd (which also makes its lock file). */
+static int slots_open_segment(struct api_slot *slot, uid_t *owner)
+{
+	char err[256];
+	int fd = -1;
+
+	pthread_mutex_lock(&api_state.client_lock);
+	long rv = api_state.client_ok
+	              ? os_client_open_token(&api_state.client, slot->id, &fd, owner)
+	              : -1;
+	pthread_mutex_unlock(&api_state.client_lock);
+	if (rv != 0) {
+		snprintf(slot->error, sizeof(slot->error), "slotd cannot open the token (0x%lx)",
+		         rv);
+		return -1;
+	}
+	int r = tok_shm_attach_fd(fd, &slot->tokshm, err, sizeof(err));
+	close(fd);
+	if (r < 0)
+		snprintf(slot->error, sizeof(slot->error), "%s", err);
+	return r;
+}
+
 /* Lock file and per-token shared memory of a slot whose token is present. */
 static int slots_attach_token(struct api_slot *slot)
 {
-	struct group *gr = getgrnam(api_state.conf->group);
 	char err[256];
+	uid_t owner;
 
+	if (slots_open_segment(slot, &owner) < 0)
+		return -1;
 	if (api_locks_open_token(slot) < 0) {
 		snprintf(slot->error, sizeof(slot->error), "cannot open the lock file in %s",
 		         slot->lock_dir);
 		return -1;
 	}
-	if (tok_shm_attach(slot->data_dir, slot->lock_fd, gr ? gr->gr_gid : getegid(),
-	                   &slot->tokshm, err, sizeof(err)) < 0 ||
-	    tok_token_open(&slot->token, slot->ops, slot->ctx, slot->data_dir, slot->lock_fd,
-	                   slot->tokshm.shm, slots_threads(), api_trace, err, sizeof(err)) < 0) {
+	api_remote_writer(slot, &slot->writer);
+	struct tok_token_place place = {
+	    .data_dir = slot->data_dir,
+	    .lock_fd = slot->lock_fd,
+	    .shm = slot->tokshm.shm,
+	    .owner = owner,
+	    .writer = &slot->writer,
+	};
+	if (tok_token_open(&slot->token, slot->ops, slot->ctx, &place, slots_threads(), api_trace,
+	                   err, sizeof(err)) < 0) {
 		snprintf(slot->error, sizeof(slot->error), "%s", err);
 		return -1;
 	}
 	slot->has_token = true;
-	slots_apply_options(slot);
 	return 0;
 }
 
@@ -165,8 +168,7 @@ static void slots_load_one(struct api_slot *slot)
 	CK_RV rv;
 
 	slot->lock_fd = -1;
-	slots_make_env(slot);
-	if (slots_dlopen(slot) < 0)
+	if (slots_make_env(slot) < 0 || slots_dlopen(slot) < 0)
 		goto fail;
 	if (slot->ops->load) {
 		rv = slot->ops->load(&slot->env, &slot->ctx);

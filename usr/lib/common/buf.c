@@ -100,6 +100,16 @@ void os_buf_add_str(struct os_buf *buf, const char *s)
 	os_buf_add(buf, s, n);
 }
 
+void os_buf_add_bytes(struct os_buf *buf, const void *data, size_t n)
+{
+	if (n > UINT32_MAX) {
+		buf->failed = true;
+		return;
+	}
+	os_buf_add_u32(buf, (uint32_t)n);
+	os_buf_add(buf, data, n);
+}
+
 void os_buf_consume(struct os_buf *buf, size_t n)
 {
 	if (n >= buf->len) {
@@ -185,4 +195,21 @@ void os_reader_str(struct os_reader *rd, char *out, size_t outlen, size_t max)
 	}
 	memcpy(out, at, n);
 	out[n] = '\0';
+}
+
+const unsigned char *os_reader_bytes(struct os_reader *rd, size_t *n, size_t max)
+{
+	uint32_t len = os_reader_u32(rd);
+
+	*n = 0;
+	if (rd->failed)
+		return NULL;
+	if (len > max) {
+		rd->failed = true;
+		return NULL;
+	}
+	const unsigned char *at = reader_take(rd, len);
+	if (at)
+		*n = len;
+	return at;
 }

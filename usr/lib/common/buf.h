@@ -35,6 +35,8 @@ void os_buf_add_u32(struct os_buf *buf, uint32_t v);
 void os_buf_add_u64(struct os_buf *buf, uint64_t v);
 /* A string is a u32 byte count followed by the bytes, no terminator. */
 void os_buf_add_str(struct os_buf *buf, const char *s);
+/* Bytes of any value the same way: a u32 count, then the bytes. */
+void os_buf_add_bytes(struct os_buf *buf, const void *data, size_t n);
 /* Drops the first n bytes (consumed input). */
 void os_buf_consume(struct os_buf *buf, size_t n);
 
@@ -57,5 +59,10 @@ uint64_t os_reader_u64(struct os_reader *rd);
  * exceeds max or outlen - 1, or runs past the end of the data.
  */
 void os_reader_str(struct os_reader *rd, char *out, size_t outlen, size_t max);
+/*
+ * Reads a byte string of at most max bytes: returns where its bytes start
+ * in the data (not copied) and their count in *n, or NULL (reader failed).
+ */
+const unsigned char *os_reader_bytes(struct os_reader *rd, size_t *n, size_t max);
 
 #endif

@@ -3,12 +3,18 @@
  *
  * Every read waits with poll() and a deadline; frames are checked with the
  * same codec slotd uses before any field is read, and a bad frame from slotd
- * is treated like a lost connection.
+ * is treated like a lost connection.  Nothing is read before the peer on the
+ * socket has proved with SO_PEERCRED that it runs as a trusted user, so a
+ * member of the group who manages to serve the socket path cannot feed a
+ * client anything.  Descriptors slotd sends beside a frame are queued in
+ * arrival order and taken by the reader of the frame that announced one.
  */
 #include "client.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "paths.h"
 #include "proto.h"
 
 struct client_frame {
@@ -95,6 +102,53 @@ static int client_parse(struct os_client *cl, struct client_frame *fr)
 	return 1;
 }
 
+/* Queues descriptors that came with received bytes; extra ones are closed. */
+static void client_take_fds(struct os_client *cl, struct msghdr *msg)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (cl->n_fds < OS_CLIENT_MAX_FDS)
+				cl->fds[cl->n_fds++] = fd;
+			else
+				close(fd);
+		}
+	}
+}
+
+/* The oldest received descriptor, or -1. */
+static int client_pop_fd(struct os_client *cl)
+{
+	if (cl->n_fds == 0)
+		return -1;
+	int fd = cl->fds[0];
+	memmove(cl->fds, cl->fds + 1, (cl->n_fds - 1) * sizeof(int));
+	cl->n_fds--;
+	return fd;
+}
+
+static ssize_t client_recv(struct os_client *cl, unsigned char *at, size_t len)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(OS_CLIENT_MAX_FDS * sizeof(int))];
+	} ctl;
+	struct iovec iov = {.iov_base = at, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov,
+	                     .msg_iovlen = 1,
+	                     .msg_control = ctl.buf,
+	                     .msg_controllen = sizeof(ctl)};
+
+	ssize_t n = recvmsg(cl->fd, &msg, MSG_CMSG_CLOEXEC);
+	if (n > 0)
+		client_take_fds(cl, &msg);
+	return n;
+}
+
 /* Reads more bytes, waiting until deadline (-1: forever). 1 ok, 0 timeout, -1 error. */
 static int client_fill(struct os_client *cl, int64_t deadline)
 {
@@ -114,7 +168,7 @@ static int client_fill(struct os_client *cl, int64_t deadline)
 	if (!at)
 		return -1;
 	cl->in.len -= 4096;
-	ssize_t n = recv(cl->fd, at, 4096, 0);
+	ssize_t n = client_recv(cl, at, 4096);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return 1;
 	if (n <= 0)
@@ -208,11 +262,11 @@ static int client_read_hello(struct os_client *cl, char *err, size_t errlen)
 	}
 	cl->version = os_reader_u32(&rd);
 	cl->slotd_pid = os_reader_u64(&rd);
-	os_reader_str(&rd, cl->shm_name, sizeof(cl->shm_name), OS_PROTO_MAX_STR);
 	cl->shm_size = os_reader_u64(&rd);
 	cl->n_slots = os_reader_u32(&rd);
 	client_consume(cl, &fr);
-	if (os_reader_failed(&rd)) {
+	cl->shm_fd = client_pop_fd(cl);
+	if (os_reader_failed(&rd) || cl->shm_fd < 0) {
 		snprintf(err, errlen, "malformed handshake reply from slotd");
 		return -1;
 	}
@@ -245,13 +299,38 @@ static int client_open_socket(struct os_client *cl, const char *path, char *err,
 	return -1;
 }
 
-int os_client_connect(struct os_client *cl, const char *path, const char *name, char *err,
-                      size_t errlen)
+/* SO_PEERCRED: the server must be root, ourselves or the trusted user. */
+static int client_check_peer(struct os_client *cl, const char *path, uid_t trusted, char *err,
+                             size_t errlen)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(cl->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		snprintf(err, errlen, "cannot read the credentials of %s: %s", path,
+		         strerror(errno));
+		return -1;
+	}
+	if (cred.uid == 0 || cred.uid == geteuid() ||
+	    (trusted != (uid_t)-1 && cred.uid == trusted)) {
+		cl->slotd_uid = cred.uid;
+		return 0;
+	}
+	snprintf(err, errlen,
+	         "refusing the server on %s: it runs as uid %ld, not as slotd's user (pid %ld)",
+	         path, (long)cred.uid, (long)cred.pid);
+	return -1;
+}
+
+int os_client_connect_trusting(struct os_client *cl, const char *path, const char *name,
+                               uid_t trusted_uid, char *err, size_t errlen)
 {
 	memset(cl, 0, sizeof(*cl));
 	cl->fd = -1;
+	cl->shm_fd = -1;
 	os_buf_init(&cl->in);
-	if (client_open_socket(cl, path, err, errlen) < 0)
+	if (client_open_socket(cl, path, err, errlen) < 0 ||
+	    client_check_peer(cl, path, trusted_uid, err, errlen) < 0)
 		goto fail;
 	if (client_send_hello(cl, name) < 0) {
 		snprintf(err, errlen, "cannot send to slotd: %s", strerror(errno));
@@ -265,14 +344,53 @@ fail:
 	return -1;
 }
 
+int os_client_connect_conf(struct os_client *cl, const struct os_conf *conf, const char *name,
+                           char *err, size_t errlen)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	uid_t trusted = (uid_t)-1;
+
+	if (os_paths_join(path, sizeof(path), conf->run_dir, OS_SOCKET_NAME) < 0) {
+		snprintf(err, errlen, "socket path %s/%s is too long", conf->run_dir,
+		         OS_SOCKET_NAME);
+		return -1;
+	}
+	if (conf->user) {
+		struct passwd pw, *res = NULL;
+		char buf[1024];
+		if (getpwnam_r(conf->user, &pw, buf, sizeof(buf), &res) == 0 && res)
+			trusted = res->pw_uid;
+	}
+	return os_client_connect_trusting(cl, path, name, trusted, err, errlen);
+}
+
+int os_client_connect(struct os_client *cl, const char *path, const char *name, char *err,
+                      size_t errlen)
+{
+	return os_client_connect_trusting(cl, path, name, (uid_t)-1, err, errlen);
+}
+
 void os_client_close(struct os_client *cl)
 {
 	if (cl->fd >= 0)
 		close(cl->fd);
+	if (cl->shm_fd >= 0)
+		close(cl->shm_fd);
+	while (cl->n_fds)
+		close(client_pop_fd(cl));
 	os_buf_free(&cl->in);
 	free(cl->events);
 	memset(cl, 0, sizeof(*cl));
 	cl->fd = -1;
+	cl->shm_fd = -1;
+}
+
+int os_client_take_shm_fd(struct os_client *cl)
+{
+	int fd = cl->shm_fd;
+
+	cl->shm_fd = -1;
+	return fd;
 }
 
 static void client_read_slot(struct os_reader *rd, struct os_client_slot *s)
@@ -344,13 +462,6 @@ int os_client_session_count(struct os_client *cl, uint64_t slot_id, uint64_t ses
 	return client_request(cl, OS_MSG_SESSION_COUNT, client_fill_u64s, args);
 }
 
-int os_client_token_changed(struct os_client *cl, uint64_t slot_id)
-{
-	const uint64_t args[] = {1, slot_id};
-
-	return client_request(cl, OS_MSG_TOKEN_CHANGED, client_fill_u64s, args);
-}
-
 int os_client_ping(struct os_client *cl, uint64_t *generation)
 {
 	struct client_frame fr;
@@ -402,4 +513,56 @@ int os_client_next_event(struct os_client *cl, int timeout_ms, struct os_client_
 		if (r <= 0)
 			return r;
 	}
+}
+
+size_t os_client_begin(struct os_client *cl, struct os_buf *buf, uint16_t type)
+{
+	os_buf_init(buf);
+	return os_proto_begin(buf, type, ++cl->serial);
+}
+
+int os_client_call(struct os_client *cl, struct os_buf *buf, size_t at, uint16_t reply_type,
+                   struct os_buf *reply)
+{
+	struct client_frame fr;
+	int rv = os_proto_end(buf, at) == 0 ? client_send(cl, buf) : -1;
+
+	/* requests may carry PINs */
+	if (buf->data)
+		explicit_bzero(buf->data, buf->cap);
+	os_buf_free(buf);
+	os_buf_init(reply);
+	if (rv < 0 || client_wait_reply(cl, &fr, client_now_ms() + OS_CLIENT_CALL_TIMEOUT_MS) < 0)
+		return -1;
+	if (fr.hdr.type == reply_type)
+		os_buf_add(reply, fr.payload, fr.hdr.length);
+	client_consume(cl, &fr);
+	if (fr.hdr.type != reply_type || os_buf_failed(reply)) {
+		os_buf_free(reply);
+		return -1;
+	}
+	return 0;
+}
+
+long os_client_open_token(struct os_client *cl, uint64_t slot_id, int *fd, uid_t *owner)
+{
+	struct os_buf buf, reply;
+	struct os_reader rd;
+
+	*fd = -1;
+	size_t at = os_client_begin(cl, &buf, OS_MSG_OPEN_TOKEN);
+	os_buf_add_u64(&buf, slot_id);
+	if (os_client_call(cl, &buf, at, OS_MSG_TOKEN, &reply) < 0)
+		return -1;
+	os_reader_init(&rd, reply.data, reply.len);
+	uint64_t id = os_reader_u64(&rd);
+	uint64_t rv = os_reader_u64(&rd);
+	*owner = (uid_t)os_reader_u64(&rd);
+	os_buf_free(&reply);
+	if (id != slot_id)
+		return -1;
+	if (rv != 0)
+		return (long)rv;
+	*fd = client_pop_fd(cl);
+	return *fd < 0 ? -1 : 0;
 }

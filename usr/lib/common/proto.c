@@ -30,19 +30,34 @@ struct proto_msg {
 	const char *name;
 	const char *sig;
 	uint32_t max_len;
+	bool fd; /* may carry a descriptor */
 };
 
+#define PROTO_B(n) (4u + (n))
+
 static const struct proto_msg proto_msgs[OS_MSG_TYPE_COUNT] = {
-    [OS_MSG_HELLO] = {"HELLO", "uus", 2 * PROTO_U + PROTO_S},
-    [OS_MSG_HELLO_OK] = {"HELLO_OK", "uqsqu", 2 * PROTO_U + 2 * PROTO_Q + PROTO_S},
-    [OS_MSG_ERROR] = {"ERROR", "us", PROTO_U + PROTO_S},
-    [OS_MSG_GET_SLOTS] = {"GET_SLOTS", "", 0},
-    [OS_MSG_SLOTS] = {"SLOTS", "q[qssssuuuu]", PROTO_SLOTS_MAX},
-    [OS_MSG_SESSION_COUNT] = {"SESSION_COUNT", "qqq", 3 * PROTO_Q},
-    [OS_MSG_TOKEN_CHANGED] = {"TOKEN_CHANGED", "q", PROTO_Q},
-    [OS_MSG_EVENT] = {"EVENT", "uqq", PROTO_U + 2 * PROTO_Q},
-    [OS_MSG_PING] = {"PING", "", 0},
-    [OS_MSG_PONG] = {"PONG", "q", PROTO_Q},
+    [OS_MSG_HELLO] = {"HELLO", "uus", 2 * PROTO_U + PROTO_S, false},
+    [OS_MSG_HELLO_OK] = {"HELLO_OK", "uqqu", 2 * PROTO_U + 2 * PROTO_Q, true},
+    [OS_MSG_ERROR] = {"ERROR", "us", PROTO_U + PROTO_S, false},
+    [OS_MSG_GET_SLOTS] = {"GET_SLOTS", "", 0, false},
+    [OS_MSG_SLOTS] = {"SLOTS", "q[qssssuuuu]", PROTO_SLOTS_MAX, false},
+    [OS_MSG_SESSION_COUNT] = {"SESSION_COUNT", "qqq", 3 * PROTO_Q, false},
+    [OS_MSG_EVENT] = {"EVENT", "uqq", PROTO_U + 2 * PROTO_Q, false},
+    [OS_MSG_PING] = {"PING", "", 0, false},
+    [OS_MSG_PONG] = {"PONG", "q", PROTO_Q, false},
+    [OS_MSG_OPEN_TOKEN] = {"OPEN_TOKEN", "q", PROTO_Q, false},
+    [OS_MSG_TOKEN] = {"TOKEN", "qqq", 3 * PROTO_Q, true},
+    [OS_MSG_OBJ_SAVE] = {"OBJ_SAVE", "qqb", 2 * PROTO_Q + PROTO_B(OS_PROTO_MAX_OBJECT), false},
+    [OS_MSG_OBJ_DESTROY] = {"OBJ_DESTROY", "qq", 2 * PROTO_Q, false},
+    [OS_MSG_OBJ_RESULT] = {"OBJ_RESULT", "qqq", 3 * PROTO_Q, false},
+    [OS_MSG_LOGIN] = {"LOGIN", "qqb", 2 * PROTO_Q + PROTO_B(OS_PROTO_MAX_PIN), false},
+    [OS_MSG_LOGIN_RESULT] = {"LOGIN_RESULT", "qqb", 2 * PROTO_Q + PROTO_B(64), false},
+    [OS_MSG_LOGOUT] = {"LOGOUT", "q", PROTO_Q, false},
+    [OS_MSG_INIT_TOKEN] = {"INIT_TOKEN", "qbb", PROTO_Q + PROTO_B(OS_PROTO_MAX_PIN) + PROTO_B(32),
+                           false},
+    [OS_MSG_INIT_PIN] = {"INIT_PIN", "qb", PROTO_Q + PROTO_B(OS_PROTO_MAX_PIN), false},
+    [OS_MSG_SET_PIN] = {"SET_PIN", "qbb", PROTO_Q + 2 * PROTO_B(OS_PROTO_MAX_PIN), false},
+    [OS_MSG_RESULT] = {"RESULT", "q", PROTO_Q, false},
 };
 
 _Static_assert(PROTO_SLOTS_MAX == OS_PROTO_MAX_PAYLOAD, "SLOTS is bounded by the frame limit");
@@ -73,6 +88,12 @@ const char *os_proto_signature(uint16_t type)
 {
 	const struct proto_msg *msg = proto_lookup(type);
 	return msg ? msg->sig : NULL;
+}
+
+bool os_proto_carries_fd(uint16_t type)
+{
+	const struct proto_msg *msg = proto_lookup(type);
+	return msg && msg->fd;
 }
 
 /*
@@ -137,6 +158,17 @@ static const char *proto_check_str(struct os_reader *rd)
 	return NULL;
 }
 
+/* Checks a byte string in place: its length fits in what is left. */
+static const char *proto_check_bytes(struct os_reader *rd)
+{
+	uint32_t n = os_reader_u32(rd);
+
+	if (os_reader_failed(rd) || n > rd->len - rd->pos)
+		return "truncated payload";
+	rd->pos += n;
+	return NULL;
+}
+
 static const char *proto_check_fields(struct os_reader *rd, const char *sig);
 
 /*
@@ -178,6 +210,9 @@ static const char *proto_check_fields(struct os_reader *rd, const char *sig)
 			break;
 		case 's':
 			err = proto_check_str(rd);
+			break;
+		case 'b':
+			err = proto_check_bytes(rd);
 			break;
 		case '[':
 			err = proto_check_array(rd, sig + 1);

@@ -16,6 +16,8 @@
  *   'u'  u32            'q'  u64
  *   's'  string: u32 length, then that many bytes (no NUL); at most
  *        OS_PROTO_MAX_STR bytes and no embedded NUL
+ *   'b'  bytes: u32 length, then that many bytes of any value; bounded
+ *        only by the frame (PINs, keys, encoded attribute sets)
  *   '['  u32 count N (<= OS_PROTO_MAX_ARRAY), then N repetitions of the
  *        signature up to the matching ']'
  *
@@ -23,6 +25,14 @@
  * with os_proto_validate() before reading any field; a frame that fails
  * either check is a protocol error and the peer is dropped.  Nothing is ever
  * sent as a raw C struct.
+ *
+ * File descriptors travel beside a frame as SCM_RIGHTS ancillary data, only
+ * from slotd to a client and only with the types marked "+fd" below; slotd
+ * never accepts a descriptor from a client.
+ *
+ * Requests that change token state (OBJ_SAVE to SET_PIN) are answered in
+ * the order they were sent; slotd holds the reply of a change until the
+ * change is durable.
  */
 #ifndef OS_PROTO_H
 #define OS_PROTO_H
@@ -34,17 +44,23 @@
 #include "buf.h"
 
 #define OS_PROTO_MAGIC       0x4f534c54u /* "OSLT" */
-#define OS_PROTO_VERSION     1
+#define OS_PROTO_VERSION     2
 #define OS_PROTO_HEADER_LEN  16
 #define OS_PROTO_MAX_PAYLOAD (64 * 1024)
 #define OS_PROTO_MAX_STR     256
 #define OS_PROTO_MAX_ARRAY   256
+/* The largest encoded attribute set an OBJ_SAVE may carry. */
+#define OS_PROTO_MAX_OBJECT (1024 * 1024)
+#define OS_PROTO_MAX_PIN    128
 
 enum os_msg_type {
 	OS_MSG_INVALID = 0,
 	/* client -> slotd: "uus" min version, max version, client name */
 	OS_MSG_HELLO = 1,
-	/* slotd -> client: "uqsqu" version, slotd pid, shm name, shm size, n slots */
+	/*
+	 * slotd -> client, +fd (the slotd segment, read-only): "uqqu" version,
+	 * slotd pid, shm size, n slots
+	 */
 	OS_MSG_HELLO_OK = 2,
 	/* slotd -> client: "us" error code (enum os_proto_err), message */
 	OS_MSG_ERROR = 3,
@@ -62,15 +78,43 @@ enum os_msg_type {
 	 * No reply.
 	 */
 	OS_MSG_SESSION_COUNT = 6,
-	/* client -> slotd: "q" the client changed the token in this slot; no reply */
-	OS_MSG_TOKEN_CHANGED = 7,
 	/* slotd -> client, unsolicited: "uqq" event kind, slot id, generation */
-	OS_MSG_EVENT = 8,
+	OS_MSG_EVENT = 7,
 	/* client -> slotd: "" round trip; slotd answers PONG after all earlier
 	 * messages from this client were applied */
-	OS_MSG_PING = 9,
+	OS_MSG_PING = 8,
 	/* slotd -> client: "q" shm generation after earlier messages applied */
-	OS_MSG_PONG = 10,
+	OS_MSG_PONG = 9,
+	/* client -> slotd: "q" slot id: the token's shared memory, please */
+	OS_MSG_OPEN_TOKEN = 10,
+	/*
+	 * slotd -> client, +fd when rv is CKR_OK (the token segment,
+	 * read-only): "qqq" slot id, rv, uid owning the token files
+	 */
+	OS_MSG_TOKEN = 11,
+	/*
+	 * client -> slotd: "qqb" slot id, object id (0: a new object), the
+	 * object's attributes (tok_attrs encoding)
+	 */
+	OS_MSG_OBJ_SAVE = 12,
+	/* client -> slotd: "qq" slot id, object id */
+	OS_MSG_OBJ_DESTROY = 13,
+	/* slotd -> client: "qqq" rv, object id, generation */
+	OS_MSG_OBJ_RESULT = 14,
+	/* client -> slotd: "qqb" slot id, user type, PIN */
+	OS_MSG_LOGIN = 15,
+	/* slotd -> client: "qqb" rv, user type, master key (empty unless rv is CKR_OK) */
+	OS_MSG_LOGIN_RESULT = 16,
+	/* client -> slotd: "q" slot id */
+	OS_MSG_LOGOUT = 17,
+	/* client -> slotd: "qbb" slot id, SO PIN, label (32 bytes, blank padded) */
+	OS_MSG_INIT_TOKEN = 18,
+	/* client -> slotd: "qb" slot id, new user PIN (the SO is logged in) */
+	OS_MSG_INIT_PIN = 19,
+	/* client -> slotd: "qbb" slot id, old PIN, new PIN */
+	OS_MSG_SET_PIN = 20,
+	/* slotd -> client: "q" rv of LOGOUT, INIT_TOKEN, INIT_PIN, SET_PIN */
+	OS_MSG_RESULT = 21,
 	OS_MSG_TYPE_COUNT
 };
 
@@ -100,6 +144,9 @@ const char *os_proto_type_name(uint16_t type);
 
 /* Signature string of a type, or NULL for an unknown type. */
 const char *os_proto_signature(uint16_t type);
+
+/* Whether a frame of this type may carry a file descriptor (slotd -> client). */
+bool os_proto_carries_fd(uint16_t type);
 
 /*
  * Decodes and checks a 16-byte header: magic, version, known type and length

@@ -13,40 +13,46 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int os_slotshm_attach(const char *name, struct os_slotshm_map *map, char *err, size_t errlen)
+int os_slotshm_attach_fd(int fd, struct os_slotshm_map *map, char *err, size_t errlen)
 {
 	struct stat st;
 	void *addr;
-	int fd;
 
 	memset(map, 0, sizeof(*map));
-	fd = shm_open(name, O_RDONLY, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot open shared memory %s: %s", name, strerror(errno));
-		return -1;
-	}
 	if (fstat(fd, &st) < 0 || (size_t)st.st_size != sizeof(struct os_slotshm)) {
-		snprintf(err, errlen, "shared memory %s has size %lld, expected %zu", name,
+		snprintf(err, errlen, "slotd's shared memory has size %lld, expected %zu",
 		         (long long)st.st_size, sizeof(struct os_slotshm));
-		close(fd);
 		return -1;
 	}
 	addr = mmap(NULL, sizeof(struct os_slotshm), PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
 	if (addr == MAP_FAILED) {
-		snprintf(err, errlen, "cannot map shared memory %s: %s", name, strerror(errno));
+		snprintf(err, errlen, "cannot map slotd's shared memory: %s", strerror(errno));
 		return -1;
 	}
 	map->shm = addr;
 	map->size = sizeof(struct os_slotshm);
 	if (map->shm->magic != OS_SLOTSHM_MAGIC || map->shm->version != OS_SLOTSHM_VERSION ||
 	    map->shm->size != sizeof(struct os_slotshm)) {
-		snprintf(err, errlen, "shared memory %s is not an openslot v%d segment", name,
+		snprintf(err, errlen, "slotd's shared memory is not an openslot v%d segment",
 		         OS_SLOTSHM_VERSION);
 		os_slotshm_detach(map);
 		return -1;
 	}
 	return 0;
+}
+
+int os_slotshm_attach(const char *name, struct os_slotshm_map *map, char *err, size_t errlen)
+{
+	int fd = shm_open(name, O_RDONLY, 0);
+
+	memset(map, 0, sizeof(*map));
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open shared memory %s: %s", name, strerror(errno));
+		return -1;
+	}
+	int rv = os_slotshm_attach_fd(fd, map, err, errlen);
+	close(fd);
+	return rv;
 }
 
 void os_slotshm_detach(struct os_slotshm_map *map)

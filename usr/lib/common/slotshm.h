@@ -3,7 +3,8 @@
  * session counts, written only by slotd and mapped read-only by clients.
  *
  * Its name comes from the run directory (os_paths_shm_name(run, "slotd")),
- * its mode is 0640 with the configured group.  Writers follow a sequence
+ * its mode is 0640 with the configured group; clients map the read-only
+ * descriptor slotd sends them at connect and never open the name.  Writers follow a sequence
  * lock: slotd makes seq odd, changes fields, makes seq even again; a reader
  * copies what it needs and retries when seq was odd or changed meanwhile.
  * The layout is fixed by the _Static_asserts below; any change bumps
@@ -66,6 +67,8 @@ struct os_slotshm_map {
  * and size.  Returns 0, or -1 with a reason in err.
  */
 int os_slotshm_attach(const char *name, struct os_slotshm_map *map, char *err, size_t errlen);
+/* The same for the descriptor slotd sends at connect (left open). */
+int os_slotshm_attach_fd(int fd, struct os_slotshm_map *map, char *err, size_t errlen);
 void os_slotshm_detach(struct os_slotshm_map *map);
 
 /* A consistent copy of the whole segment (sequence-lock read). */

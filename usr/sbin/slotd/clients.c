@@ -36,6 +36,7 @@ struct slotd_client *slotd_clients_add(struct slotd *sd, int fd)
 	cl->pid = cred.pid;
 	cl->uid = cred.uid;
 	cl->gid = cred.gid;
+	cl->out_fd = -1;
 	os_buf_init(&cl->in);
 	os_buf_init(&cl->out);
 	cl->next = sd->clients;
@@ -73,6 +74,7 @@ void slotd_clients_remove(struct slotd *sd, struct slotd_client *cl, const char 
 	else
 		os_log(LOG_DEBUG, "client pid %ld disconnected", (long)cl->pid);
 	clients_withdraw(sd, cl);
+	slotd_tokens_client_gone(sd, cl);
 	epoll_ctl(sd->epoll_fd, EPOLL_CTL_DEL, cl->fd, NULL);
 	close(cl->fd);
 	cl->fd = -1;

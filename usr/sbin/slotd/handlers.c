@@ -64,10 +64,9 @@ static int handle_hello(struct slotd *sd, struct slotd_client *cl,
 	size_t at = os_proto_begin(&buf, OS_MSG_HELLO_OK, hdr->serial);
 	os_buf_add_u32(&buf, OS_PROTO_VERSION);
 	os_buf_add_u64(&buf, (uint64_t)getpid());
-	os_buf_add_str(&buf, sd->shm_name);
 	os_buf_add_u64(&buf, sizeof(struct os_slotshm));
 	os_buf_add_u32(&buf, (uint32_t)sd->conf->n_slots);
-	rv = os_proto_end(&buf, at) == 0 ? slotd_server_queue(sd, cl, &buf) : -1;
+	rv = os_proto_end(&buf, at) == 0 ? slotd_server_queue_fd(sd, cl, &buf, sd->shm_ro_fd) : -1;
 	os_buf_free(&buf);
 	return rv;
 }
@@ -113,18 +112,6 @@ static int handle_session_count(struct slotd *sd, struct slotd_client *cl,
 	return 0;
 }
 
-static int handle_token_changed(struct slotd *sd, struct slotd_client *cl,
-                                const struct os_frame_header *hdr, struct os_reader *rd)
-{
-	uint64_t slot_id = os_reader_u64(rd);
-
-	if (!os_conf_slot(sd->conf, slot_id))
-		return 0;
-	uint64_t gen = slotd_shm_token_changed(sd, slot_id);
-	slotd_server_broadcast(sd, cl, OS_EVENT_TOKEN_CHANGED, slot_id, gen);
-	return 0;
-}
-
 static int handle_ping(struct slotd *sd, struct slotd_client *cl, const struct os_frame_header *hdr,
                        struct os_reader *rd)
 {
@@ -143,6 +130,13 @@ const slotd_handler slotd_handlers[OS_MSG_TYPE_COUNT] = {
     [OS_MSG_HELLO] = handle_hello,
     [OS_MSG_GET_SLOTS] = handle_get_slots,
     [OS_MSG_SESSION_COUNT] = handle_session_count,
-    [OS_MSG_TOKEN_CHANGED] = handle_token_changed,
     [OS_MSG_PING] = handle_ping,
+    [OS_MSG_OPEN_TOKEN] = slotd_tokens_open,
+    [OS_MSG_OBJ_SAVE] = slotd_tokens_save,
+    [OS_MSG_OBJ_DESTROY] = slotd_tokens_destroy,
+    [OS_MSG_LOGIN] = slotd_tokens_login_req,
+    [OS_MSG_LOGOUT] = slotd_tokens_logout,
+    [OS_MSG_INIT_TOKEN] = slotd_tokens_init_token,
+    [OS_MSG_INIT_PIN] = slotd_tokens_init_pin,
+    [OS_MSG_SET_PIN] = slotd_tokens_set_pin,
 };

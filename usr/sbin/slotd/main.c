@@ -158,7 +158,7 @@ static int main_start(struct slotd *sd)
 {
 	if (slotd_setup_ids(sd) < 0 || slotd_setup_dirs(sd) < 0 || slotd_setup_pidlock(sd) < 0 ||
 	    slotd_shm_create(sd) < 0 || slotd_server_listen(sd) < 0 ||
-	    slotd_setup_drop_privileges(sd) < 0)
+	    slotd_setup_drop_privileges(sd) < 0 || slotd_tokens_start(sd) < 0)
 		return -1;
 	return 0;
 }
@@ -166,6 +166,7 @@ static int main_start(struct slotd *sd)
 static void main_stop(struct slotd *sd)
 {
 	slotd_notify("STOPPING=1");
+	slotd_tokens_stop(sd);
 	slotd_clients_remove_all(sd);
 	slotd_shm_destroy(sd);
 	slotd_setup_cleanup(sd);
@@ -188,7 +189,8 @@ static int main_check(const struct main_opts *o, const struct os_conf *conf)
 int main(int argc, char **argv)
 {
 	struct main_opts o = {0};
-	struct slotd sd = {.epoll_fd = -1, .listen_fd = -1, .signal_fd = -1, .pid_fd = -1};
+	struct slotd sd = {
+	    .epoll_fd = -1, .listen_fd = -1, .signal_fd = -1, .pid_fd = -1, .shm_ro_fd = -1};
 	char err[1024];
 	int ready_fd = -1, rv;
 

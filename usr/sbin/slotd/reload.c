@@ -60,6 +60,7 @@ void slotd_reload(struct slotd *sd)
 	if (slotd_setup_dirs(sd) < 0)
 		os_log(LOG_WARNING, "some token directories of the new configuration are missing");
 	slotd_shm_publish_table(sd);
+	slotd_tokens_reload(sd);
 	slotd_clients_recount(sd);
 	os_log(LOG_INFO, "configuration reloaded from %s: %zu slots", sd->conf_path,
 	       sd->conf->n_slots);

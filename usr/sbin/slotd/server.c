@@ -60,11 +60,53 @@ static int server_watch(struct slotd *sd, int fd, uint32_t events, void *ptr, in
 	return epoll_ctl(sd->epoll_fd, op, fd, &ev);
 }
 
+/* The events a client is watched for: no input while it is paused. */
+static void server_rearm(struct slotd *sd, struct slotd_client *cl)
+{
+	uint32_t ev = (cl->paused ? 0 : EPOLLIN | EPOLLRDHUP) | (cl->want_out ? EPOLLOUT : 0);
+
+	server_watch(sd, cl->fd, ev, cl, EPOLL_CTL_MOD);
+}
+
+/*
+ * Sends up to len bytes of the queue; the pending descriptor goes with the
+ * first of them when it is due now, and no byte after it is sent before it.
+ */
+static ssize_t server_send(struct slotd_client *cl, size_t len)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = {.iov_base = cl->out.data, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	if (cl->out_fd >= 0 && cl->out_fd_at > 0 && cl->out_fd_at < len)
+		iov.iov_len = cl->out_fd_at;
+	if (cl->out_fd >= 0 && cl->out_fd_at == 0) {
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = sizeof(ctl.buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &cl->out_fd, sizeof(int));
+	}
+	ssize_t n = sendmsg(cl->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n > 0 && cl->out_fd >= 0) {
+		if (cl->out_fd_at == 0)
+			cl->out_fd = -1; /* sent: slotd keeps its own copy */
+		else
+			cl->out_fd_at -= (size_t)n;
+	}
+	return n;
+}
+
 /* Writes what the socket takes now; arms EPOLLOUT for the rest. */
 static int server_flush(struct slotd *sd, struct slotd_client *cl)
 {
 	while (cl->out.len > 0) {
-		ssize_t n = send(cl->fd, cl->out.data, cl->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = server_send(cl, cl->out.len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
@@ -76,8 +118,7 @@ static int server_flush(struct slotd *sd, struct slotd_client *cl)
 	bool want = cl->out.len > 0;
 	if (want != cl->want_out) {
 		cl->want_out = want;
-		server_watch(sd, cl->fd, EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0), cl,
-		             EPOLL_CTL_MOD);
+		server_rearm(sd, cl);
 	}
 	return 0;
 }
@@ -90,6 +131,19 @@ int slotd_server_queue(struct slotd *sd, struct slotd_client *cl, const struct o
 	if (os_buf_failed(&cl->out))
 		return -1;
 	return server_flush(sd, cl);
+}
+
+int slotd_server_queue_fd(struct slotd *sd, struct slotd_client *cl, const struct os_buf *frame,
+                          int fd)
+{
+	/* One descriptor in flight per client: requests are answered in turn. */
+	if (fd >= 0 && cl->out_fd >= 0)
+		return -1;
+	if (fd >= 0) {
+		cl->out_fd = fd;
+		cl->out_fd_at = cl->out.len;
+	}
+	return slotd_server_queue(sd, cl, frame);
 }
 
 int slotd_server_reply_error(struct slotd *sd, struct slotd_client *cl, uint32_t serial,
@@ -167,11 +221,27 @@ static int server_process_input(struct slotd *sd, struct slotd_client *cl)
 		size_t total = OS_PROTO_HEADER_LEN + (size_t)hdr.length;
 		if (cl->in.len < total)
 			break;
-		if (server_dispatch(sd, cl, &hdr, cl->in.data + OS_PROTO_HEADER_LEN) < 0)
+		int r = server_dispatch(sd, cl, &hdr, cl->in.data + OS_PROTO_HEADER_LEN);
+		if (r < 0)
 			return -1;
 		os_buf_consume(&cl->in, total);
+		if (r > 0) {
+			cl->paused = true;
+			server_rearm(sd, cl);
+			break;
+		}
 	}
 	return 0;
+}
+
+void slotd_server_resume(struct slotd *sd, struct slotd_client *cl)
+{
+	if (cl->dead || !cl->paused)
+		return;
+	cl->paused = false;
+	server_rearm(sd, cl);
+	if (server_process_input(sd, cl) < 0)
+		slotd_clients_remove(sd, cl, "protocol error");
 }
 
 static void server_client_event(struct slotd *sd, struct slotd_client *cl, uint32_t events)
@@ -183,6 +253,8 @@ static void server_client_event(struct slotd *sd, struct slotd_client *cl, uint3
 		return;
 	}
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
+		return;
+	if (cl->paused && !(events & (EPOLLHUP | EPOLLERR))) /* its answer is on the way */
 		return;
 	unsigned char *at = os_buf_reserve(&cl->in, SERVER_READ_CHUNK);
 	if (!at) {
@@ -250,7 +322,9 @@ static int server_setup_loop(struct slotd *sd)
 	if (sd->signal_fd < 0 || sd->epoll_fd < 0)
 		return os_log_fail(-1, "cannot set up the event loop: %s", strerror(errno));
 	if (server_watch(sd, sd->listen_fd, EPOLLIN, &sd->listen_fd, EPOLL_CTL_ADD) < 0 ||
-	    server_watch(sd, sd->signal_fd, EPOLLIN, &sd->signal_fd, EPOLL_CTL_ADD) < 0)
+	    server_watch(sd, sd->signal_fd, EPOLLIN, &sd->signal_fd, EPOLL_CTL_ADD) < 0 ||
+	    server_watch(sd, sd->tokens->pool.event_fd, EPOLLIN, &sd->tokens->pool.event_fd,
+	                 EPOLL_CTL_ADD) < 0)
 		return os_log_fail(-1, "epoll_ctl: %s", strerror(errno));
 	return 0;
 }
@@ -272,9 +346,12 @@ int slotd_server_run(struct slotd *sd)
 				server_accept(sd);
 			else if (evs[i].data.ptr == &sd->signal_fd)
 				server_signal(sd);
+			else if (evs[i].data.ptr == &sd->tokens->pool.event_fd)
+				slotd_pool_reap(&sd->tokens->pool);
 			else
 				server_client_event(sd, evs[i].data.ptr, evs[i].events);
 		}
+		slotd_tokens_commit(sd);
 		slotd_clients_reap(sd);
 	}
 	slotd_server_broadcast(sd, NULL, OS_EVENT_SHUTDOWN, 0, slotd_shm_generation(sd));

@@ -43,6 +43,12 @@ int slotd_shm_create(struct slotd *sd)
 	}
 	addr = mmap(NULL, sizeof(struct os_slotshm), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
+	/* Clients get this descriptor over the socket and never open the name. */
+	sd->shm_ro_fd = shm_open(sd->shm_name, O_RDONLY | O_CLOEXEC, 0);
+	if (sd->shm_ro_fd < 0 && addr != MAP_FAILED) {
+		munmap(addr, sizeof(struct os_slotshm));
+		addr = MAP_FAILED;
+	}
 	if (addr == MAP_FAILED) {
 		shm_unlink(sd->shm_name);
 		return os_log_fail(-1, "cannot map shared memory %s: %s", sd->shm_name,
@@ -149,5 +155,8 @@ void slotd_shm_destroy(struct slotd *sd)
 		return;
 	munmap(sd->shm, sizeof(struct os_slotshm));
 	sd->shm = NULL;
+	if (sd->shm_ro_fd >= 0)
+		close(sd->shm_ro_fd);
+	sd->shm_ro_fd = -1;
 	shm_unlink(sd->shm_name);
 }

@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "slotshm.h"
+#include "tokens.h"
 
 /* A client's open-session counts on one slot, as it last reported them. */
 struct slotd_count {
@@ -43,6 +44,10 @@ struct slotd_client {
 	struct os_buf out;
 	struct slotd_count *counts;
 	size_t n_counts;
+	struct slotd_conn *conn; /* logins and jobs of the token service (tokens.c) */
+	bool paused;             /* input not read until a pending answer is sent */
+	int out_fd;              /* descriptor to send with the byte at out_fd_at, or -1 */
+	size_t out_fd_at;
 };
 
 struct slotd {
@@ -60,6 +65,8 @@ struct slotd {
 	char pid_path[PATH_MAX];
 	char shm_name[NAME_MAX + 1];
 	struct os_slotshm *shm;
+	int shm_ro_fd; /* read-only descriptor of the segment, handed to clients */
+	struct slotd_tokens *tokens;
 	struct slotd_client *clients;
 	struct slotd_client *graveyard; /* removed clients not yet freed */
 	size_t n_clients;
@@ -99,6 +106,14 @@ int slotd_server_run(struct slotd *sd);
 void slotd_server_broadcast(struct slotd *sd, const struct slotd_client *except, uint32_t kind,
                             uint64_t slot_id, uint64_t generation);
 int slotd_server_queue(struct slotd *sd, struct slotd_client *cl, const struct os_buf *frame);
+/* Queues a frame with a descriptor sent beside its first byte (fd -1: none). */
+int slotd_server_queue_fd(struct slotd *sd, struct slotd_client *cl, const struct os_buf *frame,
+                          int fd);
+/*
+ * A handler that returns 1 pauses its client: no further input of it is
+ * handled until slotd_server_resume(), once the answer it waits for is sent.
+ */
+void slotd_server_resume(struct slotd *sd, struct slotd_client *cl);
 /* Queues an ERROR frame; returns -1 so a handler can drop the client in one statement. */
 int slotd_server_reply_error(struct slotd *sd, struct slotd_client *cl, uint32_t serial,
                              uint32_t code, const char *msg);
@@ -106,7 +121,8 @@ int slotd_server_reply_error(struct slotd *sd, struct slotd_client *cl, uint32_t
 /*
  * handlers.c: one handler per message type a client may send, indexed by
  * type; NULL for types only slotd sends.  A handler returns -1 to drop the
- * client.  The payload was validated against the type's signature.
+ * client, 1 to pause it until its answer is sent (slotd_server_resume), 0
+ * otherwise.  The payload was validated against the type's signature.
  */
 struct os_frame_header;
 struct os_reader;

@@ -17,7 +17,7 @@ static void status_print(const struct os_client *cl, const struct os_client_slot
                          const struct os_slotshm *shm)
 {
 	printf("slotd pid %" PRIu64 ", protocol %u\n", cl->slotd_pid, cl->version);
-	printf("shared memory %s, generation %" PRIu64 "\n", cl->shm_name, shm->generation);
+	printf("shared memory generation %" PRIu64 "\n", shm->generation);
 	printf("%-6s %-8s %-16s %9s %9s  %s\n", "SLOT", "BACKEND", "TOKEN", "SESSIONS", "RW",
 	       "DESCRIPTION");
 	for (size_t i = 0; i < n; i++) {
@@ -35,17 +35,15 @@ int slotd_status(const struct os_conf *conf)
 	struct os_client_slot *slots;
 	uint64_t gen;
 	size_t n;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)], err[512];
+	char err[512];
 
-	if (os_paths_join(path, sizeof(path), conf->run_dir, OS_SOCKET_NAME) < 0)
-		return os_log_fail(SLOTD_EXIT_RUNTIME, "socket path too long");
-	if (os_client_connect(&cl, path, "slotd-status", err, sizeof(err)) < 0)
+	if (os_client_connect_conf(&cl, conf, "slotd-status", err, sizeof(err)) < 0)
 		return os_log_fail(SLOTD_EXIT_RUNTIME, "%s", err);
 	if (os_client_get_slots(&cl, &slots, &n, &gen) < 0) {
 		os_client_close(&cl);
 		return os_log_fail(SLOTD_EXIT_RUNTIME, "slotd did not send its slot table");
 	}
-	if (os_slotshm_attach(cl.shm_name, &map, err, sizeof(err)) < 0) {
+	if (os_slotshm_attach_fd(cl.shm_fd, &map, err, sizeof(err)) < 0) {
 		free(slots);
 		os_client_close(&cl);
 		return os_log_fail(SLOTD_EXIT_RUNTIME, "%s", err);

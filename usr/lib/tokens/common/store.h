@@ -224,6 +224,9 @@ struct tok_store_entry {
 /* The live objects, from OBJ_IDX, in no particular order (malloc'ed array; free it). */
 CK_RV tok_store_list(struct tok_store *st, struct tok_store_entry **entries, size_t *n);
 
+/* The index entry of one object; CKR_OBJECT_HANDLE_INVALID when not listed. */
+CK_RV tok_store_lookup(struct tok_store *st, uint64_t id, struct tok_store_entry *entry);
+
 /*
  * Loads the listed objects in one pass under the handle's mutex: for each entry,
  * cb(arg, current entry, rv, attrs) with rv CKR_OK (cb then owns attrs),

@@ -27,6 +27,24 @@ CK_RV tok_store_list(struct tok_store *st, struct tok_store_entry **entries, siz
 	return rv;
 }
 
+CK_RV tok_store_lookup(struct tok_store *st, uint64_t id, struct tok_store_entry *entry)
+{
+	const struct tok_store_entry *cur;
+	CK_RV rv;
+
+	if (!st || !entry)
+		return CKR_ARGUMENTS_BAD;
+	tok_store_lock(st);
+	rv = tok_store_idx_refresh(&st->idx, st->obj_fd);
+	cur = rv == CKR_OK ? tok_store_idx_find(&st->idx, id) : NULL;
+	if (cur)
+		*entry = *cur;
+	else if (rv == CKR_OK)
+		rv = CKR_OBJECT_HANDLE_INVALID;
+	tok_store_unlock(st);
+	return rv;
+}
+
 /* Encodes attrs into body, allocated once at the exact size so the plaintext
  * of a private object is never left behind in a freed block. */
 static CK_RV obj_encode(const struct tok_attrs *attrs, struct os_buf *body)

@@ -17,20 +17,22 @@ static void token_no_trace(int level, const char *fmt, ...)
 }
 
 int tok_token_open(struct tok_token *t, const struct os_backend_ops *ops, void *ctx,
-                   const char *data_dir, int lock_fd, struct os_tokshm *shm, unsigned threads,
+                   const struct tok_token_place *place, unsigned threads,
                    void (*trace)(int level, const char *fmt, ...), char *err, size_t errlen)
 {
 	memset(t, 0, sizeof(*t));
 	pthread_rwlock_init(&t->lock, NULL);
 	t->ops = ops;
 	t->ctx = ctx;
-	t->shm = shm;
+	t->shm = place->shm;
+	t->writer = place->writer;
 	t->login = TOK_NO_USER;
 	t->trace = trace ? trace : token_no_trace;
 	t->seen_objects = UINT64_MAX;
 	t->seen_token = UINT64_MAX;
 	tok_objects_init(&t->objects);
-	if (tok_store_open(data_dir, lock_fd, shm, &t->store, err, errlen) < 0) {
+	if (tok_store_open_reader(place->data_dir, place->lock_fd, place->owner, &t->store, err,
+	                          errlen) < 0) {
 		pthread_rwlock_destroy(&t->lock);
 		return -1;
 	}
@@ -180,7 +182,7 @@ void tok_token_sync(struct tok_token *t)
 		return;
 	pthread_rwlock_wrlock(&t->lock);
 	if (tok != t->seen_token) {
-		tok_store_read_info(t->store, &t->info);
+		tok_shm_read_info(t->shm, &t->info);
 		t->seen_token = tok;
 	}
 	if (objs != t->seen_objects) {
@@ -190,109 +192,36 @@ void tok_token_sync(struct tok_token *t)
 	pthread_rwlock_unlock(&t->lock);
 }
 
-static void token_pad(CK_UTF8CHAR *field, size_t size, const char *s)
+static void token_pad(CK_UTF8CHAR *field, size_t size, const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
 	memset(field, ' ', size);
 	memcpy(field, s, n < size ? n : size);
-}
-
-static CK_FLAGS token_pin_flags(uint32_t failures, CK_FLAGS low, CK_FLAGS final, CK_FLAGS locked)
-{
-	if (failures >= TOK_STORE_MAX_PIN_FAILS)
-		return locked;
-	if (failures == TOK_STORE_MAX_PIN_FAILS - 1)
-		return final | low;
-	return failures >= TOK_STORE_LOW_PIN_FAILS ? low : 0;
 }
 
 void tok_token_info(struct tok_token *t, CK_TOKEN_INFO *info)
 {
 	tok_token_sync(t);
 	pthread_rwlock_rdlock(&t->lock);
-	const struct tok_store_info *in = &t->info;
-	if (in->initialized)
-		token_pad(info->label, sizeof(info->label), in->label);
-	info->flags |= CKF_LOGIN_REQUIRED;
-	if (in->initialized)
-		info->flags |= CKF_TOKEN_INITIALIZED;
-	if (in->user_pin_set)
-		info->flags |= CKF_USER_PIN_INITIALIZED;
-	if (in->user_pin_to_be_changed)
-		info->flags |= CKF_USER_PIN_TO_BE_CHANGED;
-	if (in->so_pin_to_be_changed)
-		info->flags |= CKF_SO_PIN_TO_BE_CHANGED;
-	info->flags |= token_pin_flags(in->user_failures, CKF_USER_PIN_COUNT_LOW,
-	                               CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED);
-	info->flags |= token_pin_flags(in->so_failures, CKF_SO_PIN_COUNT_LOW, CKF_SO_PIN_FINAL_TRY,
-	                               CKF_SO_PIN_LOCKED);
-	info->ulMinPinLen = TOK_MIN_PIN;
-	info->ulMaxPinLen = TOK_MAX_PIN;
+	const struct tok_shm_info *in = &t->info;
+	if (in->flags & CKF_TOKEN_INITIALIZED)
+		token_pad(info->label, sizeof(info->label), in->label, sizeof(in->label));
+	info->flags |= in->flags;
+	info->ulMinPinLen = in->min_pin;
+	info->ulMaxPinLen = in->max_pin;
 	pthread_rwlock_unlock(&t->lock);
 }
 
-/* A damaged token file is a device error to the application, not bad data it gave. */
-static CK_RV token_store_rv(CK_RV rv)
+/* A new PIN: within the token's limits (slotd checks again). */
+static CK_RV token_check_pin(const struct tok_token *t, const CK_UTF8CHAR *pin, CK_ULONG len)
 {
-	return rv == CKR_DATA_INVALID ? CKR_DEVICE_ERROR : rv;
-}
+	struct tok_shm_info in;
 
-static CK_RV token_check_pin(const CK_UTF8CHAR *pin, CK_ULONG len)
-{
 	if (!pin && len)
 		return CKR_ARGUMENTS_BAD;
-	if (len < TOK_MIN_PIN || len > TOK_MAX_PIN)
+	tok_shm_read_info(t->shm, &in);
+	if (len < in.min_pin || len > TOK_MAX_PIN)
 		return CKR_PIN_LEN_RANGE;
 	return CKR_OK;
-}
-
-CK_RV tok_token_init(struct tok_token *t, const CK_UTF8CHAR *pin, CK_ULONG len,
-                     const CK_UTF8CHAR *label)
-{
-	CK_RV rv = token_check_pin(pin, len);
-
-	if (rv != CKR_OK)
-		return rv;
-	if (!label)
-		return CKR_ARGUMENTS_BAD;
-	pthread_rwlock_wrlock(&t->lock);
-	rv = token_store_rv(tok_store_init_token(t->store, pin, len, label));
-	if (rv == CKR_OK) {
-		t->login = TOK_NO_USER;
-		token_forget_mk(t);
-	}
-	pthread_rwlock_unlock(&t->lock);
-	/* session objects go too: the token starts empty */
-	tok_token_sync(t);
-	return rv;
-}
-
-CK_RV tok_token_login(struct tok_token *t, CK_USER_TYPE user, const CK_UTF8CHAR *pin, CK_ULONG len)
-{
-	CK_RV rv;
-
-	if (user != CKU_SO && user != CKU_USER)
-		return user == CKU_CONTEXT_SPECIFIC ? CKR_OPERATION_NOT_INITIALIZED
-		                                    : CKR_USER_TYPE_INVALID;
-	if (!pin && len)
-		return CKR_ARGUMENTS_BAD;
-	pthread_rwlock_wrlock(&t->lock);
-	if (t->login == user)
-		rv = CKR_USER_ALREADY_LOGGED_IN;
-	else if (t->login != TOK_NO_USER)
-		rv = CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
-	else
-		rv = token_store_rv(tok_store_login(t->store, user, pin, len, t->mk));
-	if (rv == CKR_OK) {
-		t->login = user;
-		t->have_mk = true;
-		t->seen_objects = UINT64_MAX; /* private objects become loadable */
-	}
-	pthread_rwlock_unlock(&t->lock);
-	t->seen_token = UINT64_MAX; /* failure counters changed */
-	tok_token_sync(t);
-	return rv;
 }
 
 static bool token_private_visit(struct tok_object *obj, void *arg)
@@ -304,6 +233,71 @@ static bool token_private_visit(struct tok_object *obj, void *arg)
 	return true;
 }
 
+/* With t->lock held for writing: forgets the login and its private objects. */
+static void token_logout_inlock(struct tok_token *t)
+{
+	t->login = TOK_NO_USER;
+	token_forget_mk(t);
+	struct tok_object **drop = calloc(t->objects.n + 1, sizeof(*drop)), **cursor = drop;
+	if (!drop)
+		return;
+	tok_objects_candidates(&t->objects, NULL, 0, token_private_visit, &cursor);
+	for (struct tok_object **o = drop; o < cursor; o++) {
+		if (!(*o)->token)
+			t->n_session_objects--;
+		tok_objects_remove(&t->objects, *o);
+	}
+	free(drop);
+}
+
+CK_RV tok_token_init(struct tok_token *t, const CK_UTF8CHAR *pin, CK_ULONG len,
+                     const CK_UTF8CHAR *label)
+{
+	CK_RV rv = token_check_pin(t, pin, len);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (!label)
+		return CKR_ARGUMENTS_BAD;
+	pthread_rwlock_wrlock(&t->lock);
+	rv = t->writer->init_token(t->writer->ctx, pin, len, label);
+	if (rv == CKR_OK)
+		token_logout_inlock(t);
+	pthread_rwlock_unlock(&t->lock);
+	/* session objects go too: the token starts empty */
+	tok_token_sync(t);
+	return rv;
+}
+
+CK_RV tok_token_login(struct tok_token *t, CK_USER_TYPE user, const CK_UTF8CHAR *pin, CK_ULONG len)
+{
+	bool have_mk = false;
+	CK_RV rv;
+
+	if (user != CKU_SO && user != CKU_USER)
+		return user == CKU_CONTEXT_SPECIFIC ? CKR_OPERATION_NOT_INITIALIZED
+		                                    : CKR_USER_TYPE_INVALID;
+	if (!pin && len)
+		return CKR_ARGUMENTS_BAD;
+	if (len > TOK_MAX_PIN)
+		return CKR_PIN_INCORRECT;
+	pthread_rwlock_wrlock(&t->lock);
+	if (t->login == user)
+		rv = CKR_USER_ALREADY_LOGGED_IN;
+	else if (t->login != TOK_NO_USER)
+		rv = CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
+	else
+		rv = t->writer->login(t->writer->ctx, user, pin, len, t->mk, &have_mk);
+	if (rv == CKR_OK) {
+		t->login = user;
+		t->have_mk = have_mk;
+		t->seen_objects = UINT64_MAX; /* private objects become loadable */
+	}
+	pthread_rwlock_unlock(&t->lock);
+	tok_token_sync(t);
+	return rv;
+}
+
 CK_RV tok_token_logout(struct tok_token *t)
 {
 	pthread_rwlock_wrlock(&t->lock);
@@ -311,20 +305,19 @@ CK_RV tok_token_logout(struct tok_token *t)
 		pthread_rwlock_unlock(&t->lock);
 		return CKR_USER_NOT_LOGGED_IN;
 	}
-	t->login = TOK_NO_USER;
-	token_forget_mk(t);
-	struct tok_object **drop = calloc(t->objects.n + 1, sizeof(*drop)), **cursor = drop;
-	if (drop) {
-		tok_objects_candidates(&t->objects, NULL, 0, token_private_visit, &cursor);
-		for (struct tok_object **o = drop; o < cursor; o++) {
-			if (!(*o)->token)
-				t->n_session_objects--;
-			tok_objects_remove(&t->objects, *o);
-		}
-		free(drop);
-	}
+	/* Forgotten here whatever the writer says: it forgets the login with the connection. */
+	t->writer->logout(t->writer->ctx);
+	token_logout_inlock(t);
 	pthread_rwlock_unlock(&t->lock);
 	return CKR_OK;
+}
+
+void tok_token_forget_login(struct tok_token *t)
+{
+	pthread_rwlock_wrlock(&t->lock);
+	if (t->login != TOK_NO_USER)
+		token_logout_inlock(t);
+	pthread_rwlock_unlock(&t->lock);
 }
 
 CK_USER_TYPE tok_token_login_state(struct tok_token *t)
@@ -337,15 +330,13 @@ CK_USER_TYPE tok_token_login_state(struct tok_token *t)
 
 CK_RV tok_token_init_pin(struct tok_token *t, const CK_UTF8CHAR *pin, CK_ULONG len)
 {
-	CK_RV rv = token_check_pin(pin, len);
+	CK_RV rv = token_check_pin(t, pin, len);
 
 	if (rv != CKR_OK)
 		return rv;
-	pthread_rwlock_wrlock(&t->lock);
-	if (t->login != CKU_SO)
-		rv = CKR_USER_NOT_LOGGED_IN;
-	else
-		rv = token_store_rv(tok_store_init_user_pin(t->store, t->mk, pin, len));
+	pthread_rwlock_rdlock(&t->lock);
+	rv = t->login == CKU_SO ? t->writer->init_pin(t->writer->ctx, pin, len)
+	                        : CKR_USER_NOT_LOGGED_IN;
 	pthread_rwlock_unlock(&t->lock);
 	tok_token_sync(t);
 	return rv;
@@ -354,18 +345,16 @@ CK_RV tok_token_init_pin(struct tok_token *t, const CK_UTF8CHAR *pin, CK_ULONG l
 CK_RV tok_token_set_pin(struct tok_token *t, const CK_UTF8CHAR *old, CK_ULONG old_len,
                         const CK_UTF8CHAR *pin, CK_ULONG len)
 {
-	CK_RV rv = token_check_pin(pin, len);
+	CK_RV rv = token_check_pin(t, pin, len);
 
 	if (rv != CKR_OK)
 		return rv;
 	if (!old && old_len)
 		return CKR_ARGUMENTS_BAD;
-	pthread_rwlock_wrlock(&t->lock);
-	/* the SO changes the SO PIN; the user, or anyone not logged in, the user PIN */
-	CK_USER_TYPE who = t->login == CKU_SO ? CKU_SO : CKU_USER;
-	rv = token_store_rv(tok_store_set_pin(t->store, who, old, old_len, pin, len));
-	pthread_rwlock_unlock(&t->lock);
-	t->seen_token = UINT64_MAX;
+	if (old_len > TOK_MAX_PIN)
+		return CKR_PIN_INCORRECT;
+	/* the writer knows who is logged in on this process's connection */
+	rv = t->writer->set_pin(t->writer->ctx, old, old_len, pin, len);
 	tok_token_sync(t);
 	return rv;
 }

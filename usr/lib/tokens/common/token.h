@@ -4,6 +4,12 @@
  * is the token common layer's face to the library: the library handles
  * sessions and argument checks, then calls these functions.
  *
+ * The process reads the token's store directly (a reader handle: it never
+ * writes a token file) and sends every change through its writer (struct
+ * tok_writer: slotd, in the library), which checks it again, writes it and
+ * answers once it is durable.  The token information (label, flags, PIN
+ * state) comes from the token's shared memory, which slotd keeps.
+ *
  * Locking: t->lock (a rwlock) guards the object set, the login state and
  * the master key.  Lookups take it for reading; changes for writing.  Before
  * every object call the token compares the per-token shared memory
@@ -23,19 +29,40 @@
 #include "tokshm.h"
 
 #define TOK_NO_USER ((CK_USER_TYPE)-1)
-#define TOK_MIN_PIN 4
 #define TOK_MAX_PIN 128
+
+/*
+ * Where a token's changes go: the one writer of its files.  Each function
+ * returns the PKCS#11 result of the change, which is durable when CKR_OK.
+ */
+struct tok_writer {
+	void *ctx;
+	/* A token object: *id 0 makes a new one; *id and *generation are set on success. */
+	CK_RV (*save)(void *ctx, uint64_t *id, uint64_t *generation, const struct tok_attrs *attrs);
+	CK_RV (*destroy)(void *ctx, uint64_t id);
+	/* mk gets the master key for a user login (*have_mk true), nothing for the SO. */
+	CK_RV(*login)
+	(void *ctx, CK_USER_TYPE user, const CK_UTF8CHAR *pin, CK_ULONG len,
+	 uint8_t mk[TOK_STORE_KEY_LEN], bool *have_mk);
+	CK_RV (*logout)(void *ctx);
+	CK_RV(*init_token)
+	(void *ctx, const CK_UTF8CHAR *pin, CK_ULONG len, const CK_UTF8CHAR label[32]);
+	CK_RV (*init_pin)(void *ctx, const CK_UTF8CHAR *pin, CK_ULONG len);
+	CK_RV(*set_pin)
+	(void *ctx, const CK_UTF8CHAR *old, CK_ULONG old_len, const CK_UTF8CHAR *pin, CK_ULONG len);
+};
 
 struct tok_token {
 	pthread_rwlock_t lock;
 	const struct os_backend_ops *ops;
 	void *ctx;
-	struct tok_store *store;
-	struct os_tokshm *shm;
+	struct tok_store *store; /* a reader handle */
+	const struct tok_writer *writer;
+	const struct os_tokshm *shm;
 	struct tok_objects objects;
 	uint64_t seen_objects;
 	uint64_t seen_token;
-	struct tok_store_info info;
+	struct tok_shm_info info;
 	CK_USER_TYPE login;
 	bool have_mk;
 	uint8_t mk[TOK_STORE_KEY_LEN];
@@ -50,13 +77,23 @@ struct tok_caller {
 	bool so;             /* the security officer is logged in */
 };
 
+/* How a token is opened: where its files are and who may have written them. */
+struct tok_token_place {
+	const char *data_dir;
+	int lock_fd;
+	const struct os_tokshm *shm; /* mapped read-only */
+	uid_t owner;                 /* the token files' owner (slotd's user) */
+	const struct tok_writer *writer;
+};
+
 /*
- * Opens the token's store and loads its public objects.  threads: how many
- * threads the store may use (1: none of its own, for a caller that set
- * CKF_LIBRARY_CANT_CREATE_OS_THREADS; see tok_store_set_threads).
+ * Opens the token's store for reading and loads its public objects.
+ * threads: how many threads the store may use (1: none of its own, for a
+ * caller that set CKF_LIBRARY_CANT_CREATE_OS_THREADS; see
+ * tok_store_set_threads).
  */
 int tok_token_open(struct tok_token *t, const struct os_backend_ops *ops, void *ctx,
-                   const char *data_dir, int lock_fd, struct os_tokshm *shm, unsigned threads,
+                   const struct tok_token_place *place, unsigned threads,
                    void (*trace)(int level, const char *fmt, ...), char *err, size_t errlen);
 void tok_token_close(struct tok_token *t);
 
@@ -70,6 +107,8 @@ CK_RV tok_token_init(struct tok_token *t, const CK_UTF8CHAR *pin, CK_ULONG len,
                      const CK_UTF8CHAR *label);
 CK_RV tok_token_login(struct tok_token *t, CK_USER_TYPE user, const CK_UTF8CHAR *pin, CK_ULONG len);
 CK_RV tok_token_logout(struct tok_token *t);
+/* The writer lost this process's login (slotd restarted): forget it here too. */
+void tok_token_forget_login(struct tok_token *t);
 CK_USER_TYPE tok_token_login_state(struct tok_token *t);
 CK_RV tok_token_init_pin(struct tok_token *t, const CK_UTF8CHAR *pin, CK_ULONG len);
 CK_RV tok_token_set_pin(struct tok_token *t, const CK_UTF8CHAR *old, CK_ULONG old_len,

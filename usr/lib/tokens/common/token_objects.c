@@ -2,10 +2,12 @@
  * Object calls of a token (see token.h): creation in all its forms,
  * copies, changes, destruction, attribute reads and searches.
  *
- * A new token object is written to the store with the token's lock held
- * for writing, so no concurrent synchronisation can load it a second time;
- * private objects need the user to be logged in (the master key encrypts
- * them), and token objects a read/write session.
+ * A new token object is sent to the writer (slotd) with the token's lock
+ * held for writing, so no concurrent synchronisation can load it a second
+ * time; private objects need the user to be logged in (the master key
+ * encrypts them), and token objects a read/write session.  The writer
+ * checks all of this again: nothing here is what keeps a token's files
+ * safe from a process that bypasses this code.
  */
 #include "token.h"
 
@@ -58,20 +60,9 @@ static CK_RV token_may_write_inlock(const struct tok_token *t, const struct tok_
 		return CKR_SESSION_READ_ONLY;
 	if (private && t->login != CKU_USER)
 		return CKR_USER_NOT_LOGGED_IN;
-	if (token && !t->info.initialized)
+	if (token && !(t->info.flags & CKF_TOKEN_INITIALIZED))
 		return CKR_TOKEN_NOT_RECOGNIZED;
 	return CKR_OK;
-}
-
-/*
- * After this process changed the store (t->lock held for writing): when
- * its change is the only one since it last synchronised, it already holds
- * the new state and need not reload the index on its next call.
- */
-static void token_own_change_inlock(struct tok_token *t, uint64_t before)
-{
-	if (t->seen_objects == before && tok_shm_load(&t->shm->objects_generation) == before + 1)
-		t->seen_objects = before + 1;
 }
 
 /*
@@ -91,12 +82,9 @@ static CK_RV token_commit_inlock(struct tok_token *t, const struct tok_caller *c
 	if (token) {
 		if (replaces && replaces->token)
 			entry.id = replaces->store_id;
-		entry.private = tok_attrs_get_bool(attrs, CKA_PRIVATE, CK_FALSE);
-		uint64_t before = tok_shm_load(&t->shm->objects_generation);
-		rv = tok_store_save_object(t->store, &entry, t->have_mk ? t->mk : NULL, attrs);
+		rv = t->writer->save(t->writer->ctx, &entry.id, &entry.generation, attrs);
 		if (rv != CKR_OK)
 			return rv;
-		token_own_change_inlock(t, before);
 	}
 	struct tok_object *obj = tok_object_new(attrs);
 	if (!obj)
@@ -217,7 +205,7 @@ CK_RV tok_token_generate_key_pair(struct tok_token *t, const struct tok_caller *
 		if (rv != CKR_OK) {
 			struct tok_object *p = tok_objects_find(&t->objects, *pub);
 			if (p && p->token)
-				tok_store_delete_object(t->store, p->store_id);
+				t->writer->destroy(t->writer->ctx, p->store_id);
 			if (p && !p->token)
 				t->n_session_objects--;
 			if (p)
@@ -405,12 +393,8 @@ CK_RV tok_token_destroy(struct tok_token *t, const struct tok_caller *c, CK_OBJE
 		rv = CKR_ACTION_PROHIBITED;
 	else if (obj->token && !c->rw)
 		rv = CKR_SESSION_READ_ONLY;
-	else if (obj->token) {
-		uint64_t before = tok_shm_load(&t->shm->objects_generation);
-		rv = tok_store_delete_object(t->store, obj->store_id);
-		if (rv == CKR_OK)
-			token_own_change_inlock(t, before);
-	}
+	else if (obj->token)
+		rv = t->writer->destroy(t->writer->ctx, obj->store_id);
 	if (rv == CKR_OK) {
 		if (!obj->token)
 			t->n_session_objects--;

@@ -1,91 +1,76 @@
 /*
- * Per-token shared memory: attach, create and validate (see tokshm.h).
+ * Per-token shared memory: creation by slotd, read-only attachment by
+ * clients, and the sequence lock over the token information (see tokshm.h).
  */
 #include "tokshm.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "paths.h"
-
-/* Returns 0 when created, 1 when it already existed, -1 on error. */
-static int tokshm_create(const char *name, gid_t gid, char *err, size_t errlen)
+/* A read-only open file description of the memfd behind fd. */
+static int tokshm_reopen_ro(int fd)
 {
-	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
+	char path[64];
 
-	if (fd < 0 && errno == EEXIST)
-		return 1;
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot create shared memory %s: %s", name, strerror(errno));
-		return -1;
-	}
-	struct os_tokshm init = {
-	    .magic = OS_TOKSHM_MAGIC,
-	    .version = OS_TOKSHM_VERSION,
-	    .size = sizeof(struct os_tokshm),
-	};
-	if (fchown(fd, (uid_t)-1, gid) < 0 || fchmod(fd, 0660) < 0 ||
-	    pwrite(fd, &init, sizeof(init), 0) != (ssize_t)sizeof(init)) {
-		snprintf(err, errlen, "cannot set up shared memory %s: %s", name, strerror(errno));
-		close(fd);
-		shm_unlink(name);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+int tok_shm_create(struct tok_shm_map *map, int *ro_fd, char *err, size_t errlen)
+{
+	const size_t size = sizeof(struct os_tokshm);
+	int fd = memfd_create("openslot-token", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	void *addr = MAP_FAILED;
+
+	map->shm = NULL;
+	*ro_fd = -1;
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0 ||
+	    (*ro_fd = tokshm_reopen_ro(fd)) < 0 ||
+	    (addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
+		snprintf(err, errlen, "cannot create a token segment: %s", strerror(errno));
+		if (*ro_fd >= 0)
+			close(*ro_fd);
+		*ro_fd = -1;
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
 	close(fd);
+	map->shm = addr;
+	map->shm->magic = OS_TOKSHM_MAGIC;
+	map->shm->version = OS_TOKSHM_VERSION;
+	map->shm->size = size;
 	return 0;
 }
 
-static int tokshm_check(int fd, const char *name, gid_t gid, char *err, size_t errlen)
+int tok_shm_attach_fd(int fd, struct tok_shm_map *map, char *err, size_t errlen)
 {
 	struct stat st;
-
-	if (fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "cannot stat shared memory %s: %s", name, strerror(errno));
-		return -1;
-	}
-	if ((size_t)st.st_size != sizeof(struct os_tokshm) || st.st_gid != gid ||
-	    (st.st_mode & 0777) != 0660) {
-		snprintf(err, errlen,
-		         "shared memory /dev/shm%s has size %lld, group %ld, mode %03o "
-		         "(expected %zu, %ld, 660); refusing it: remove it when no openslot "
-		         "process is running",
-		         name, (long long)st.st_size, (long)st.st_gid, st.st_mode & 0777,
-		         sizeof(struct os_tokshm), (long)gid);
-		return -1;
-	}
-	return 0;
-}
-
-static int tokshm_map(const char *name, gid_t gid, struct tok_shm_map *map, char *err,
-                      size_t errlen)
-{
-	int fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
 	void *addr;
 
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot open shared memory %s: %s", name, strerror(errno));
+	map->shm = NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size != sizeof(struct os_tokshm)) {
+		snprintf(err, errlen, "the token segment slotd sent is not %zu bytes",
+		         sizeof(struct os_tokshm));
 		return -1;
 	}
-	if (tokshm_check(fd, name, gid, err, errlen) < 0) {
-		close(fd);
-		return -1;
-	}
-	addr = mmap(NULL, sizeof(struct os_tokshm), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
+	addr = mmap(NULL, sizeof(struct os_tokshm), PROT_READ, MAP_SHARED, fd, 0);
 	if (addr == MAP_FAILED) {
-		snprintf(err, errlen, "cannot map shared memory %s: %s", name, strerror(errno));
+		snprintf(err, errlen, "cannot map the token segment: %s", strerror(errno));
 		return -1;
 	}
 	map->shm = addr;
 	if (map->shm->magic != OS_TOKSHM_MAGIC || map->shm->version != OS_TOKSHM_VERSION ||
 	    map->shm->size != sizeof(struct os_tokshm)) {
-		snprintf(err, errlen, "shared memory %s is not an openslot v%d token segment", name,
+		snprintf(err, errlen, "the token segment is not an openslot v%d segment",
 		         OS_TOKSHM_VERSION);
 		tok_shm_detach(map);
 		return -1;
@@ -93,33 +78,42 @@ static int tokshm_map(const char *name, gid_t gid, struct tok_shm_map *map, char
 	return 0;
 }
 
-int tok_shm_attach(const char *data_dir, int lock_fd, gid_t gid, struct tok_shm_map *map, char *err,
-                   size_t errlen)
-{
-	int rv;
-
-	memset(map, 0, sizeof(*map));
-	if (os_paths_shm_name(map->name, sizeof(map->name), data_dir, NULL) < 0) {
-		snprintf(err, errlen, "data directory %s gives no valid shm name", data_dir);
-		return -1;
-	}
-	if (flock(lock_fd, LOCK_EX) < 0) {
-		snprintf(err, errlen, "cannot lock the token: %s", strerror(errno));
-		return -1;
-	}
-	/* 0: made it now, 1: it existed; either way map and validate it */
-	rv = tokshm_create(map->name, gid, err, errlen);
-	if (rv >= 0)
-		rv = tokshm_map(map->name, gid, map, err, errlen);
-	flock(lock_fd, LOCK_UN);
-	return rv < 0 ? -1 : 0;
-}
-
 void tok_shm_detach(struct tok_shm_map *map)
 {
 	if (map->shm)
 		munmap(map->shm, sizeof(struct os_tokshm));
 	map->shm = NULL;
+}
+
+void tok_shm_publish_info(struct os_tokshm *shm, const struct tok_shm_info *info)
+{
+	__atomic_add_fetch(&shm->seq, 1, __ATOMIC_ACQ_REL);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	shm->flags = info->flags;
+	shm->min_pin = info->min_pin;
+	shm->max_pin = info->max_pin;
+	memcpy(shm->label, info->label, sizeof(shm->label));
+	__atomic_add_fetch(&shm->seq, 1, __ATOMIC_RELEASE);
+	tok_shm_bump(&shm->token_generation);
+}
+
+void tok_shm_read_info(const struct os_tokshm *shm, struct tok_shm_info *info)
+{
+	/* slotd never dies inside the few stores above for long: retry a while, then take what is there. */
+	for (int tries = 0; tries < 1000; tries++) {
+		uint64_t seq = __atomic_load_n(&shm->seq, __ATOMIC_ACQUIRE);
+		if (seq & 1) {
+			sched_yield();
+			continue;
+		}
+		info->flags = shm->flags;
+		info->min_pin = shm->min_pin;
+		info->max_pin = shm->max_pin;
+		memcpy(info->label, shm->label, sizeof(info->label));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&shm->seq, __ATOMIC_RELAXED) == seq)
+			return;
+	}
 }
 
 uint64_t tok_shm_load(const uint64_t *counter)
