@@ -40,3 +40,13 @@ testcases_func_test_policy_SOURCES = \
 	$(NULL)
 testcases_func_test_policy_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_policy_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
+
+check_PROGRAMS += testcases/func/test-hangs
+TESTS += testcases/func/test-hangs
+testcases_func_test_hangs_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/test-hangs.c \
+	$(NULL)
+testcases_func_test_hangs_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_hangs_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
