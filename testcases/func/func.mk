@@ -30,3 +30,17 @@ testcases_func_test_token_SOURCES = \
 	$(NULL)
 testcases_func_test_token_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_token_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
+
+check_PROGRAMS += testcases/func/test-multiuser
+TESTS += testcases/func/test-multiuser
+testcases_func_test_multiuser_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/p11child.c \
+	testcases/func/p11child.h \
+	testcases/func/users.c \
+	testcases/func/users.h \
+	testcases/func/test-multiuser.c \
+	$(NULL)
+testcases_func_test_multiuser_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_multiuser_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl
