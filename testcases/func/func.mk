@@ -44,3 +44,15 @@ testcases_func_test_multiuser_SOURCES = \
 	$(NULL)
 testcases_func_test_multiuser_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_multiuser_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl
+
+check_PROGRAMS += testcases/func/test-login-burst
+TESTS += testcases/func/test-login-burst
+testcases_func_test_login_burst_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/p11child.c \
+	testcases/func/p11child.h \
+	testcases/func/test-login-burst.c \
+	$(NULL)
+testcases_func_test_login_burst_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_login_burst_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread

@@ -20,6 +20,18 @@
 CK_FUNCTION_LIST_3_0 *p11child_load(const char *path);
 
 /*
+ * Counts the objects labelled label that session s sees (at most 8) and
+ * stores the first one's handle in *h when h is not NULL.  Returns the
+ * count, or -1 when a find call failed.
+ */
+long p11child_find_label(CK_FUNCTION_LIST_3_0 *f, CK_SESSION_HANDLE s, const char *label,
+                         CK_OBJECT_HANDLE *h);
+
+/* Creates a token data object with label, private or public, a short value. */
+CK_RV p11child_create_data(CK_FUNCTION_LIST_3_0 *f, CK_SESSION_HANDLE s, const char *label,
+                           CK_BBOOL private, CK_OBJECT_HANDLE *h);
+
+/*
  * In a function whose int result becomes a child's exit code: evaluates
  * call and, unless it returned want, prints where and what and returns 1.
  */

@@ -140,39 +140,6 @@ static const char *tagged(char *buf, size_t len, const char *base, const char *t
 	return buf;
 }
 
-/* How many objects labelled label s sees (first handle in *h), or -1. */
-static long find_label(CK_FUNCTION_LIST_3_0 *f, CK_SESSION_HANDLE s, const char *label,
-                       CK_OBJECT_HANDLE *h)
-{
-	CK_ATTRIBUTE tmpl[] = {{CKA_LABEL, (void *)label, strlen(label)}};
-	CK_OBJECT_HANDLE found[8];
-	CK_ULONG n = 0;
-	CK_RV rv;
-
-	if (f->C_FindObjectsInit(s, tmpl, 1) != CKR_OK)
-		return -1;
-	rv = f->C_FindObjects(s, found, 8, &n);
-	if (f->C_FindObjectsFinal(s) != CKR_OK || rv != CKR_OK)
-		return -1;
-	if (h && n)
-		*h = found[0];
-	return (long)n;
-}
-
-static CK_RV create_data(CK_FUNCTION_LIST_3_0 *f, CK_SESSION_HANDLE s, const char *label,
-                         CK_BBOOL private, CK_OBJECT_HANDLE *h)
-{
-	CK_OBJECT_CLASS klass = CKO_DATA;
-	CK_BBOOL yes = CK_TRUE;
-	CK_ATTRIBUTE tmpl[] = {
-	    {CKA_CLASS, &klass, sizeof(klass)}, {CKA_TOKEN, &yes, 1},
-	    {CKA_PRIVATE, &private, 1},         {CKA_LABEL, (void *)label, strlen(label)},
-	    {CKA_VALUE, "shared value", 12},
-	};
-
-	return f->C_CreateObject(s, tmpl, 5, h);
-}
-
 /* A private token AES-256 key generated in the token. */
 static CK_RV generate_aes(CK_FUNCTION_LIST_3_0 *f, CK_SESSION_HANDLE s, const char *label)
 {
@@ -225,8 +192,8 @@ static int part_a_initialise(void *arg)
 	P11CHILD_EXPECT(f->C_InitPIN(s, (CK_UTF8CHAR_PTR)USER_PIN, strlen(USER_PIN)), CKR_OK);
 	P11CHILD_EXPECT(f->C_Logout(s), CKR_OK);
 	P11CHILD_EXPECT(login(f, s), CKR_OK);
-	P11CHILD_EXPECT(create_data(f, s, "a-public", CK_FALSE, &h), CKR_OK);
-	P11CHILD_EXPECT(create_data(f, s, "a-private", CK_TRUE, &h), CKR_OK);
+	P11CHILD_EXPECT(p11child_create_data(f, s, "a-public", CK_FALSE, &h), CKR_OK);
+	P11CHILD_EXPECT(p11child_create_data(f, s, "a-private", CK_TRUE, &h), CKR_OK);
 	P11CHILD_EXPECT(generate_aes(f, s, "a-aes"), CKR_OK);
 	P11CHILD_EXPECT(f->C_Finalize(NULL), CKR_OK);
 	return 0;
@@ -243,24 +210,27 @@ static int part_b_share(void *arg)
 
 	P11CHILD_CHECK(f != NULL);
 	P11CHILD_EXPECT(open_rw(f, &s), CKR_OK);
-	P11CHILD_CHECK(find_label(f, s, "a-public", NULL) == 1);
-	P11CHILD_CHECK(find_label(f, s, "a-private", NULL) == 0);
+	P11CHILD_CHECK(p11child_find_label(f, s, "a-public", NULL) == 1);
+	P11CHILD_CHECK(p11child_find_label(f, s, "a-private", NULL) == 0);
 	P11CHILD_EXPECT(login(f, s), CKR_OK);
-	P11CHILD_CHECK(find_label(f, s, "a-private", NULL) == 1);
-	P11CHILD_CHECK(find_label(f, s, "a-aes", &key) == 1);
+	P11CHILD_CHECK(p11child_find_label(f, s, "a-private", NULL) == 1);
+	P11CHILD_CHECK(p11child_find_label(f, s, "a-aes", &key) == 1);
 	P11CHILD_EXPECT(encrypt_with(f, s, key), CKR_OK);
-	P11CHILD_EXPECT(create_data(f, s, tagged(l1, sizeof(l1), "b-public", p->tag), CK_FALSE, &h),
-	                CKR_OK);
-	P11CHILD_EXPECT(create_data(f, s, tagged(l1, sizeof(l1), "b-private", p->tag), CK_TRUE, &h),
-	                CKR_OK);
+	P11CHILD_EXPECT(
+	    p11child_create_data(f, s, tagged(l1, sizeof(l1), "b-public", p->tag), CK_FALSE, &h),
+	    CKR_OK);
+	P11CHILD_EXPECT(
+	    p11child_create_data(f, s, tagged(l1, sizeof(l1), "b-private", p->tag), CK_TRUE, &h),
+	    CKR_OK);
 	P11CHILD_EXPECT(generate_aes(f, s, tagged(l1, sizeof(l1), "b-aes", p->tag)), CKR_OK);
-	P11CHILD_EXPECT(create_data(f, s, tagged(l1, sizeof(l1), "b-scratch", p->tag), CK_TRUE, &h),
-	                CKR_OK);
+	P11CHILD_EXPECT(
+	    p11child_create_data(f, s, tagged(l1, sizeof(l1), "b-scratch", p->tag), CK_TRUE, &h),
+	    CKR_OK);
 	P11CHILD_EXPECT(set_label(f, s, h, tagged(l2, sizeof(l2), "b-renamed", p->tag)), CKR_OK);
-	P11CHILD_CHECK(find_label(f, s, l1, NULL) == 0);
-	P11CHILD_CHECK(find_label(f, s, l2, NULL) == 1);
+	P11CHILD_CHECK(p11child_find_label(f, s, l1, NULL) == 0);
+	P11CHILD_CHECK(p11child_find_label(f, s, l2, NULL) == 1);
 	P11CHILD_EXPECT(f->C_DestroyObject(s, h), CKR_OK);
-	P11CHILD_CHECK(find_label(f, s, l2, NULL) == 0);
+	P11CHILD_CHECK(p11child_find_label(f, s, l2, NULL) == 0);
 	P11CHILD_EXPECT(f->C_Finalize(NULL), CKR_OK);
 	return 0;
 }
@@ -274,19 +244,19 @@ static int part_a_sees_b(void *arg)
 
 	P11CHILD_CHECK(f != NULL);
 	P11CHILD_EXPECT(open_rw(f, &s), CKR_OK);
-	P11CHILD_CHECK(find_label(f, s, "b-public-022", NULL) == 1);
-	P11CHILD_CHECK(find_label(f, s, "b-public-077", NULL) == 1);
-	P11CHILD_CHECK(find_label(f, s, "b-private-022", NULL) == 0);
+	P11CHILD_CHECK(p11child_find_label(f, s, "b-public-022", NULL) == 1);
+	P11CHILD_CHECK(p11child_find_label(f, s, "b-public-077", NULL) == 1);
+	P11CHILD_CHECK(p11child_find_label(f, s, "b-private-022", NULL) == 0);
 	P11CHILD_EXPECT(login(f, s), CKR_OK);
-	P11CHILD_CHECK(find_label(f, s, "b-private-022", NULL) == 1);
-	P11CHILD_CHECK(find_label(f, s, "b-aes-077", &key) == 1);
+	P11CHILD_CHECK(p11child_find_label(f, s, "b-private-022", NULL) == 1);
+	P11CHILD_CHECK(p11child_find_label(f, s, "b-aes-077", &key) == 1);
 	P11CHILD_EXPECT(encrypt_with(f, s, key), CKR_OK);
-	P11CHILD_CHECK(find_label(f, s, "b-public-077", &h) == 1);
+	P11CHILD_CHECK(p11child_find_label(f, s, "b-public-077", &h) == 1);
 	P11CHILD_EXPECT(set_label(f, s, h, "b-public-077-seen-by-a"), CKR_OK);
-	P11CHILD_CHECK(find_label(f, s, "b-public-077-seen-by-a", NULL) == 1);
-	P11CHILD_CHECK(find_label(f, s, "b-private-077", &h) == 1);
+	P11CHILD_CHECK(p11child_find_label(f, s, "b-public-077-seen-by-a", NULL) == 1);
+	P11CHILD_CHECK(p11child_find_label(f, s, "b-private-077", &h) == 1);
 	P11CHILD_EXPECT(f->C_DestroyObject(s, h), CKR_OK);
-	P11CHILD_CHECK(find_label(f, s, "b-private-077", NULL) == 0);
+	P11CHILD_CHECK(p11child_find_label(f, s, "b-private-077", NULL) == 0);
 	P11CHILD_EXPECT(f->C_Finalize(NULL), CKR_OK);
 	return 0;
 }
