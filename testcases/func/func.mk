@@ -50,3 +50,29 @@ testcases_func_test_hangs_SOURCES = \
 	$(NULL)
 testcases_func_test_hangs_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_hangs_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
+
+check_PROGRAMS += testcases/func/test-multiuser
+TESTS += testcases/func/test-multiuser
+testcases_func_test_multiuser_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/p11child.c \
+	testcases/func/p11child.h \
+	testcases/func/users.c \
+	testcases/func/users.h \
+	testcases/func/test-multiuser.c \
+	$(NULL)
+testcases_func_test_multiuser_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_multiuser_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl
+
+check_PROGRAMS += testcases/func/test-login-burst
+TESTS += testcases/func/test-login-burst
+testcases_func_test_login_burst_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/p11child.c \
+	testcases/func/p11child.h \
+	testcases/func/test-login-burst.c \
+	$(NULL)
+testcases_func_test_login_burst_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_login_burst_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread

@@ -36,6 +36,14 @@ long long harness_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void harness_child_signals(void)
+{
+	static const int sigs[] = {SIGFPE, SIGILL, SIGSEGV, SIGBUS, SIGSYS};
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+}
+
 const char *harness_built(const char *name)
 {
 	static char path[PATH_MAX];
@@ -86,6 +94,11 @@ int harness_init(struct harness *h)
 	if (chmod(h->notify, 0666) < 0)
 		return -1;
 	return 0;
+}
+
+void harness_set_group(struct harness *h, const char *group)
+{
+	snprintf(h->group, sizeof(h->group), "%s", group);
 }
 
 int harness_write_conf(struct harness *h, const char *extra, const char *slots)

@@ -30,6 +30,12 @@ struct harness {
 int harness_init(struct harness *h);
 
 /*
+ * Sets the group written into the config (harness_init takes this
+ * process's group), e.g. a throwaway group shared by several test users.
+ */
+void harness_set_group(struct harness *h, const char *group);
+
+/*
  * Writes the config file: the instance's directories and group, then extra
  * (top-level settings) and the slots list body (the text between "slots = ("
  * and ")").
@@ -85,6 +91,13 @@ const char *harness_library(void);
  */
 struct os_client;
 long harness_init_token(struct os_client *cl, unsigned long slot, const char *so_pin);
+
+/*
+ * In a forked child of a cmocka test: restores the default action of the
+ * signals cmocka catches, so a crash ends the child (and the parent sees the
+ * signal) instead of resuming the test run inside the child.
+ */
+void harness_child_signals(void);
 
 /* Milliseconds on the monotonic clock. */
 long long harness_now_ms(void);
