@@ -58,7 +58,11 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* In the child: C_Initialize, C_GetSlotList, C_Finalize; the exit status says how it went. */
+/*
+ * In the child: C_Initialize, C_GetSlotList, a token initialised (slotd
+ * writes), a session that searches the store (this process reads it),
+ * C_Finalize; the exit status says how it went.
+ */
 static int child_use_library(void)
 {
 	CK_C_GetFunctionList get;
@@ -75,6 +79,16 @@ static int child_use_library(void)
 		return 12;
 	if (f->C_GetSlotList(CK_FALSE, NULL, &n) != CKR_OK || n != 4)
 		return 13;
+	CK_UTF8CHAR label[32];
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE found;
+	memset(label, ' ', sizeof(label));
+	if (f->C_InitToken(0, (CK_UTF8CHAR_PTR) "87654321", 8, label) != CKR_OK)
+		return 15;
+	if (f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK ||
+	    f->C_FindObjectsInit(s, NULL, 0) != CKR_OK ||
+	    f->C_FindObjects(s, &found, 1, &n) != CKR_OK || f->C_FindObjectsFinal(s) != CKR_OK)
+		return 16;
 	if (f->C_Finalize(NULL) != CKR_OK)
 		return 14;
 	return 0;
@@ -216,9 +230,9 @@ static pid_t start_holder(const struct harness *h, const char *const *names, siz
 	return pid;
 }
 
-static void test_held_api_lock(void **state)
+static void test_held_locks(void **state)
 {
-	static const char *const held[] = {"LCK..APIlock"};
+	static const char *const held[] = {"LCK..APIlock", "softtok/LCK..softtok"};
 	struct harness *h = *state;
 	pid_t holder = start_holder(h, held, sizeof(held) / sizeof(held[0]));
 	long long start = harness_now_ms();
@@ -237,7 +251,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_trace_fifo, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trace_symlink, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_held_api_lock, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_held_locks, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
