@@ -34,6 +34,8 @@
 #define SERVER_READ_CHUNK 16384
 /* Connections taken from the backlog per wake-up, so accepting never starves clients. */
 #define SERVER_ACCEPT_BATCH 64
+/* Running out of descriptors is logged at most this often. */
+#define SERVER_ACCEPT_WARN_MS 60000
 
 long long slotd_server_now_ms(void)
 {
@@ -257,12 +259,20 @@ static void server_client_event(struct slotd *sd, struct slotd_client *cl, uint3
 		server_rearm(sd, cl);
 }
 
-/* Stops watching the listening socket for a while (out of descriptors). */
+/*
+ * Stops watching the listening socket for a while (out of descriptors).
+ * The condition is logged once per SERVER_ACCEPT_WARN_MS, not per pause.
+ */
 static void server_pause_accept(struct slotd *sd, int err)
 {
-	os_log(LOG_WARNING, "accept: %s; not accepting for %d ms", strerror(err),
-	       SLOTD_ACCEPT_BACKOFF_MS);
-	sd->accept_resume = slotd_server_now_ms() + SLOTD_ACCEPT_BACKOFF_MS;
+	long long now = slotd_server_now_ms();
+
+	if (!sd->accept_warned || now - sd->accept_warned >= SERVER_ACCEPT_WARN_MS) {
+		os_log(LOG_WARNING, "accept: %s; pausing %d ms at a time until it passes",
+		       strerror(err), SLOTD_ACCEPT_BACKOFF_MS);
+		sd->accept_warned = now;
+	}
+	sd->accept_resume = now + SLOTD_ACCEPT_BACKOFF_MS;
 	server_watch(sd, sd->listen_fd, 0, &sd->listen_fd, EPOLL_CTL_MOD);
 }
 

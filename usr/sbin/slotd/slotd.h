@@ -79,6 +79,7 @@ struct slotd {
 	int run_fd;                                   /* the run directory, opened by setup */
 	struct slotd_client *hello_head, *hello_tail; /* clients waiting for HELLO */
 	long long accept_resume;                      /* monotonic ms; 0: accepting */
+	long long accept_warned;                      /* when EMFILE was last logged */
 };
 
 /*
