@@ -41,11 +41,12 @@ etc/tmpfiles.d/openslot.conf: $(srcdir)/etc/openslot-tmpfiles.conf.in etc/edit.v
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && rm -f $@ $@.tmp && \
 	$(etc_edit) $(srcdir)/etc/openslot-tmpfiles.conf.in >$@.tmp && mv $@.tmp $@
 
-# The group line names the default group; a group chosen with
+# The group lines name the default group; a group chosen with
 # --with-pkcs11-group takes its place.
 etc/sysusers.d/openslot.conf: $(srcdir)/etc/openslot-sysusers.conf etc/edit.vars
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && rm -f $@ $@.tmp && \
 	$(SED) -e 's|^g pkcs11 |g $(PKCS11_GROUP) |' \
+		-e 's|^m openslot pkcs11$$|m openslot $(PKCS11_GROUP)|' \
 		$(srcdir)/etc/openslot-sysusers.conf >$@.tmp && mv $@.tmp $@
 
 etc/openslot.module: $(srcdir)/etc/openslot.module.in etc/edit.vars
@@ -77,8 +78,9 @@ CLEANFILES += $(etc_generated) etc/edit.vars
 # Only one install-data-hook may exist in the whole Makefile; this fragment
 # adds its own step to it under a name of its own.
 #
-# On a live install by root the group is created when it is missing, so the
-# installed slotd can start at once.  Staged installs (DESTDIR) and installs
+# On a live install by root the group and slotd's user (openslot, a
+# supplementary member of the group, as in sysusers.d) are created when
+# missing, so the installed slotd can start at once.  Staged installs (DESTDIR) and installs
 # by other users leave that to the package or the administrator; the install
 # itself never fails because of it.
 install-data-hook: install-data-hook-etc
@@ -90,6 +92,15 @@ install-data-hook-etc:
 	      echo "created group $(PKCS11_GROUP)"; \
 	    else \
 	      echo "warning: could not create group $(PKCS11_GROUP);" \
+	           "create it before starting slotd" >&2; \
+	    fi; \
+	  fi; \
+	  if ! getent passwd openslot >/dev/null 2>&1; then \
+	    if useradd -r -M -d /var/lib/openslot -s /usr/sbin/nologin \
+	         -G '$(PKCS11_GROUP)' -c 'openslot slot daemon' openslot; then \
+	      echo "created user openslot"; \
+	    else \
+	      echo "warning: could not create user openslot;" \
 	           "create it before starting slotd" >&2; \
 	    fi; \
 	  fi; \

@@ -11,6 +11,16 @@ testcases_func_test_slotd_SOURCES = \
 testcases_func_test_slotd_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_slotd_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt
 
+check_PROGRAMS += testcases/func/test-slotd-limits
+TESTS += testcases/func/test-slotd-limits
+testcases_func_test_slotd_limits_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/test-slotd-limits.c \
+	$(NULL)
+testcases_func_test_slotd_limits_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_slotd_limits_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt
+
 check_PROGRAMS += testcases/func/test-api
 TESTS += testcases/func/test-api
 testcases_func_test_api_SOURCES = \

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -142,8 +143,24 @@ int harness_wait_notify(struct harness *h, const char *want, int timeout_ms)
 	}
 }
 
+/* Applies the instance's resource limit and log file in the child. */
+static void harness_child_setup(struct harness *h)
+{
+	if (h->nofile) {
+		struct rlimit rl = {.rlim_cur = h->nofile, .rlim_max = h->nofile};
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			_exit(126);
+	}
+	if (h->log[0]) {
+		int fd = open(h->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0 || dup2(fd, 2) < 0)
+			_exit(126);
+	}
+}
+
 static void harness_exec_slotd(struct harness *h)
 {
+	harness_child_setup(h);
 	setenv("NOTIFY_SOCKET", h->notify, 1);
 	unsetenv("OPENSLOT_CONF");
 	/* OPENSLOT_TEST_WRAPPER runs slotd under a tool, e.g. "valgrind -q --error-exitcode=70" */

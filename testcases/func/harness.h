@@ -24,6 +24,10 @@ struct harness {
 	char group[64];
 	int notify_fd;
 	pid_t pid;
+	/* Set before harness_start: slotd's RLIMIT_NOFILE (0: inherited), and a
+	 * file that receives its standard error (empty: the test's). */
+	unsigned long nofile;
+	char log[PATH_MAX];
 };
 
 /* Makes the private directory and the notify socket. Returns 0 or -1. */

@@ -584,6 +584,190 @@ static void test_privilege_drop(void **state)
 	assert_int_equal(shm_open(h->shm, O_RDONLY, 0), -1);
 }
 
+/* Mode (with type bits masked off), owner and group of path, not following links. */
+static void assert_owned(const char *dir, const char *rel, mode_t mode, gid_t gid)
+{
+	char path[PATH_MAX + 64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	if (lstat(path, &st) < 0)
+		fail_msg("%s: %s", path, strerror(errno));
+	if ((st.st_mode & 07777) != mode || st.st_uid != geteuid() || st.st_gid != gid)
+		fail_msg("%s: mode %04o uid %ld gid %ld, expected %04o uid %ld gid %ld", path,
+		         (unsigned)(st.st_mode & 07777), (long)st.st_uid, (long)st.st_gid,
+		         (unsigned)mode, (long)geteuid(), (long)gid);
+}
+
+static void test_directory_modes(void **state)
+{
+	struct harness *h = *state;
+	gid_t g = getegid();
+
+	/* made under a umask that would take every group bit: modes never come from it */
+	harness_stop(h);
+	mode_t old = umask(077);
+	FILE *fp = fopen(h->conf, "w");
+	assert_non_null(fp);
+	fprintf(fp,
+	        "run-dir = \"run\"; lock-dir = \"lock\"; data-dir = \"deep/er/data\";\n"
+	        "log-dir = \"log\"; group = \"%s\";\nslots = (\n%s\n);\n",
+	        h->group, SLOTS_TWO);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(harness_start(h, NULL), 0);
+	umask(old);
+	assert_owned(h->dir, "run", 0750, g);
+	assert_owned(h->dir, "run/slotd.socket", 0660, g);
+	assert_owned(h->dir, "run/slotd.pid", 0640, g);
+	assert_owned(h->dir, "lock", 0750, g);
+	assert_owned(h->dir, "lock/LCK..APIlock", 0640, g);
+	assert_owned(h->dir, "lock/softtok", 0750, g);
+	assert_owned(h->dir, "lock/softtok/LCK..softtok", 0640, g);
+	assert_owned(h->dir, "lock/ccatok/LCK..ccatok", 0640, g);
+	assert_owned(h->dir, "log", 01770, g);
+	assert_owned(h->dir, "deep/er/data", 0750, g);
+	assert_owned(h->dir, "deep/er/data/softtok", 0750, g);
+	assert_owned(h->dir, "deep/er/data/ccatok", 0750, g);
+	/* parents slotd made are 0755, whatever the umask */
+	struct stat st;
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof(path), "%s/deep/er", h->dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+}
+
+/* A directory of our own elsewhere, the would-be victim of a planted link. */
+struct victim {
+	char dir[64];
+	struct stat before;
+};
+
+static void victim_make(struct victim *v)
+{
+	snprintf(v->dir, sizeof(v->dir), "/tmp/osl-victim-XXXXXX");
+	assert_non_null(mkdtemp(v->dir));
+	assert_int_equal(chmod(v->dir, 0700), 0);
+	/* as root, owned by someone else, so a chown to slotd's user shows */
+	if (geteuid() == 0)
+		assert_int_equal(chown(v->dir, 65534, 65534), 0);
+	assert_int_equal(lstat(v->dir, &v->before), 0);
+}
+
+static void victim_check_and_remove(struct victim *v)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(v->dir, &st), 0);
+	assert_int_equal(st.st_uid, v->before.st_uid);
+	assert_int_equal(st.st_gid, v->before.st_gid);
+	assert_int_equal(st.st_mode, v->before.st_mode);
+	assert_int_equal(rmdir(v->dir), 0);
+}
+
+/* Replaces the (empty) directory rel of the instance by a link to target. */
+static void plant_link(struct harness *h, const char *rel, const char *target)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", h->dir, rel);
+	if (rmdir(path) < 0 && errno != ENOENT)
+		fail_msg("rmdir %s: %s", path, strerror(errno));
+	assert_int_equal(symlink(target, path), 0);
+}
+
+/* Starts slotd expecting it to refuse rel; its messages go to a log file. */
+static void expect_start_refused(struct harness *h, const char *rel)
+{
+	char out[4096];
+	int status = 0;
+
+	snprintf(h->log, sizeof(h->log), "%s/slotd.log", h->dir);
+	unlink(h->log);
+	if (harness_start(h, &status) == 0)
+		fail_msg("slotd started with %s a link", rel);
+	FILE *fp = fopen(h->log, "r");
+	h->log[0] = '\0';
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 2);
+	assert_non_null(fp);
+	size_t n = fread(out, 1, sizeof(out) - 1, fp);
+	fclose(fp);
+	out[n] = '\0';
+	if (!strstr(out, rel) || !strstr(out, "symbolic link"))
+		fail_msg("slotd did not name %s as a link: %s", rel, out);
+}
+
+static void test_symlink_refused_at_start(void **state)
+{
+	struct harness *h = *state;
+	const char *dirs[] = {"data/softtok", "lock/ccatok", "data", "log"};
+	struct victim v;
+
+	harness_stop(h);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char saved[PATH_MAX + 80], path[PATH_MAX + 64];
+		victim_make(&v);
+		snprintf(path, sizeof(path), "%s/%s", h->dir, dirs[i]);
+		snprintf(saved, sizeof(saved), "%s.saved", path);
+		assert_int_equal(rename(path, saved), 0);
+		plant_link(h, dirs[i], v.dir);
+		expect_start_refused(h, dirs[i]);
+		victim_check_and_remove(&v);
+		assert_int_equal(unlink(path), 0);
+		assert_int_equal(rename(saved, path), 0);
+	}
+	/* with the links gone, slotd starts again */
+	assert_int_equal(harness_start(h, NULL), 0);
+}
+
+static void test_symlink_refused_at_reload(void **state)
+{
+	struct harness *h = *state;
+	struct os_client cl;
+	struct os_client_slot *slots;
+	struct os_client_event ev;
+	struct victim v;
+	size_t n;
+	uint64_t gen;
+
+	connect_client(h, &cl);
+	victim_make(&v);
+	/* a member swaps a token's data directory for a link, then a reload comes */
+	plant_link(h, "data/softtok", v.dir);
+	assert_int_equal(harness_write_conf(h, NULL, SLOTS_THREE), 0);
+	kill(h->pid, SIGHUP);
+	assert_int_equal(harness_wait_notify(h, "READY=1", 10000), 0);
+	victim_check_and_remove(&v);
+	/* the reload was refused: the old table serves on */
+	assert_int_equal(os_client_get_slots(&cl, &slots, &n, &gen), 0);
+	assert_int_equal(n, 2);
+	free(slots);
+	assert_int_equal(os_client_next_event(&cl, 0, &ev), 0);
+	os_client_close(&cl);
+}
+
+static void test_session_counts_bounded(void **state)
+{
+	struct harness *h = *state;
+	struct os_client a, b;
+	struct os_slotshm_map map;
+	char err[256];
+
+	assert_int_equal(os_slotshm_attach(h->shm, &map, err, sizeof(err)), 0);
+	connect_client(h, &a);
+	connect_client(h, &b);
+	assert_int_equal(os_client_session_count(&a, 0, UINT64_MAX, UINT64_MAX), 0);
+	assert_int_equal(os_client_session_count(&b, 0, (uint64_t)1 << 62, 3), 0);
+	assert_int_equal(os_client_ping(&a, NULL), 0);
+	assert_int_equal(os_client_ping(&b, NULL), 0);
+	wait_counts(map.shm, 0, (uint64_t)2 << 20, ((uint64_t)1 << 20) + 3);
+	os_client_close(&a);
+	wait_counts(map.shm, 0, (uint64_t)1 << 20, 3);
+	os_client_close(&b);
+	wait_counts(map.shm, 0, 0, 0);
+	os_slotshm_detach(&map);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -600,6 +784,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_not_running, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outsider_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_privilege_drop, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_directory_modes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_symlink_refused_at_start, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_symlink_refused_at_reload, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_session_counts_bounded, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("slotd", tests, NULL, NULL);

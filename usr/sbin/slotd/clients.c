@@ -3,10 +3,19 @@
  *
  * The machine-wide count of a slot is the sum over connected clients; each
  * client's last report is kept so that its share can be withdrawn the moment
- * its connection closes, whatever way the process ended.
+ * its connection closes, whatever way the process ended.  A report is
+ * bounded (CLIENTS_MAX_SESSIONS per slot) and kept only for slots that
+ * exist, so forged counts cannot overflow the totals.
+ *
+ * Admission: a connection over SLOTD_MAX_CLIENTS in all, or over
+ * SLOTD_MAX_CLIENTS_PER_UID for its uid (root excepted), is refused at
+ * once.  Accepted connections wait for HELLO on a list in accept order;
+ * since every deadline is accept time plus SLOTD_HELLO_TIMEOUT_MS, the head
+ * of that list is always the next to expire.
  */
 #include "slotd.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -16,22 +25,71 @@
 #include "log.h"
 
 /* A client cannot claim more sessions than this on one slot. */
-#define CLIENTS_MAX_SESSIONS ((uint64_t)1 << 32)
+#define CLIENTS_MAX_SESSIONS ((uint64_t)1 << 20)
 /* Nor report counts for more slots than the table can hold. */
 #define CLIENTS_MAX_COUNTS OS_SLOTSHM_MAX_SLOTS
 
+static size_t clients_of_uid(const struct slotd *sd, uid_t uid)
+{
+	size_t n = 0;
+
+	for (const struct slotd_client *cl = sd->clients; cl; cl = cl->next)
+		n += cl->uid == uid;
+	return n;
+}
+
+/* True when a new connection of this peer fits the limits; logs a refusal. */
+static bool clients_admit(const struct slotd *sd, const struct ucred *cred)
+{
+	if (sd->n_clients >= SLOTD_MAX_CLIENTS) {
+		os_log(LOG_WARNING, "refusing pid %ld uid %ld: %d connections in all",
+		       (long)cred->pid, (long)cred->uid, SLOTD_MAX_CLIENTS);
+		return false;
+	}
+	if (cred->uid != 0 && clients_of_uid(sd, cred->uid) >= SLOTD_MAX_CLIENTS_PER_UID) {
+		os_log(LOG_WARNING, "refusing pid %ld uid %ld: %d connections of that user",
+		       (long)cred->pid, (long)cred->uid, SLOTD_MAX_CLIENTS_PER_UID);
+		return false;
+	}
+	return true;
+}
+
+static void clients_hello_append(struct slotd *sd, struct slotd_client *cl)
+{
+	cl->hello_deadline = slotd_server_now_ms() + SLOTD_HELLO_TIMEOUT_MS;
+	cl->hello_prev = sd->hello_tail;
+	if (sd->hello_tail)
+		sd->hello_tail->hello_next = cl;
+	else
+		sd->hello_head = cl;
+	sd->hello_tail = cl;
+}
+
+static void clients_hello_unlink(struct slotd *sd, struct slotd_client *cl)
+{
+	if (cl->hello_prev)
+		cl->hello_prev->hello_next = cl->hello_next;
+	else if (sd->hello_head == cl)
+		sd->hello_head = cl->hello_next;
+	if (cl->hello_next)
+		cl->hello_next->hello_prev = cl->hello_prev;
+	else if (sd->hello_tail == cl)
+		sd->hello_tail = cl->hello_prev;
+	cl->hello_next = cl->hello_prev = NULL;
+}
+
+/* Returns the new client, or NULL when it is refused (the caller closes fd). */
 struct slotd_client *slotd_clients_add(struct slotd *sd, int fd)
 {
-	struct slotd_client *cl = calloc(1, sizeof(*cl));
+	struct slotd_client *cl;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || !clients_admit(sd, &cred))
+		return NULL;
+	cl = calloc(1, sizeof(*cl));
 	if (!cl)
 		return NULL;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-		free(cl);
-		return NULL;
-	}
 	cl->fd = fd;
 	cl->pid = cred.pid;
 	cl->uid = cred.uid;
@@ -42,7 +100,22 @@ struct slotd_client *slotd_clients_add(struct slotd *sd, int fd)
 	cl->next = sd->clients;
 	sd->clients = cl;
 	sd->n_clients++;
+	clients_hello_append(sd, cl);
 	return cl;
+}
+
+long long slotd_clients_expire(struct slotd *sd, long long now)
+{
+	while (sd->hello_head) {
+		struct slotd_client *cl = sd->hello_head;
+		if (!cl->greeted && cl->hello_deadline > now)
+			return cl->hello_deadline - now;
+		if (cl->greeted)
+			clients_hello_unlink(sd, cl);
+		else
+			slotd_clients_remove(sd, cl, "no HELLO in time");
+	}
+	return -1;
 }
 
 static void clients_withdraw(struct slotd *sd, struct slotd_client *cl)
@@ -75,6 +148,7 @@ void slotd_clients_remove(struct slotd *sd, struct slotd_client *cl, const char 
 		os_log(LOG_DEBUG, "client pid %ld disconnected", (long)cl->pid);
 	clients_withdraw(sd, cl);
 	slotd_tokens_client_gone(sd, cl);
+	clients_hello_unlink(sd, cl);
 	epoll_ctl(sd->epoll_fd, EPOLL_CTL_DEL, cl->fd, NULL);
 	close(cl->fd);
 	cl->fd = -1;
@@ -91,6 +165,7 @@ void slotd_clients_reap(struct slotd *sd)
 		sd->graveyard = cl->next;
 		os_buf_free(&cl->in);
 		os_buf_free(&cl->out);
+		slotd_events_free(cl);
 		free(cl);
 	}
 }

@@ -4,7 +4,8 @@
  * Start-up runs in a fixed order: configuration, (daemonize), ids,
  * directories, pid lock, shared memory, socket, privilege drop, then
  * readiness is announced (to systemd, or to the launching process through a
- * pipe so that `slotd` returns only once it serves).
+ * pipe so that `slotd` returns only once it serves).  From then on the log
+ * is rate-limited, as peers can provoke messages.
  */
 #include "slotd.h"
 
@@ -19,6 +20,10 @@
 #include <unistd.h>
 
 #include "log.h"
+
+/* Once serving, what peers can make slotd log is rate-limited to this. */
+#define MAIN_LOG_BURST   20
+#define MAIN_LOG_PER_SEC 5
 
 struct main_opts {
 	const char *conf_path;
@@ -189,8 +194,12 @@ static int main_check(const struct main_opts *o, const struct os_conf *conf)
 int main(int argc, char **argv)
 {
 	struct main_opts o = {0};
-	struct slotd sd = {
-	    .epoll_fd = -1, .listen_fd = -1, .signal_fd = -1, .pid_fd = -1, .shm_ro_fd = -1};
+	struct slotd sd = {.epoll_fd = -1,
+	                   .listen_fd = -1,
+	                   .signal_fd = -1,
+	                   .pid_fd = -1,
+	                   .run_fd = -1,
+	                   .shm_ro_fd = -1};
 	char err[1024];
 	int ready_fd = -1, rv;
 
@@ -214,6 +223,7 @@ int main(int argc, char **argv)
 		return SLOTD_EXIT_RUNTIME;
 	}
 	os_log(LOG_INFO, "serving %zu slots on %s", sd.conf->n_slots, sd.socket_path);
+	os_log_set_rate(MAIN_LOG_BURST, MAIN_LOG_PER_SEC);
 	slotd_notify("READY=1");
 	if (ready_fd >= 0) {
 		os_log_open("slotd", OS_LOG_SYSLOG);

@@ -4,7 +4,9 @@
  * The new file is parsed into a fresh struct; when it is refused, or when it
  * changes something only a restart can apply (directories, group, user), the
  * running configuration stays untouched.  Otherwise the new one is swapped
- * in, the slot table republished, the counts rebuilt from the connected
+ * in once its directories are set up (a directory that cannot be, such as
+ * one swapped for a symbolic link, refuses the reload), the slot table
+ * republished, the counts rebuilt from the connected
  * clients and every client told with a CONFIG_RELOADED event.
  */
 #include "slotd.h"
@@ -38,6 +40,18 @@ static const char *reload_needs_restart(const struct os_conf *old, const struct 
 	return NULL;
 }
 
+/* Makes the directories of conf (new token directories); sd->conf is kept. */
+static int reload_setup_dirs(struct slotd *sd, struct os_conf *conf)
+{
+	struct os_conf *old = sd->conf;
+	int rv;
+
+	sd->conf = conf;
+	rv = slotd_setup_dirs(sd);
+	sd->conf = old;
+	return rv;
+}
+
 void slotd_reload(struct slotd *sd)
 {
 	struct os_conf *conf;
@@ -55,10 +69,14 @@ void slotd_reload(struct slotd *sd)
 		os_conf_free(conf);
 		goto out;
 	}
+	if (reload_setup_dirs(sd, conf) < 0) {
+		os_log(LOG_ERR, "reload refused: the directories of the new configuration could "
+		                "not be set up; keeping the running configuration");
+		os_conf_free(conf);
+		goto out;
+	}
 	os_conf_free(sd->conf);
 	sd->conf = conf;
-	if (slotd_setup_dirs(sd) < 0)
-		os_log(LOG_WARNING, "some token directories of the new configuration are missing");
 	slotd_shm_publish_table(sd);
 	slotd_tokens_reload(sd);
 	slotd_clients_recount(sd);

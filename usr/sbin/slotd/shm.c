@@ -113,11 +113,14 @@ static struct os_slotshm_slot *shm_slot(struct slotd *sd, uint64_t slot_id)
 	return NULL;
 }
 
+/* v + d, saturating at 0 and at UINT64_MAX instead of wrapping. */
 static uint64_t shm_apply(uint64_t v, int64_t d)
 {
-	if (d < 0 && (uint64_t)-d > v)
-		return 0;
-	return v + (uint64_t)d;
+	uint64_t m = d < 0 ? 0 - (uint64_t)d : (uint64_t)d;
+
+	if (d < 0)
+		return m > v ? 0 : v - m;
+	return m > UINT64_MAX - v ? UINT64_MAX : v + m;
 }
 
 void slotd_shm_add_counts(struct slotd *sd, uint64_t slot_id, int64_t d_sessions, int64_t d_rw)

@@ -6,8 +6,10 @@
  * fresh struct (conf.c in the common library) and swapped in on SIGHUP
  * (reload.c); the slot table and session counts live in a POSIX shm segment
  * written only here (shm.c); each connection's counts are kept per client
- * and withdrawn when it hangs up (clients.c).  setup.c makes the
- * directories, takes the pid lock and drops privileges.
+ * and withdrawn when it hangs up (clients.c), which also applies the
+ * connection limits; events to clients are coalesced (events.c).  setup.c
+ * makes the directories without following links, takes the pid lock and
+ * drops privileges.
  */
 #ifndef SLOTD_H
 #define SLOTD_H
@@ -30,15 +32,26 @@ struct slotd_count {
 	uint64_t rw_sessions;
 };
 
+/* An event for a client: kind (enum os_event_kind), slot and generation. */
+struct slotd_event {
+	uint32_t kind;
+	uint64_t slot_id;
+	uint64_t generation;
+};
+
 struct slotd_client {
 	struct slotd_client *next;
 	int fd;
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
-	bool greeted;  /* HELLO accepted */
-	bool dead;     /* removed; freed once the current batch of events is done */
-	bool want_out; /* EPOLLOUT armed */
+	bool greeted;             /* HELLO accepted */
+	bool dead;                /* removed; freed once the current batch of events is done */
+	uint32_t watching;        /* the epoll events asked for */
+	long long hello_deadline; /* monotonic ms: HELLO by then */
+	struct slotd_client *hello_next, *hello_prev; /* not yet greeted, oldest first */
+	struct slotd_event *pending;                  /* events held back (events.c) */
+	size_t n_pending;
 	char name[64];
 	struct os_buf in;
 	struct os_buf out;
@@ -70,7 +83,28 @@ struct slotd {
 	struct slotd_client *clients;
 	struct slotd_client *graveyard; /* removed clients not yet freed */
 	size_t n_clients;
+	int run_fd;                                   /* the run directory, opened by setup */
+	struct slotd_client *hello_head, *hello_tail; /* clients waiting for HELLO */
+	long long accept_resume;                      /* monotonic ms; 0: accepting */
+	long long accept_warned;                      /* when EMFILE was last logged */
 };
+
+/*
+ * Limits that keep one user from exhausting slotd (see slotd(8)).  A
+ * connection over SLOTD_MAX_CLIENTS, or over SLOTD_MAX_CLIENTS_PER_UID for
+ * its uid (root excepted), is closed at once.  A connection that has not
+ * completed HELLO after SLOTD_HELLO_TIMEOUT_MS is closed.  When accept()
+ * runs out of file descriptors the listening socket rests for
+ * SLOTD_ACCEPT_BACKOFF_MS.  Events are held back (coalesced) once a
+ * client's output queue holds SLOTD_EVENTS_OUT_MAX bytes, and its requests
+ * are not read while it holds SLOTD_OUT_HIGH.
+ */
+#define SLOTD_MAX_CLIENTS         1024
+#define SLOTD_MAX_CLIENTS_PER_UID 64
+#define SLOTD_HELLO_TIMEOUT_MS    5000
+#define SLOTD_ACCEPT_BACKOFF_MS   100
+#define SLOTD_EVENTS_OUT_MAX      4096
+#define SLOTD_OUT_HIGH            65536
 
 #define SLOTD_EXIT_CONFIG  1
 #define SLOTD_EXIT_RUNTIME 2
@@ -99,6 +133,14 @@ void slotd_clients_set_count(struct slotd *sd, struct slotd_client *cl, uint64_t
 void slotd_clients_recount(struct slotd *sd);
 void slotd_clients_remove_all(struct slotd *sd);
 void slotd_clients_reap(struct slotd *sd);
+/* Drops clients past their HELLO deadline; returns ms to the next one, or -1. */
+long long slotd_clients_expire(struct slotd *sd, long long now);
+
+/* events.c */
+void slotd_events_post(struct slotd *sd, struct slotd_client *cl, const struct slotd_event *ev);
+/* Sends held-back events while the client's output has room. */
+void slotd_events_resume(struct slotd *sd, struct slotd_client *cl);
+void slotd_events_free(struct slotd_client *cl);
 
 /* server.c */
 int slotd_server_listen(struct slotd *sd);
@@ -117,6 +159,8 @@ void slotd_server_resume(struct slotd *sd, struct slotd_client *cl);
 /* Queues an ERROR frame; returns -1 so a handler can drop the client in one statement. */
 int slotd_server_reply_error(struct slotd *sd, struct slotd_client *cl, uint32_t serial,
                              uint32_t code, const char *msg);
+/* Milliseconds on the monotonic clock. */
+long long slotd_server_now_ms(void);
 
 /*
  * handlers.c: one handler per message type a client may send, indexed by

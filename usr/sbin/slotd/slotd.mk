@@ -4,6 +4,7 @@ sbin_PROGRAMS += slotd
 
 slotd_SOURCES = \
 	usr/sbin/slotd/clients.c \
+	usr/sbin/slotd/events.c \
 	usr/sbin/slotd/handlers.c \
 	usr/sbin/slotd/main.c \
 	usr/sbin/slotd/notify.c \
