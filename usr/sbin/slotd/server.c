@@ -119,7 +119,7 @@ static ssize_t server_send(struct slotd_client *cl, size_t len)
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
+	} ctl = {0};
 	struct iovec iov = {.iov_base = cl->out.data, .iov_len = len};
 	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 

@@ -240,7 +240,7 @@ void tok_store_lock(struct tok_store *st)
 	pthread_mutex_lock(&st->mutex);
 	st->flocked = st->reader && store_try_shared(st->lock_fd);
 	st->token_changed = false;
-	st->objects_changed = false;
+	st->objects_changed = 0;
 }
 
 void tok_store_unlock(struct tok_store *st)
@@ -248,7 +248,7 @@ void tok_store_unlock(struct tok_store *st)
 	if (st->shm && st->token_changed)
 		tok_shm_bump(&st->shm->token_generation);
 	if (st->shm && st->objects_changed)
-		tok_shm_bump(&st->shm->objects_generation);
+		tok_shm_add(&st->shm->objects_generation, st->objects_changed);
 	if (st->flocked)
 		flock(st->lock_fd, LOCK_UN);
 	st->flocked = false;

@@ -40,11 +40,11 @@ struct tok_store {
 	pthread_mutex_t mutex;
 	struct tok_store_idx idx; /* cached live set of OBJ_IDX */
 	bool token_changed;       /* bump token_generation at unlock */
-	bool objects_changed;     /* bump objects_generation at unlock */
+	uint32_t objects_changed; /* add to objects_generation at unlock: one per change */
 	/* Group commit (tok_store_set_deferred_sync). */
 	bool deferred;
-	bool sync_pending; /* records appended since the last flush */
-	uint64_t *doomed;  /* object files to remove once the sync is done */
+	uint32_t sync_pending; /* changes appended since the last flush */
+	uint64_t *doomed;      /* object files to remove once the sync is done */
 	size_t n_doomed, cap_doomed;
 	/* PIN attempts deriving now, per role, and a count of MK_* rewrites. */
 	unsigned inflight[2];

@@ -94,9 +94,9 @@ static CK_RV obj_next_version_inlock(struct tok_store *st, struct tok_store_entr
 static void obj_changed_inlock(struct tok_store *st)
 {
 	if (st->deferred)
-		st->sync_pending = true;
+		st->sync_pending++;
 	else
-		st->objects_changed = true;
+		st->objects_changed++;
 }
 
 /*
@@ -248,8 +248,8 @@ CK_RV tok_store_sync(struct tok_store *st)
 	if (st->sync_pending)
 		rv = tok_store_idx_sync(&st->idx);
 	if (rv == CKR_OK && st->sync_pending) {
-		st->sync_pending = false;
-		st->objects_changed = true;
+		st->objects_changed = st->sync_pending;
+		st->sync_pending = 0;
 		for (size_t i = 0; i < st->n_doomed; i++) {
 			tok_store_idx_object_name(st->doomed[i], name);
 			tok_store_file_remove(st->obj_fd, name);

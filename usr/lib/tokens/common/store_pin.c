@@ -287,7 +287,7 @@ static CK_RV pin_reinit_inlock(struct tok_store *st, const struct os_buf *mk_so,
 	st->mk_epoch++;
 	rv = tok_store_idx_reset(&st->idx, st->obj_fd);
 	/* The reset made every earlier change durable and removed every file. */
-	st->sync_pending = false;
+	st->sync_pending = 0;
 	st->n_doomed = 0;
 	if (rv == CKR_OK)
 		rv = tok_store_file_remove(st->data_fd, TOK_STORE_MK_USER_NAME);

@@ -66,6 +66,19 @@ static CK_RV token_may_write_inlock(const struct tok_token *t, const struct tok_
 }
 
 /*
+ * After the writer made this process's change durable (t->lock held for
+ * writing): the object counter grows by one per change, so when it is one
+ * past what it was before the request and this process had seen that
+ * value, its change is the only one and it already holds the new state; it
+ * need not replay the index on its next call.
+ */
+static void token_own_change_inlock(struct tok_token *t, uint64_t before)
+{
+	if (t->seen_objects == before && tok_shm_load(&t->shm->objects_generation) == before + 1)
+		t->seen_objects = before + 1;
+}
+
+/*
  * Stores (token objects) and adds a finished attribute set as an object,
  * with t->lock held for writing.  keep_handle: replace this object.
  */
@@ -82,9 +95,11 @@ static CK_RV token_commit_inlock(struct tok_token *t, const struct tok_caller *c
 	if (token) {
 		if (replaces && replaces->token)
 			entry.id = replaces->store_id;
+		uint64_t before = tok_shm_load(&t->shm->objects_generation);
 		rv = t->writer->save(t->writer->ctx, &entry.id, &entry.generation, attrs);
 		if (rv != CKR_OK)
 			return rv;
+		token_own_change_inlock(t, before);
 	}
 	struct tok_object *obj = tok_object_new(attrs);
 	if (!obj)
@@ -393,8 +408,12 @@ CK_RV tok_token_destroy(struct tok_token *t, const struct tok_caller *c, CK_OBJE
 		rv = CKR_ACTION_PROHIBITED;
 	else if (obj->token && !c->rw)
 		rv = CKR_SESSION_READ_ONLY;
-	else if (obj->token)
+	else if (obj->token) {
+		uint64_t before = tok_shm_load(&t->shm->objects_generation);
 		rv = t->writer->destroy(t->writer->ctx, obj->store_id);
+		if (rv == CKR_OK)
+			token_own_change_inlock(t, before);
+	}
 	if (rv == CKR_OK) {
 		if (!obj->token)
 			t->n_session_objects--;

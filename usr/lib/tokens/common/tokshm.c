@@ -123,5 +123,10 @@ uint64_t tok_shm_load(const uint64_t *counter)
 
 uint64_t tok_shm_bump(uint64_t *counter)
 {
-	return __atomic_add_fetch(counter, 1, __ATOMIC_ACQ_REL);
+	return tok_shm_add(counter, 1);
+}
+
+uint64_t tok_shm_add(uint64_t *counter, uint64_t n)
+{
+	return __atomic_add_fetch(counter, n, __ATOMIC_ACQ_REL);
 }

@@ -9,8 +9,10 @@
  * or write to it.
  *
  * The counters only grow; slotd bumps them once a change to the token's
- * files is durable, and a process compares them with what it saw last to
- * learn that the token changed.  The token information (label and the
+ * files is durable, objects_generation by exactly one per object change, so
+ * a process that sees it grown by one since it sent its own change knows
+ * that change is the only one.  A process compares them with what it saw
+ * last to learn that the token changed.  The token information (label and the
  * CK_TOKEN_INFO flags slotd vouches for, PIN state included, since the file
  * that holds the PIN state is readable by slotd alone) is written under a
  * sequence lock.
@@ -77,5 +79,6 @@ void tok_shm_read_info(const struct os_tokshm *shm, struct tok_shm_info *info);
 /* Atomic reads and bumps of the counters. */
 uint64_t tok_shm_load(const uint64_t *counter);
 uint64_t tok_shm_bump(uint64_t *counter);
+uint64_t tok_shm_add(uint64_t *counter, uint64_t n);
 
 #endif
