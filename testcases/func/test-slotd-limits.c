@@ -134,6 +134,23 @@ static long cpu_ticks(pid_t pid)
 	return (long)(ut + st);
 }
 
+/*
+ * Under AddressSanitizer freed blocks wait in its quarantine (256 MiB by
+ * default) before they are reused, so the churn of 600 reloads shows as
+ * growth; the normal build holds slotd to the plain bound.
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LIMITS_ASAN_EXTRA_KIB (160 * 1024)
+#endif
+#endif
+#if !defined(LIMITS_ASAN_EXTRA_KIB) && defined(__SANITIZE_ADDRESS__)
+#define LIMITS_ASAN_EXTRA_KIB (160 * 1024)
+#endif
+#ifndef LIMITS_ASAN_EXTRA_KIB
+#define LIMITS_ASAN_EXTRA_KIB 0
+#endif
+
 static long rss_kib(pid_t pid)
 {
 	char path[64], line[256];
@@ -423,7 +440,7 @@ static void test_event_flood_keeps_idle_clients(void **state)
 	long rss = rss_kib(h->pid);
 	uint64_t gen = flood_events(h, &flooder, 600);
 	long grown = rss_kib(h->pid) - rss;
-	if (grown > 20 * 1024)
+	if (grown > 20 * 1024 + LIMITS_ASAN_EXTRA_KIB)
 		fail_msg("slotd grew by %ld KiB during the flood", grown);
 	assert_int_equal(os_slotshm_attach(h->shm, &map, err, sizeof(err)), 0);
 	assert_true(os_slotshm_counts(map.shm, 0, &s, &rw));
