@@ -420,6 +420,8 @@ static int server_timeout(struct slotd *sd, long long now)
 		next = sd->accept_resume > now ? sd->accept_resume - now : 0;
 	if (os_log_suppressed() && (next < 0 || next > 1000))
 		next = 1000; /* to report what the rate limit held back */
+	if (slotd_tokens_pending(sd))
+		next = 0; /* changes made by clients resumed during the last commit */
 	return next < 0 ? -1 : (int)next;
 }
 

@@ -367,6 +367,11 @@ static void tokens_answer(struct slotd *sd, struct slotd_pending *p)
 	os_buf_free(&buf);
 }
 
+bool slotd_tokens_pending(const struct slotd *sd)
+{
+	return sd->tokens && sd->tokens->pending;
+}
+
 void slotd_tokens_commit(struct slotd *sd)
 {
 	struct slotd_tokens *ts = sd->tokens;

@@ -83,6 +83,8 @@ void slotd_tokens_reload(struct slotd *sd);
 void slotd_tokens_client_gone(struct slotd *sd, struct slotd_client *cl);
 /* End of a pass of the event loop: makes changes durable and answers them. */
 void slotd_tokens_commit(struct slotd *sd);
+/* Whether changes wait for a commit (the loop then does not sleep). */
+bool slotd_tokens_pending(const struct slotd *sd);
 
 /* The token of a slot, opened on first use; NULL with *rv set when it cannot be. */
 struct slotd_token *slotd_tokens_get(struct slotd *sd, uint64_t slot_id, CK_RV *rv);

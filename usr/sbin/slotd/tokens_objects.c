@@ -83,6 +83,8 @@ static CK_RV objects_check_save(struct slotd_token *tok, const struct objects_ri
 	CK_RV rv;
 
 	memset(entry, 0, sizeof(*entry));
+	if (!(tok->shm.shm->flags & CKF_TOKEN_INITIALIZED))
+		return CKR_TOKEN_NOT_RECOGNIZED;
 	if (!tok_attrs_get_bool(attrs, CKA_TOKEN, CK_FALSE))
 		return CKR_TEMPLATE_INCONSISTENT;
 	entry->private = tok_attrs_get_bool(attrs, CKA_PRIVATE, CK_FALSE);
