@@ -255,8 +255,9 @@ static bool bench_any_failed(const struct bench_report *r)
 	for (int i = 0; i < r->nobjects; i++) {
 		const struct bench_objects *ob = &r->objects[i];
 
-		if (ob->create.status == BENCH_FAILED || ob->find.status == BENCH_FAILED ||
-		    ob->destroy.status == BENCH_FAILED || ob->start.status == BENCH_FAILED)
+		if (ob->create.status == BENCH_FAILED || ob->create_par.status == BENCH_FAILED ||
+		    ob->find.status == BENCH_FAILED || ob->destroy.status == BENCH_FAILED ||
+		    ob->start.status == BENCH_FAILED)
 			return true;
 	}
 	return false;
@@ -294,6 +295,7 @@ int main(int argc, char **argv)
 		return 2;
 	if (rc == 1)
 		return bench_objects_probe(&o);
+	report.kdf.status = BENCH_SKIPPED;
 	if (bench_p11_load(&p, o.module) != 0 || bench_p11_open(&p, &o) != CKR_OK) {
 		bench_p11_close(&p);
 		return 1;

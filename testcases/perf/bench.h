@@ -80,13 +80,14 @@ struct bench_par {
 /* The token object scenarios at one object count. */
 struct bench_objects {
 	size_t count;
-	struct bench_measure create;  /* ops/s */
-	struct bench_measure find;    /* ops/s, find by label */
-	struct bench_measure destroy; /* ops/s */
-	struct bench_measure start;   /* ms, C_Initialize to C_Login done */
-	struct bench_measure login;   /* ms, the C_Login part of start */
-	unsigned long found;          /* objects the start-up probe saw */
-	long rss_kib;                 /* peak RSS of the start-up probe */
+	struct bench_measure create;     /* ops/s */
+	struct bench_measure create_par; /* ops/s, by BENCH_OBJPAR_PROCS processes together */
+	struct bench_measure find;       /* ops/s, find by label */
+	struct bench_measure destroy;    /* ops/s */
+	struct bench_measure start;      /* ms, C_Initialize to C_Login done */
+	struct bench_measure login;      /* ms, the C_Login part of start */
+	unsigned long found;             /* objects the start-up probe saw */
+	long rss_kib;                    /* peak RSS of the start-up probe */
 };
 
 struct bench_report {
@@ -98,7 +99,8 @@ struct bench_report {
 	int npar;
 	struct bench_objects objects[BENCH_MAX_COUNTS];
 	int nobjects;
-	long self_rss_kib; /* peak RSS of this process at the end */
+	struct bench_measure kdf; /* ms, the Argon2id reference (bench_kdf.h) */
+	long self_rss_kib;        /* peak RSS of this process at the end */
 	double wall_seconds;
 };
 

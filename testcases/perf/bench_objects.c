@@ -14,7 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench_kdf.h"
 #include "bench_objects.h"
+#include "bench_objpar.h"
 #include "bench_time.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -51,8 +53,8 @@ static int obj_push(struct obj_list *l, CK_OBJECT_HANDLE h)
 	return 0;
 }
 
-/* A private token data object labelled label. */
-static CK_RV obj_create(struct obj_state *st, const char *label, struct obj_list *into)
+CK_RV bench_objects_create_one(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, const char *label,
+                               CK_OBJECT_HANDLE *h)
 {
 	static CK_BBOOL yes = CK_TRUE;
 	static CK_OBJECT_CLASS cls = CKO_DATA;
@@ -63,8 +65,15 @@ static CK_RV obj_create(struct obj_state *st, const char *label, struct obj_list
 	    {CKA_PRIVATE, &yes, sizeof(yes)},        {CKA_LABEL, (void *)label, strlen(label)},
 	    {CKA_APPLICATION, app, sizeof(app) - 1}, {CKA_VALUE, value, sizeof(value)},
 	};
+
+	return f->C_CreateObject(s, tmpl, NELEM(tmpl), h);
+}
+
+/* A population or extra object labelled label, its handle kept in into. */
+static CK_RV obj_create(struct obj_state *st, const char *label, struct obj_list *into)
+{
 	CK_OBJECT_HANDLE h;
-	CK_RV rv = st->f->C_CreateObject(st->s, tmpl, NELEM(tmpl), &h);
+	CK_RV rv = bench_objects_create_one(st->f, st->s, label, &h);
 
 	if (rv == CKR_OK && obj_push(into, h) != 0) {
 		st->f->C_DestroyObject(st->s, h);
@@ -159,6 +168,34 @@ static void obj_unmeasured(struct bench_measure *m)
 static unsigned long obj_limit(size_t count)
 {
 	return count / 10 > 100 ? (unsigned long)(count / 10) : 100;
+}
+
+/*
+ * The most objects one process of the concurrent create run may add: an
+ * eighth of the population (at least 125), so all of them together at most
+ * double it, which keeps modules with a fixed limit (openCryptoki's 2,048
+ * objects) within it at 1,000 objects.
+ */
+static unsigned long obj_par_limit(size_t count)
+{
+	return count / BENCH_OBJPAR_PROCS > 125 ? (unsigned long)(count / BENCH_OBJPAR_PROCS) : 125;
+}
+
+/* o->runs rounds of concurrent creation (bench_objpar.h). */
+static void obj_par_rates(const struct bench_opts *o, struct bench_objects *row)
+{
+	double c[BENCH_MAX_RUNS];
+
+	for (int i = 0; i < o->runs; i++) {
+		CK_RV rv = bench_objpar_create(o, obj_par_limit(row->count), i, &c[i]);
+
+		if (rv != CKR_OK) {
+			bench_measure_fail(&row->create_par, rv, "%d processes, run %d",
+			                   BENCH_OBJPAR_PROCS, i + 1);
+			return;
+		}
+	}
+	bench_measure_set(&row->create_par, c, o->runs);
 }
 
 /* o->runs rounds of create, find and destroy at the current population. */
@@ -267,10 +304,11 @@ static void obj_start(const struct bench_opts *o, struct bench_objects *row)
 
 static void obj_show(const struct bench_objects *row)
 {
-	bench_progress("objects %zu: create %.0f/s, find %.0f/s, destroy %.0f/s, start %.1f ms "
-	               "(login %.1f), found %lu, rss %ld KiB",
-	               row->count, row->create.median, row->find.median, row->destroy.median,
-	               row->start.median, row->login.median, row->found, row->rss_kib);
+	bench_progress("objects %zu: create %.0f/s (%d processes %.0f/s), find %.0f/s, "
+	               "destroy %.0f/s, start %.1f ms (login %.1f), found %lu, rss %ld KiB",
+	               row->count, row->create.median, BENCH_OBJPAR_PROCS, row->create_par.median,
+	               row->find.median, row->destroy.median, row->start.median, row->login.median,
+	               row->found, row->rss_kib);
 }
 
 void bench_objects_run(struct bench_p11 *p, const struct bench_opts *o, struct bench_report *r)
@@ -280,6 +318,7 @@ void bench_objects_run(struct bench_p11 *p, const struct bench_opts *o, struct b
 
 	if (!bench_wanted(o, "objects"))
 		return;
+	bench_kdf_measure(o, &r->kdf);
 	rv = p->f->C_OpenSession(p->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &st.s);
 	for (int i = 0; i < o->ncounts && r->nobjects < BENCH_MAX_COUNTS; i++) {
 		struct bench_objects *row = &r->objects[r->nobjects++];
@@ -291,9 +330,11 @@ void bench_objects_run(struct bench_p11 *p, const struct bench_opts *o, struct b
 		if (rv != CKR_OK) {
 			bench_measure_fail(&row->create, rv, "filling the token");
 			row->find = row->destroy = row->start = row->login = row->create;
+			row->create_par = row->create;
 			break;
 		}
 		obj_rates(&st, o, row);
+		obj_par_rates(o, row);
 		obj_start(o, row);
 		obj_show(row);
 	}

@@ -21,6 +21,11 @@
  */
 void bench_objects_run(struct bench_p11 *p, const struct bench_opts *o, struct bench_report *r);
 
+/* Creates the private data object labelled label in session s (read/write,
+ * logged in), as every object of these scenarios is made. */
+CK_RV bench_objects_create_one(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, const char *label,
+                               CK_OBJECT_HANDLE *h);
+
 /*
  * The probe's main: loads o->module, times C_Initialize up to C_Login on the
  * slot of o, and prints one line

@@ -8,6 +8,10 @@ testcases_perf_os_bench_SOURCES = \
 	testcases/perf/bench.h \
 	testcases/perf/bench_objects.c \
 	testcases/perf/bench_objects.h \
+	testcases/perf/bench_objpar.c \
+	testcases/perf/bench_objpar.h \
+	testcases/perf/bench_kdf.c \
+	testcases/perf/bench_kdf.h \
 	testcases/perf/bench_ops.c \
 	testcases/perf/bench_ops.h \
 	testcases/perf/bench_ossl.c \
@@ -21,8 +25,8 @@ testcases_perf_os_bench_SOURCES = \
 	testcases/perf/bench_time.c \
 	testcases/perf/bench_time.h \
 	$(NULL)
-testcases_perf_os_bench_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS)
-testcases_perf_os_bench_LDADD = libos_common.la $(LIBCRYPTO_LIBS) $(LIBCONFIG_LIBS) \
+testcases_perf_os_bench_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS) $(ARGON2_CFLAGS)
+testcases_perf_os_bench_LDADD = libos_common.la $(LIBCRYPTO_LIBS) $(LIBCONFIG_LIBS) $(ARGON2_LIBS) \
 	-ldl -lpthread -lrt -lm
 
 TESTS += testcases/perf/smoke.sh

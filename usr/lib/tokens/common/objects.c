@@ -1,7 +1,10 @@
 /*
  * Object sets of a token: handles and the find index (see objects.h).
  *
- * Both tables are open-addressed with linear probing; a removed entry
+ * Token objects are also found by their store id, so that a process
+ * following another's changes touches only the objects that changed.
+ *
+ * All tables are open-addressed with linear probing; a removed entry
  * leaves a tombstone that lookups step over and inserts reuse, and a table
  * is rebuilt at twice the size when live entries and tombstones fill 70%.
  */
@@ -174,6 +177,92 @@ static void objects_take(struct tok_objects *set, struct tok_object *obj)
 	}
 }
 
+/* ---- store id table ---- */
+
+static bool objects_is_stored(const struct tok_object *obj)
+{
+	return obj->token && obj->store_id != 0;
+}
+
+static size_t objects_stored_probe(const struct tok_objects *set, uint64_t id)
+{
+	return objects_mix(id) & (set->stored_cap - 1);
+}
+
+static int objects_stored_rehash(struct tok_objects *set, size_t cap)
+{
+	struct tok_object **slots = calloc(cap, sizeof(*slots));
+	struct tok_object **old = set->stored;
+	size_t old_cap = set->stored_cap;
+
+	if (!slots)
+		return -1;
+	set->stored = slots;
+	set->stored_cap = cap;
+	set->stored_tombstones = 0;
+	for (size_t i = 0; i < old_cap; i++) {
+		if (!objects_live(old[i]))
+			continue;
+		size_t j = objects_stored_probe(set, old[i]->store_id);
+		while (set->stored[j])
+			j = (j + 1) & (cap - 1);
+		set->stored[j] = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+struct tok_object *tok_objects_find_stored(const struct tok_objects *set, uint64_t store_id)
+{
+	if (!set->stored_cap || !store_id)
+		return NULL;
+	for (size_t j = objects_stored_probe(set, store_id);; j = (j + 1) & (set->stored_cap - 1)) {
+		struct tok_object *o = set->stored[j];
+		if (!o)
+			return NULL;
+		if (o != OBJECTS_TOMBSTONE && o->store_id == store_id)
+			return o;
+	}
+}
+
+static int objects_stored_put(struct tok_objects *set, struct tok_object *obj)
+{
+	if (!objects_is_stored(obj))
+		return 0;
+	if ((set->n_stored + set->stored_tombstones + 1) * 10 >= set->stored_cap * 7) {
+		size_t cap = set->stored_cap ? set->stored_cap : 64;
+		if ((set->n_stored + 1) * 10 >= cap * 5 || !set->stored_cap)
+			cap *= 2;
+		if (objects_stored_rehash(set, cap) < 0)
+			return -1;
+	}
+	size_t j = objects_stored_probe(set, obj->store_id);
+	while (objects_live(set->stored[j]))
+		j = (j + 1) & (set->stored_cap - 1);
+	if (set->stored[j] == OBJECTS_TOMBSTONE)
+		set->stored_tombstones--;
+	set->stored[j] = obj;
+	set->n_stored++;
+	return 0;
+}
+
+static void objects_stored_take(struct tok_objects *set, struct tok_object *obj)
+{
+	if (!objects_is_stored(obj) || !set->stored_cap)
+		return;
+	for (size_t j = objects_stored_probe(set, obj->store_id);;
+	     j = (j + 1) & (set->stored_cap - 1)) {
+		if (!set->stored[j])
+			return;
+		if (set->stored[j] == obj) {
+			set->stored[j] = OBJECTS_TOMBSTONE;
+			set->n_stored--;
+			set->stored_tombstones++;
+			return;
+		}
+	}
+}
+
 /* ---- index ---- */
 
 static struct tok_index_bucket **objects_bucket_slot(const struct tok_objects *set,
@@ -317,10 +406,15 @@ int tok_objects_add(struct tok_objects *set, struct tok_object *obj)
 {
 	if (objects_put(set, obj) < 0)
 		return -1;
+	if (objects_stored_put(set, obj) < 0) {
+		objects_take(set, obj);
+		return -1;
+	}
 	for (size_t i = 0; i < OBJECTS_N_INDEXED; i++) {
 		if (objects_index_one(set, obj, objects_indexed[i]) < 0) {
 			for (size_t k = 0; k < i; k++)
 				objects_unindex_one(set, obj, objects_indexed[k]);
+			objects_stored_take(set, obj);
 			objects_take(set, obj);
 			return -1;
 		}
@@ -332,6 +426,7 @@ void tok_objects_remove(struct tok_objects *set, struct tok_object *obj)
 {
 	for (size_t i = 0; i < OBJECTS_N_INDEXED; i++)
 		objects_unindex_one(set, obj, objects_indexed[i]);
+	objects_stored_take(set, obj);
 	objects_take(set, obj);
 	tok_object_unref(obj);
 }
@@ -355,6 +450,7 @@ void tok_objects_clear(struct tok_objects *set)
 			objects_bucket_free(set->buckets[i]);
 	free(set->slots);
 	free(set->buckets);
+	free(set->stored);
 	tok_objects_init(set);
 }
 

@@ -46,6 +46,10 @@ struct tok_objects {
 	size_t bucket_cap;
 	size_t n_buckets;
 	size_t bucket_tombstones;
+	struct tok_object **stored; /* token objects, open-addressed by store_id */
+	size_t stored_cap;
+	size_t n_stored;
+	size_t stored_tombstones;
 };
 
 void tok_objects_init(struct tok_objects *set);
@@ -65,6 +69,8 @@ void tok_objects_remove(struct tok_objects *set, struct tok_object *obj);
 /* Replaces old by new under old's handle (new takes the handle). */
 int tok_objects_replace(struct tok_objects *set, struct tok_object *old, struct tok_object *new);
 struct tok_object *tok_objects_find(const struct tok_objects *set, CK_OBJECT_HANDLE handle);
+/* The token object loaded from store object store_id, or NULL. */
+struct tok_object *tok_objects_find_stored(const struct tok_objects *set, uint64_t store_id);
 
 /*
  * Calls fn for each object that may match tmpl: all objects when tmpl

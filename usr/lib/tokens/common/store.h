@@ -224,6 +224,17 @@ struct tok_store_entry {
 /* The live objects, from OBJ_IDX, in no particular order (malloc'ed array; free it). */
 CK_RV tok_store_list(struct tok_store *st, struct tok_store_entry **entries, size_t *n);
 
+/*
+ * The objects changed since the last call, for a process that follows
+ * other processes' changes: their current entries (generation 0: removed)
+ * in *entries (malloc'ed; free it), sorted by id.  *all is set instead
+ * when they cannot be told (the first call, a rewritten OBJ_IDX, very many
+ * changes): the caller must then take every object as changed
+ * (tok_store_list).
+ */
+CK_RV tok_store_changes(struct tok_store *st, struct tok_store_entry **entries, size_t *n,
+                        bool *all);
+
 /* The index entry of one object; CKR_OBJECT_HANDLE_INVALID when not listed. */
 CK_RV tok_store_lookup(struct tok_store *st, uint64_t id, struct tok_store_entry *entry);
 

@@ -61,6 +61,7 @@ void tok_store_idx_free(struct tok_store_idx *ix)
 {
 	idx_drop_fd(ix);
 	free(ix->slots);
+	free(ix->touched);
 	tok_store_idx_init(ix);
 }
 
@@ -176,6 +177,69 @@ CK_RV tok_store_idx_list(const struct tok_store_idx *ix, struct tok_store_entry 
 	return CKR_OK;
 }
 
+/* --- the changes a reader follows ------------------------------------- */
+
+void tok_store_idx_track(struct tok_store_idx *ix)
+{
+	if (ix->track)
+		return;
+	ix->track = true;
+	ix->touched_all = true;
+}
+
+/* Notes id as changed; past a bound (the live set, at least 1024) everything is. */
+static void idx_touch(struct tok_store_idx *ix, uint64_t id)
+{
+	if (!ix->track || ix->touched_all)
+		return;
+	if (ix->n_touched == ix->cap_touched) {
+		size_t cap = ix->cap_touched ? ix->cap_touched * 2 : 64;
+		uint64_t *v = cap <= (ix->live > 1024 ? ix->live : 1024)
+		                  ? realloc(ix->touched, cap * sizeof(*v))
+		                  : NULL;
+		if (!v) {
+			ix->touched_all = true;
+			ix->n_touched = 0;
+			return;
+		}
+		ix->touched = v;
+		ix->cap_touched = cap;
+	}
+	ix->touched[ix->n_touched++] = id;
+}
+
+static int idx_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+bool tok_store_idx_take_touched(struct tok_store_idx *ix, uint64_t **ids, size_t *n)
+{
+	size_t k = 0;
+
+	*ids = NULL;
+	*n = 0;
+	if (ix->touched_all) {
+		ix->touched_all = false;
+		ix->n_touched = 0;
+		return false;
+	}
+	if (ix->n_touched == 0)
+		return true;
+	*ids = malloc(ix->n_touched * sizeof(**ids));
+	if (!*ids)
+		return false; /* the notes stay; the caller reconciles everything */
+	qsort(ix->touched, ix->n_touched, sizeof(*ix->touched), idx_cmp_u64);
+	for (size_t i = 0; i < ix->n_touched; i++)
+		if (k == 0 || (*ids)[k - 1] != ix->touched[i])
+			(*ids)[k++] = ix->touched[i];
+	*n = k;
+	ix->n_touched = 0;
+	return true;
+}
+
 /* --- the journal ------------------------------------------------------- */
 
 /* One record as read back: its header fields and where its frame starts. */
@@ -285,6 +349,7 @@ static bool idx_apply(struct tok_store_idx *ix, const struct idx_rec *r, uint64_
 	if (e.frame_len)
 		e.frame_off = frame_off;
 	ix->records++;
+	idx_touch(ix, e.id);
 	if (r->op == TOK_STORE_IDX_REMOVE) {
 		map_del(ix, e.id);
 		return true;
@@ -418,6 +483,10 @@ static CK_RV idx_replay_v1(struct tok_store_idx *ix, int fd, uint64_t size)
 static void idx_restart(struct tok_store_idx *ix, bool present, uint64_t nonce)
 {
 	map_clear(ix);
+	if (ix->track) {
+		ix->touched_all = true;
+		ix->n_touched = 0;
+	}
 	ix->present = present;
 	ix->nonce = nonce;
 	ix->offset = IDX_HDR_LEN;

@@ -87,7 +87,16 @@ struct tok_store_idx {
 	size_t inline_max; /* frames up to this long go into records */
 	uid_t owner;       /* required owner of OBJ_IDX, (uid_t)-1: anyone */
 	int fd;            /* the OBJ_IDX replayed, open, or -1 */
-	dev_t dev;         /* and its identity */
+	/*
+	 * With track set, the ids of the records replayed are noted in touched
+	 * for tok_store_changes; touched_all says the notes do not cover every
+	 * change (the file was replayed from its start, or too many to note).
+	 */
+	bool track;
+	bool touched_all;
+	uint64_t *touched;
+	size_t n_touched, cap_touched;
+	dev_t dev; /* and its identity */
 	ino_t ino;
 };
 
@@ -101,6 +110,19 @@ void tok_store_idx_free(struct tok_store_idx *ix);
  * file, not owner's), CKR_HOST_MEMORY or CKR_DEVICE_ERROR.
  */
 CK_RV tok_store_idx_refresh(struct tok_store_idx *ix, int dirfd);
+
+/*
+ * Starts noting the ids of replayed records (a reader following changes);
+ * until the first take everything counts as changed.
+ */
+void tok_store_idx_track(struct tok_store_idx *ix);
+
+/*
+ * The distinct ids noted since the last take, sorted, in *ids (malloc'ed),
+ * and forgets them; false (nothing taken) when every object must be taken
+ * as changed, or out of memory.
+ */
+bool tok_store_idx_take_touched(struct tok_store_idx *ix, uint64_t **ids, size_t *n);
 
 /* The live entry of id, or NULL. */
 const struct tok_store_entry *tok_store_idx_find(const struct tok_store_idx *ix, uint64_t id);

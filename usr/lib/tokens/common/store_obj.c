@@ -27,6 +27,49 @@ CK_RV tok_store_list(struct tok_store *st, struct tok_store_entry **entries, siz
 	return rv;
 }
 
+/* The entries of the ids noted since the last call (mutex held, cache refreshed). */
+static CK_RV obj_changes_inlock(struct tok_store *st, struct tok_store_entry **entries, size_t *n,
+                                bool *all)
+{
+	uint64_t *ids;
+	size_t k;
+
+	*all = !tok_store_idx_take_touched(&st->idx, &ids, &k);
+	if (*all || k == 0)
+		return CKR_OK;
+	*entries = malloc(k * sizeof(**entries));
+	if (!*entries) {
+		free(ids);
+		*all = true;
+		return CKR_OK;
+	}
+	for (size_t i = 0; i < k; i++) {
+		const struct tok_store_entry *cur = tok_store_idx_find(&st->idx, ids[i]);
+		(*entries)[i] = cur ? *cur : (struct tok_store_entry){.id = ids[i]};
+	}
+	*n = k;
+	free(ids);
+	return CKR_OK;
+}
+
+CK_RV tok_store_changes(struct tok_store *st, struct tok_store_entry **entries, size_t *n,
+                        bool *all)
+{
+	CK_RV rv;
+
+	if (!st || !entries || !n || !all)
+		return CKR_ARGUMENTS_BAD;
+	*entries = NULL;
+	*n = 0;
+	tok_store_lock(st);
+	tok_store_idx_track(&st->idx);
+	rv = tok_store_idx_refresh(&st->idx, st->obj_fd);
+	if (rv == CKR_OK)
+		rv = obj_changes_inlock(st, entries, n, all);
+	tok_store_unlock(st);
+	return rv;
+}
+
 CK_RV tok_store_lookup(struct tok_store *st, uint64_t id, struct tok_store_entry *entry)
 {
 	const struct tok_store_entry *cur;

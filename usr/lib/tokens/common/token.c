@@ -130,11 +130,11 @@ static int token_cmp_u64(const void *a, const void *b)
 }
 
 /*
- * With t->lock held for writing: reconciles the loaded objects with the
+ * With t->lock held for writing: reconciles all loaded objects with the
  * index.  Objects that changed or vanished are dropped, and the listed ones
  * not loaded yet are loaded in one pass over the store.
  */
-static void token_reload_inlock(struct tok_token *t)
+static void token_reload_all_inlock(struct tok_token *t)
 {
 	struct token_sync s = {.t = t};
 	struct tok_store_entry *entries = NULL, *load = NULL;
@@ -171,6 +171,43 @@ static void token_reload_inlock(struct tok_token *t)
 	free(s.drop);
 	free(s.known);
 	free(entries);
+}
+
+/*
+ * With t->lock held for writing: applies the changes the store reports
+ * since the last reconciliation (tok_store_changes), each looked up by its
+ * store id, so following other processes' changes costs what changed, not
+ * what the token holds.  At start-up, after a login (seen_objects reset)
+ * and whenever the store cannot tell, everything is reconciled.
+ */
+static void token_reload_inlock(struct tok_token *t)
+{
+	struct tok_store_entry *changed = NULL;
+	size_t n = 0, n_load = 0;
+	bool all;
+
+	if (tok_store_changes(t->store, &changed, &n, &all) != CKR_OK)
+		return;
+	if (all || t->seen_objects == UINT64_MAX) {
+		free(changed);
+		token_reload_all_inlock(t);
+		return;
+	}
+	/* changed is reused in place as the list of what to load. */
+	for (size_t i = 0; i < n; i++) {
+		const struct tok_store_entry *e = &changed[i];
+		struct tok_object *obj = tok_objects_find_stored(&t->objects, e->id);
+		if (obj && obj->generation == e->generation)
+			continue; /* this process made the change itself */
+		if (obj)
+			tok_objects_remove(&t->objects, obj);
+		if (e->generation != 0 && (!e->private || t->have_mk))
+			changed[n_load++] = *e;
+	}
+	if (n_load)
+		tok_store_load_objects(t->store, changed, n_load, t->have_mk ? t->mk : NULL,
+		                       token_take_loaded, t);
+	free(changed);
 }
 
 void tok_token_sync(struct tok_token *t)
