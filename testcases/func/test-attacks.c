@@ -12,7 +12,8 @@
  * slotd's.  Each asserts that the attack failed and that nothing was lost:
  * afterwards B, through the library, finds every object with its values.
  * Every check names the line of the product it guards; removing that line
- * makes the test fail.
+ * makes the test fail (where two lines guard one thing, the comment names
+ * both, and only removing both does).
  *
  * The tests share one slotd and run in order; the last one initialises the
  * token again.  Needs root (it makes users); anyone else gets a SKIP.
@@ -777,13 +778,18 @@ static int forge_new(struct os_client *cl)
 	                                        0, 0, 0, 0, 0,    0,    9,    'x'};
 	struct tok_attrs a;
 
-	/* guards "entry->private && !r->mk" in objects_check_save (tokens_objects.c) */
+	/*
+	 * guards "entry->private && !r->mk" in objects_check_save
+	 * (tokens_objects.c), and behind it the store's own refusal to write a
+	 * private object without a key (tok_store_save_object): both must go
+	 * for this to pass
+	 */
 	forged_data(&a, "forged-private", CK_TRUE, CK_TRUE);
 	P11CHILD_EXPECT(save_freeing(cl, 0, &a), CKR_USER_NOT_LOGGED_IN);
 	/* guards rules_who_may_set() in rules_check_stored (rules_check.c) */
 	forged_trusted(&a);
 	P11CHILD_EXPECT(save_freeing(cl, 0, &a), CKR_ATTRIBUTE_READ_ONLY);
-	/* guards the CKA_TOKEN check in objects_check_save */
+	/* guards the CKA_TOKEN checks in objects_check_save and tok_rules_check_new (both) */
 	forged_data(&a, "forged-session", CK_FALSE, CK_FALSE);
 	P11CHILD_EXPECT(save_freeing(cl, 0, &a), CKR_TEMPLATE_INCONSISTENT);
 	/* guards the tok_attrs_decode check in slotd_tokens_save */
@@ -813,7 +819,10 @@ static int forge_changes(struct os_client *cl, struct tok_store *st)
 	                CKR_ATTRIBUTE_READ_ONLY);
 	/* guards the CKA_DESTROYABLE check in slotd_tokens_destroy (tokens_objects.c) */
 	P11CHILD_EXPECT(attacker_destroy(cl, SLOT, fixed.id), CKR_ACTION_PROHIBITED);
-	/* guards "entry->private && !r->mk" in objects_load (tokens_objects.c) */
+	/*
+	 * guards "entry->private && !r->mk" in objects_load (tokens_objects.c)
+	 * and behind it tok_store_load_object's refusal without a key (both)
+	 */
 	P11CHILD_EXPECT(attacker_destroy(cl, SLOT, secret), CKR_USER_NOT_LOGGED_IN);
 	forged_data(&a, "forged-over-secret", CK_FALSE, CK_TRUE);
 	P11CHILD_EXPECT(save_freeing(cl, secret, &a), CKR_USER_NOT_LOGGED_IN);
@@ -850,8 +859,13 @@ static int forge_as_user(struct os_client *cl, struct tok_store *st)
 	P11CHILD_EXPECT(attacker_login(cl, SLOT, CKU_USER, USER_PIN, mk, &mk_len), CKR_OK);
 	P11CHILD_CHECK(mk_len == TOK_STORE_KEY_LEN);
 	P11CHILD_EXPECT(attacker_find(st, mk, "sealed-key", &key, &a), CKR_OK);
-	/* guards the CKA_PRIVATE rule (rules_private_kept, RULES_MODIFIABLE) in rules_check_moved */
+	/*
+	 * guards the RULES_MODIFIABLE check in rules_check_moved (rules_check.c):
+	 * CKA_PRIVATE changes only in a copy (RULES_COPY_ONLY, rules_table.c)
+	 */
 	P11CHILD_EXPECT(save_changed(cl, key.id, &a, CKA_PRIVATE, &no, 1), CKR_ATTRIBUTE_READ_ONLY);
+	/* guards "l->user != CKU_SO" in slotd_tokens_init_pin: the user is not the SO */
+	P11CHILD_EXPECT(attacker_init_pin(cl, SLOT, "654321", 6), CKR_USER_NOT_LOGGED_IN);
 	P11CHILD_EXPECT(attacker_logout(cl, SLOT), CKR_OK);
 	return 0;
 }
@@ -945,7 +959,11 @@ static void test_forged_counts(void **state)
 	struct part p = {.fx = fx, .want = true};
 	struct background bg;
 
-	/* guards slotd deciding from logins alone (pins_others_logged_in, tokens_pins.c) */
+	/*
+	 * guards C_InitToken counting this process's sessions only
+	 * (entry_sessions_exist, entry.c) and slotd deciding from logins alone
+	 * (pins_others_logged_in, tokens_pins.c)
+	 */
 	background_start(&bg, fx, &fx->a, part_a_forge_counts);
 	assert_int_equal(
 	    users_run_as(&root_account, 022, CHILD_TIMEOUT_MS, part_root_init_token, &p), 0);
