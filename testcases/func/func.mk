@@ -86,3 +86,20 @@ testcases_func_test_login_burst_SOURCES = \
 	$(NULL)
 testcases_func_test_login_burst_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_login_burst_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
+
+# The attacks of a group member against a slotd running as its own user.
+check_PROGRAMS += testcases/func/test-attacks
+TESTS += testcases/func/test-attacks
+testcases_func_test_attacks_SOURCES = \
+	testcases/func/attacker.c \
+	testcases/func/attacker.h \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/p11child.c \
+	testcases/func/p11child.h \
+	testcases/func/users.c \
+	testcases/func/users.h \
+	testcases/func/test-attacks.c \
+	$(NULL)
+testcases_func_test_attacks_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_attacks_LDADD = $(OS_TEST_TOKCOMMON_LIBS) -ldl -lpthread

@@ -30,11 +30,20 @@ int tok_shm_create(struct tok_shm_map *map, int *ro_fd, char *err, size_t errlen
 
 	map->shm = NULL;
 	*ro_fd = -1;
+	/*
+	 * The memfd's mode lets anyone who holds a descriptor open it again for
+	 * writing through /proc, so the seals, not the descriptor's mode, keep
+	 * clients out: once slotd's own mapping exists, no descriptor can write
+	 * or map the segment writable again, nor resize it.
+	 */
 	if (fd < 0 || ftruncate(fd, (off_t)size) < 0 ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0 ||
-	    (*ro_fd = tokshm_reopen_ro(fd)) < 0 ||
-	    (addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
+	    (addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED ||
+	    fcntl(fd, F_ADD_SEALS,
+	          F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) < 0 ||
+	    (*ro_fd = tokshm_reopen_ro(fd)) < 0) {
 		snprintf(err, errlen, "cannot create a token segment: %s", strerror(errno));
+		if (addr != MAP_FAILED)
+			munmap(addr, size);
 		if (*ro_fd >= 0)
 			close(*ro_fd);
 		*ro_fd = -1;

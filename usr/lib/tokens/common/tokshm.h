@@ -3,10 +3,11 @@
  * process that uses it.
  *
  * slotd creates one segment per token (an anonymous memfd, sealed against
- * resizing) and is its only writer.  Clients receive a read-only
- * descriptor of it over the socket (SCM_RIGHTS) and map it PROT_READ; it is
- * never opened by name, so no other user can create it first, truncate it
- * or write to it.
+ * resizing and against any write but through slotd's own mapping) and is
+ * its only writer.  Clients receive a read-only descriptor of it over the
+ * socket (SCM_RIGHTS) and map it PROT_READ; it is never opened by name, so
+ * no other user can create it first, truncate it or write to it, not even
+ * through a descriptor opened again from /proc.
  *
  * The counters only grow; slotd bumps them once a change to the token's
  * files is durable, objects_generation by exactly one per object change, so
