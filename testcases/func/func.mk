@@ -41,6 +41,17 @@ testcases_func_test_token_SOURCES = \
 testcases_func_test_token_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_token_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
 
+# A token's own KDF parameters, set by its SO with pkcsconf --kdf.
+check_PROGRAMS += testcases/func/test-kdf
+TESTS += testcases/func/test-kdf
+testcases_func_test_kdf_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/test-kdf.c \
+	$(NULL)
+testcases_func_test_kdf_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_kdf_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
+
 check_PROGRAMS += testcases/func/test-policy
 TESTS += testcases/func/test-policy
 testcases_func_test_policy_SOURCES = \

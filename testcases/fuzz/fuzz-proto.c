@@ -19,7 +19,7 @@
  *   mkdir -p corpus && ./fuzz-proto corpus testcases/fuzz/corpus-proto
  *
  * The seed corpus holds valid frames (SLOTS with two slots, object saves,
- * logins, PIN changes) and a few broken ones: bad magic, bad version, a
+ * logins, PIN changes, KDF parameters) and a few broken ones: bad magic, bad version, a
  * truncated SLOTS, a string with a NUL, an over-long array count, a byte
  * field longer than the payload, trailing bytes, and a header length that
  * does not match the payload.

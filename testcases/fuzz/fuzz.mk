@@ -30,6 +30,7 @@ EXTRA_DIST += \
 	testcases/fuzz/corpus-proto/ping.bin \
 	testcases/fuzz/corpus-proto/pong.bin \
 	testcases/fuzz/corpus-proto/session-count.bin \
+	testcases/fuzz/corpus-proto/set-kdf.bin \
 	testcases/fuzz/corpus-proto/set-pin.bin \
 	testcases/fuzz/corpus-proto/slots-truncated.bin \
 	testcases/fuzz/corpus-proto/slots.bin \

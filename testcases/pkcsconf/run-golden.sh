@@ -10,7 +10,8 @@
 # Every JSON document is also checked by python3 -m json.tool.
 #
 # Behaviour checked beyond the golden files: PINs given on stdin, wrong
-# PINs down to a locked PIN and its reset by the SO, keys generated and
+# PINs down to a locked PIN and its reset by the SO, the SO's KDF
+# parameters for new PINs, keys generated and
 # imported (PEM from openssl genpkey, a certificate from openssl req),
 # public keys and certificates exported and read back by openssl, a
 # signature by pkcs11-tool verified with an exported key (when OpenSC is
@@ -123,6 +124,7 @@ expect() {
 displays
 tokens
 pins
+kdf
 keys
 exports
 deletes

@@ -73,6 +73,37 @@ pins() {
 	golden pins.txt
 }
 
+# --kdf as the SO: set from stdin and the command line, a wrong SO PIN,
+# values below the floor or out of range, bad specs, back to the slot's.
+kdf() {
+	input "$SO"
+	step kdf.txt --kdf m=65536,t=3,p=1 -c 0 <"$work/in"
+	expect 0
+	step kdf.txt --kdf t=2,p=2,m=20480 -S "$SO"
+	expect 0
+	step kdf.txt --kdf m=65536,t=3,p=1 -S 11111111
+	expect 4
+	step kdf.txt --kdf m=8192,t=2,p=1 -S "$SO"
+	expect 1
+	step kdf.txt --kdf m=65536,t=1,p=1 -S "$SO"
+	expect 1
+	step kdf.txt --kdf m=65536,t=3,p=17 -S "$SO"
+	expect 1
+	step kdf.txt --kdf m=65536,t=3 -S "$SO"
+	expect 2
+	step kdf.txt --kdf m=65536,t=3,p=1,p=1 -S "$SO"
+	expect 2
+	step kdf.txt --kdf m=-1,t=3,p=1 -S "$SO"
+	expect 2
+	step kdf.txt --kdf default -t
+	expect 2
+	step kdf.txt --kdf default -c 1 -S "$SO"
+	expect 1
+	step kdf.txt --kdf default -S "$SO"
+	expect 0
+	golden kdf.txt
+}
+
 # Keys generated and imported, then listed.
 keys() {
 	step keys.txt --generate rsa:2048 --label rsa1 --id 01 -U "$USER_PIN"
@@ -244,7 +275,8 @@ usage() {
 	pc --help >"$work/help.txt"
 	golden help.txt
 	: >"$work/help-topics.txt"
-	for topic in display init pin list-objects generate delete import export exit-codes; do
+	for topic in display init pin kdf list-objects generate delete import export \
+		exit-codes; do
 		pc --help "$topic" >>"$work/help-topics.txt"
 	done
 	golden help-topics.txt

@@ -9,6 +9,15 @@ testcases_unit_test_store_SOURCES = \
 testcases_unit_test_store_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_unit_test_store_LDADD = $(OS_TEST_TOKCOMMON_LIBS)
 
+# The token record NVTOK.DAT and the token's own KDF parameters for new PINs.
+check_PROGRAMS += testcases/unit/test-store-nv
+TESTS += testcases/unit/test-store-nv
+testcases_unit_test_store_nv_SOURCES = \
+	testcases/unit/test-store-nv.c \
+	$(NULL)
+testcases_unit_test_store_nv_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_unit_test_store_nv_LDADD = $(OS_TEST_TOKCOMMON_LIBS)
+
 check_PROGRAMS += testcases/func/test-store-crash
 TESTS += testcases/func/test-store-crash
 testcases_func_test_store_crash_SOURCES = \

@@ -49,6 +49,7 @@ static const struct {
     {OS_MSG_INIT_PIN, "INIT_PIN", "qb", 8 + 4 + 128},
     {OS_MSG_SET_PIN, "SET_PIN", "qbb", 8 + 2 * (4 + 128)},
     {OS_MSG_RESULT, "RESULT", "q", 8},
+    {OS_MSG_SET_KDF, "SET_KDF", "qqqq", 32},
 };
 #define CKU_USER_VALUE 1
 #define N_EXPECTED     (sizeof(expected) / sizeof(expected[0]))

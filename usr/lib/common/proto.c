@@ -58,6 +58,7 @@ static const struct proto_msg proto_msgs[OS_MSG_TYPE_COUNT] = {
     [OS_MSG_INIT_PIN] = {"INIT_PIN", "qb", PROTO_Q + PROTO_B(OS_PROTO_MAX_PIN), false},
     [OS_MSG_SET_PIN] = {"SET_PIN", "qbb", PROTO_Q + 2 * PROTO_B(OS_PROTO_MAX_PIN), false},
     [OS_MSG_RESULT] = {"RESULT", "q", PROTO_Q, false},
+    [OS_MSG_SET_KDF] = {"SET_KDF", "qqqq", 4 * PROTO_Q, false},
 };
 
 _Static_assert(PROTO_SLOTS_MAX == OS_PROTO_MAX_PAYLOAD, "SLOTS is bounded by the frame limit");

@@ -30,7 +30,7 @@
  * from slotd to a client and only with the types marked "+fd" below; slotd
  * never accepts a descriptor from a client.
  *
- * Requests that change token state (OBJ_SAVE to SET_PIN) are answered in
+ * Requests that change token state (OBJ_SAVE to SET_PIN, SET_KDF) are answered in
  * the order they were sent; slotd holds the reply of a change until the
  * change is durable.
  */
@@ -113,8 +113,14 @@ enum os_msg_type {
 	OS_MSG_INIT_PIN = 19,
 	/* client -> slotd: "qbb" slot id, old PIN, new PIN */
 	OS_MSG_SET_PIN = 20,
-	/* slotd -> client: "q" rv of LOGOUT, INIT_TOKEN, INIT_PIN, SET_PIN */
+	/* slotd -> client: "q" rv of LOGOUT, INIT_TOKEN, INIT_PIN, SET_PIN, SET_KDF */
 	OS_MSG_RESULT = 21,
+	/*
+	 * client -> slotd: "qqqq" slot id, Argon2id m (KiB), t, p for the
+	 * token's new PINs (all zero: back to the slot options).  Only for a
+	 * connection logged in as the SO on that token.
+	 */
+	OS_MSG_SET_KDF = 22,
 	OS_MSG_TYPE_COUNT
 };
 

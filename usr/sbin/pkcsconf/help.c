@@ -27,6 +27,8 @@ static const char help_general[] =
     "  -u                    set the user PIN, as the SO\n"
     "  -p                    change the user PIN\n"
     "  -P                    change the SO PIN\n"
+    "      --kdf SPEC        set the key derivation of new PINs, as the SO:\n"
+    "                        m=KIB,t=N,p=N (Argon2id), or default (the slot's)\n"
     "\n"
     "Keys and certificates (one per run):\n"
     "      --list-objects    list the objects (private ones only with -U)\n"
@@ -46,7 +48,7 @@ static const char help_general[] =
     "  -o, --output FILE     where --export writes (default: standard output)\n"
     "      --module PATH     the PKCS#11 library (default: $OPENSLOT_MODULE, else\n"
     "                        " PCF_DEFAULT_MODULE ")\n"
-    "  -h, --help [TOPIC]    this help, or help on a topic: display, init, pin,\n"
+    "  -h, --help [TOPIC]    this help, or help on a topic: display, init, pin, kdf,\n"
     "                        list-objects, generate, delete, import, export, exit-codes\n"
     "      --version         the version of pkcsconf\n"
     "\n"
@@ -96,6 +98,17 @@ static const struct help_topic help_topics[] = {
             "lines are the current PIN, then the new one.  A wrong PIN ends with exit\n"
             "status 4 and says whether the token reports few tries left, a final try,\n"
             "or a locked PIN.\n"},
+    {"kdf", "pkcsconf --kdf m=KIB,t=N,p=N | default [-c SLOT] [-S SO_PIN]\n"
+            "\n"
+            "The SO sets the Argon2id parameters (memory in KiB, passes, lanes) with\n"
+            "which the token protects the PINs set from now on with -u, -p and -P;\n"
+            "PINs already set keep theirs until they are changed.  'default' goes back\n"
+            "to the slot options of openslot.conf(5).  slotd refuses less than m=19456\n"
+            "and t=2 (OWASP's minimum) unless the slot options are lower, and more than\n"
+            "m=1048576 and t=16 unless they are higher.  Initialising the token (-I)\n"
+            "forgets the parameters.  Read from standard input, the line is the SO PIN.\n"
+            "\n"
+            "  pkcsconf --kdf m=65536,t=3,p=1 -c 0\n"},
     {"list-objects", "pkcsconf --list-objects [-c SLOT] [-U USER_PIN] [--json]\n"
                      "\n"
                      "Lists the objects of the token, sorted by label and ID: class, label, ID,\n"
@@ -160,8 +173,8 @@ int pcf_help_show(const char *topic)
 		}
 	}
 	os_log(LOG_ERR, "no help on '%s'", topic);
-	fputs("Topics: display, init, pin, list-objects, generate, delete, import, export, "
-	      "exit-codes\n",
+	fputs("Topics: display, init, pin, kdf, list-objects, generate, delete, import, "
+	      "export, exit-codes\n",
 	      stderr);
 	return PCF_EXIT_USAGE;
 }

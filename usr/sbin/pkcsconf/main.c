@@ -6,7 +6,7 @@
  * add JSON output and key management.  Display actions (-i -t -s -l -m)
  * may be combined with each other and with the token actions, and run
  * first; -I may be combined with -u, but -u, -p and -P exclude each other;
- * a key action runs alone.
+ * a key action and --kdf run alone.
  */
 #include "pkcsconf.h"
 
@@ -27,6 +27,7 @@ enum {
 	OPT_EXPORT,
 	OPT_ID,
 	OPT_VERSION,
+	OPT_KDF,
 };
 
 /* The leading ':' makes getopt_long() report a missing argument apart and print nothing. */
@@ -42,6 +43,7 @@ static const struct option main_long[] = {
     {"delete", no_argument, NULL, OPT_DELETE},
     {"import", required_argument, NULL, OPT_IMPORT},
     {"export", no_argument, NULL, OPT_EXPORT},
+    {"kdf", required_argument, NULL, OPT_KDF},
     {"label", required_argument, NULL, 'L'},
     {"id", required_argument, NULL, OPT_ID},
     {"output", required_argument, NULL, 'o'},
@@ -194,6 +196,8 @@ static int main_option(struct pcf_opts *o, struct main_cmd *cmd, int opt, char *
 		o->actions |= PCF_DO_GENERATE;
 		o->keyspec = arg;
 		return PCF_EXIT_OK;
+	case OPT_KDF:
+		return pcf_kdf_parse(o, arg);
 	case OPT_IMPORT:
 		o->actions |= PCF_DO_IMPORT;
 		o->import_path = arg;
@@ -228,6 +232,8 @@ static int main_check(const struct pcf_opts *o)
 	if (main_count(keys) > 1 || (keys && (o->actions & ~keys)))
 		return main_usage_error("a key action (--list-objects, --generate, --delete, "
 		                        "--import, --export) runs alone");
+	if ((o->actions & PCF_DO_SET_KDF) && o->actions != PCF_DO_SET_KDF)
+		return main_usage_error("--kdf runs alone");
 	if (main_count(pins) > 1)
 		return main_usage_error("-u, -p and -P cannot be combined");
 	if (o->json && !(o->actions & (PCF_DISPLAY_ACTIONS | PCF_DO_LIST_OBJECTS)))
@@ -278,6 +284,8 @@ static int main_run(struct pcf *c)
 		ret = pcf_token_run(c);
 	if (ret == PCF_EXIT_OK && (c->opt.actions & PCF_KEY_ACTIONS))
 		ret = pcf_keys_run(c);
+	if (ret == PCF_EXIT_OK && (c->opt.actions & PCF_DO_SET_KDF))
+		ret = pcf_kdf_run(c);
 	if (fflush(stdout) != 0 && ret == PCF_EXIT_OK)
 		ret = os_log_fail(PCF_EXIT_USAGE, "cannot write the output: %s", strerror(errno));
 	pcf_module_unload(c);

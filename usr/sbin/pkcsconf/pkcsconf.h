@@ -10,7 +10,8 @@
  * mechanism information; token.c initialises tokens and sets PINs;
  * keys*.c manage key objects; slot.c picks the slot and opens sessions;
  * pin.c reads PINs; report.c turns return values into messages and exit
- * codes; format.c holds the flag names and field functions the displays
+ * codes; kdf.c sets the token's KDF parameters through slotd itself
+ * (PKCS#11 has no call for it); format.c holds the flag names and field functions the displays
  * share; json.c writes JSON; help.c holds the usage texts.
  *
  * Every action returns a PCF_EXIT_* code; the first failure ends the run
@@ -21,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "log.h"
@@ -53,6 +55,7 @@ enum pcf_action {
 	PCF_DO_DELETE = 1u << 11,      /* --delete */
 	PCF_DO_IMPORT = 1u << 12,      /* --import */
 	PCF_DO_EXPORT = 1u << 13,      /* --export */
+	PCF_DO_SET_KDF = 1u << 14,     /* --kdf */
 };
 
 #define PCF_DISPLAY_ACTIONS \
@@ -84,6 +87,8 @@ struct pcf_opts {
 	struct pcf_pin so_pin;   /* -S */
 	struct pcf_pin user_pin; /* -U */
 	struct pcf_pin new_pin;  /* -n */
+	/* --kdf: Argon2id m (KiB), t, p; all zero for the slot's defaults */
+	uint32_t kdf_m, kdf_t, kdf_p;
 };
 
 /* One run of pkcsconf. */
@@ -153,6 +158,11 @@ int pcf_info_mech_list(struct pcf *c, CK_SLOT_ID slot, CK_MECHANISM_TYPE **list,
 
 /* token.c: -I -u -P -p */
 int pcf_token_run(struct pcf *c);
+
+/* kdf.c: --kdf */
+/* Parses "m=KIB,t=N,p=N" or "default" into o and adds the action. */
+int pcf_kdf_parse(struct pcf_opts *o, const char *spec);
+int pcf_kdf_run(struct pcf *c);
 
 /* keys.c: --list-objects --generate --delete --import --export */
 int pcf_keys_run(struct pcf *c);

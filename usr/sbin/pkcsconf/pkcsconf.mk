@@ -9,6 +9,7 @@ pkcsconf_SOURCES = \
 	usr/sbin/pkcsconf/info_json.c \
 	usr/sbin/pkcsconf/json.c \
 	usr/sbin/pkcsconf/json.h \
+	usr/sbin/pkcsconf/kdf.c \
 	usr/sbin/pkcsconf/keys.c \
 	usr/sbin/pkcsconf/keys.h \
 	usr/sbin/pkcsconf/keys_delete.c \

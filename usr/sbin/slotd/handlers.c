@@ -139,4 +139,5 @@ const slotd_handler slotd_handlers[OS_MSG_TYPE_COUNT] = {
     [OS_MSG_INIT_TOKEN] = slotd_tokens_init_token,
     [OS_MSG_INIT_PIN] = slotd_tokens_init_pin,
     [OS_MSG_SET_PIN] = slotd_tokens_set_pin,
+    [OS_MSG_SET_KDF] = slotd_tokens_set_kdf,
 };

@@ -5,7 +5,8 @@
  * here: objects (saved and destroyed with the caller's login checked and
  * the attribute rules applied again, since the client is not trusted),
  * logins (the PIN is checked here, on the worker pool, and the master key
- * handed to that connection only), C_InitToken, C_InitPIN and C_SetPIN.
+ * handed to that connection only), C_InitToken, C_InitPIN and C_SetPIN,
+ * and the token's own Argon2id parameters for new PINs (set by its SO).
  *
  * A token is opened on first use: its store (writer handle), its lock file
  * and its shared memory segment, whose read-only descriptor is sent to each
@@ -36,7 +37,7 @@ struct slotd_token {
 	struct tok_shm_map shm;
 	int shm_ro_fd; /* handed to clients */
 	int lock_fd;
-	struct tok_kdf_params kdf;
+	struct tok_kdf_params kdf; /* slot options: new PINs' default, SET_KDF's floor */
 	unsigned min_pin;
 	bool dirty;    /* changes appended, not yet durable */
 	unsigned jobs; /* PIN jobs in flight on it */
@@ -127,6 +128,9 @@ int slotd_tokens_init_token(struct slotd *sd, struct slotd_client *cl,
 int slotd_tokens_init_pin(struct slotd *sd, struct slotd_client *cl,
                           const struct os_frame_header *hdr, struct os_reader *rd);
 int slotd_tokens_set_pin(struct slotd *sd, struct slotd_client *cl,
+                         const struct os_frame_header *hdr, struct os_reader *rd);
+/* SET_KDF: the SO records the token's Argon2id parameters for new PINs. */
+int slotd_tokens_set_kdf(struct slotd *sd, struct slotd_client *cl,
                          const struct os_frame_header *hdr, struct os_reader *rd);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * PIN requests to slotd's token service: C_Login, C_Logout, C_InitToken,
- * C_InitPIN and C_SetPIN.
+ * C_InitPIN and C_SetPIN, and the SO's setting of the token's Argon2id
+ * parameters for new PINs (SET_KDF, from pkcsconf).
  *
  * The checks that need no key derivation run on the event loop; the rest
  * runs as one job on the worker pool, which calls the store (its PIN
@@ -35,6 +36,7 @@ struct pins_job {
 	uint8_t new_pin[OS_PROTO_MAX_PIN];
 	uint8_t label[32];
 	uint8_t mk[TOK_STORE_KEY_LEN];
+	struct tok_kdf_params kdf; /* SET_KDF */
 };
 
 static void pins_work(struct slotd_job *base)
@@ -54,6 +56,9 @@ static void pins_work(struct slotd_job *base)
 		break;
 	case OS_MSG_SET_PIN:
 		j->rv = tok_store_set_pin(st, j->user, j->pin, j->pin_len, j->new_pin, j->new_len);
+		break;
+	case OS_MSG_SET_KDF: /* no derivation, but a durable write: off the loop too */
+		j->rv = tok_store_set_token_kdf(st, &j->kdf);
 		break;
 	default:
 		j->rv = CKR_GENERAL_ERROR;
@@ -292,6 +297,59 @@ int slotd_tokens_set_pin(struct slotd *sd, struct slotd_client *cl,
 			rv = CKR_PIN_LEN_RANGE;
 		else
 			rv = pins_check_new(j->tok, j->new_len);
+	}
+	return pins_submit(sd, cl, j, rv, hdr->serial);
+}
+
+/*
+ * The range the SO may choose for the token's parameters.  The floor is
+ * OWASP's minimum (m = 19 MiB, t = 2), the least the design promises a
+ * PIN, unless the administrator configured lower slot options (a test
+ * instance, a small machine), which are then the floor: the SO of a token
+ * is trusted with that token, not with weakening its PINs below what root
+ * chose for the slot.  The ceiling (1 GiB, 16 passes, or the slot options
+ * when higher) keeps one token's SO from making the worker pool, which
+ * every token shares, allocate or spin beyond measure at each login.
+ */
+#define PINS_KDF_MAX_M_KIB (1024u * 1024)
+#define PINS_KDF_MAX_T     16u
+#define PINS_MIN(a, b)     ((a) < (b) ? (a) : (b))
+#define PINS_MAX(a, b)     ((a) > (b) ? (a) : (b))
+
+static CK_RV pins_check_kdf(const struct slotd_token *tok, const struct tok_kdf_params *p)
+{
+	if (tok_store_kdf_params_unset(p))
+		return CKR_OK; /* back to the slot options */
+	if (!tok_store_kdf_params_valid(p))
+		return CKR_ARGUMENTS_BAD;
+	if (p->m_kib < PINS_MIN(TOK_STORE_KDF_DEFAULT_M_KIB, tok->kdf.m_kib) ||
+	    p->t < PINS_MIN(TOK_STORE_KDF_DEFAULT_T, tok->kdf.t))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	if (p->m_kib > PINS_MAX(PINS_KDF_MAX_M_KIB, tok->kdf.m_kib) ||
+	    p->t > PINS_MAX(PINS_KDF_MAX_T, tok->kdf.t))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	return CKR_OK;
+}
+
+int slotd_tokens_set_kdf(struct slotd *sd, struct slotd_client *cl,
+                         const struct os_frame_header *hdr, struct os_reader *rd)
+{
+	uint64_t slot_id = os_reader_u64(rd);
+	uint64_t m = os_reader_u64(rd), t = os_reader_u64(rd), p = os_reader_u64(rd);
+	CK_RV rv = CKR_OK;
+	struct pins_job *j = pins_job_new(sd, cl, hdr, slot_id, &rv);
+	const struct slotd_login *l = slotd_tokens_login(cl, slot_id);
+
+	if (j) {
+		/* Nothing about the parameters is said to anyone but the SO. */
+		if (!l || l->user != CKU_SO)
+			rv = CKR_USER_NOT_LOGGED_IN;
+		else if (m > UINT32_MAX || t > UINT32_MAX || p > UINT32_MAX)
+			rv = CKR_ARGUMENTS_BAD;
+		else
+			j->kdf = (struct tok_kdf_params){(uint32_t)m, (uint32_t)t, (uint32_t)p};
+		if (rv == CKR_OK)
+			rv = pins_check_kdf(j->tok, &j->kdf);
 	}
 	return pins_submit(sd, cl, j, rv, hdr->serial);
 }

@@ -1,7 +1,8 @@
 /*
  * The token object store: the files of one token in its data directory.
  *
- *   NVTOK.DAT        token record: label, flags, PIN failure counters (0600)
+ *   NVTOK.DAT        token record: label, flags, PIN failure counters, the
+ *                    token's Argon2id parameters for new PINs (0600)
  *   MK_SO, MK_USER   the token master key (32 random bytes), wrapped with
  *                    AES-256-GCM under a key derived from the SO / user PIN
  *                    with Argon2id (RFC 9106, libargon2; store_kdf.h); the
@@ -76,6 +77,12 @@ struct tok_kdf_params {
  */
 bool tok_store_kdf_params_valid(const struct tok_kdf_params *p);
 
+/* Whether p is all zero: no parameters recorded for the token. */
+static inline bool tok_store_kdf_params_unset(const struct tok_kdf_params *p)
+{
+	return p->m_kib == 0 && p->t == 0 && p->p == 0;
+}
+
 struct tok_store;
 
 /* The token record (NVTOK.DAT) as the common layer sees it. */
@@ -87,6 +94,11 @@ struct tok_store_info {
 	char label[33];         /* NUL-terminated, at most 32 bytes */
 	uint32_t user_failures; /* consecutive wrong user PINs */
 	uint32_t so_failures;
+	/*
+	 * The token's Argon2id parameters for new PINs (tok_store_set_token_kdf);
+	 * all zero when none are recorded: the handle's apply.
+	 */
+	struct tok_kdf_params kdf;
 };
 
 /*
@@ -129,10 +141,26 @@ void tok_store_close(struct tok_store *st);
 /*
  * Argon2id parameters for PINs set from now on through this handle
  * (TOK_STORE_KDF_DEFAULT_* until changed; NULL restores them; parameters
- * tok_store_kdf_params_valid refuses are ignored).  PINs already set keep
- * the parameters recorded in their file.  Tests lower them for speed.
+ * tok_store_kdf_params_valid refuses are ignored): slotd's slot options.
+ * They apply to the SO PIN of C_InitToken always, and to the PINs of
+ * C_InitPIN and C_SetPIN unless the token records its own
+ * (tok_store_set_token_kdf).  PINs already set keep the parameters
+ * recorded in their file.  Tests lower them for speed.
  */
 void tok_store_set_kdf_params(struct tok_store *st, const struct tok_kdf_params *p);
+
+/*
+ * Records in NVTOK.DAT (durably, before returning) the Argon2id parameters
+ * for the PINs C_InitPIN and C_SetPIN set from now on on this token, in
+ * place of the handle's; NULL or all zero forgets them (the handle's apply
+ * again).  C_InitToken forgets them too: a re-initialised token starts
+ * from the slot options.  Writer handles only (CKR_FUNCTION_NOT_SUPPORTED
+ * otherwise); CKR_ARGUMENTS_BAD for parameters tok_store_kdf_params_valid
+ * refuses, CKR_TOKEN_NOT_RECOGNIZED on a token never initialised.  No PIN
+ * already set changes: each keeps the parameters in its MK_* file until it
+ * is set again.  Policy (who may, which floor) is the caller's.
+ */
+CK_RV tok_store_set_token_kdf(struct tok_store *st, const struct tok_kdf_params *p);
 
 /*
  * How many threads the store may use at once (1, the default: none of its

@@ -14,13 +14,15 @@
 #include "store_int.h"
 
 #define NV_MAGIC              "OSNV"
-#define NV_BODY_LEN           44
+#define NV_BODY_LEN           56
 #define NV_INITIALIZED        0x1u
 #define NV_USER_PIN_SET       0x2u
 #define NV_USER_PIN_TO_CHANGE 0x4u
 #define NV_SO_PIN_TO_CHANGE   0x8u
 #define NV_KNOWN_FLAGS        0xfu
 #define NV_MAX_FILE           4096
+/* flags, label, SO and user failures, m, t, p */
+_Static_assert(NV_BODY_LEN == 4 + 32 + 2 * 4 + 3 * 4, "NVTOK.DAT body layout");
 
 #define MK_MAGIC    "OSMK"
 #define MK_SALT_LEN TOK_STORE_KDF_SALT_LEN
@@ -46,13 +48,18 @@ static CK_RV nv_parse(const struct os_buf *body, struct tok_store_info *info)
 
 	if (body->len != NV_BODY_LEN)
 		return CKR_DATA_INVALID;
-	/* u32 flags, label[32], u32 SO failures, u32 user failures */
+	/* u32 flags, label[32], u32 SO failures, u32 user failures, u32 m, t, p */
 	os_reader_init(&head, body->data, 4);
-	os_reader_init(&tail, body->data + 36, 8);
+	os_reader_init(&tail, body->data + 36, NV_BODY_LEN - 36);
 	uint32_t flags = os_reader_u32(&head);
 	info->so_failures = os_reader_u32(&tail);
 	info->user_failures = os_reader_u32(&tail);
+	info->kdf.m_kib = os_reader_u32(&tail);
+	info->kdf.t = os_reader_u32(&tail);
+	info->kdf.p = os_reader_u32(&tail);
 	if (!os_reader_done(&head) || !os_reader_done(&tail) || (flags & ~NV_KNOWN_FLAGS))
+		return CKR_DATA_INVALID;
+	if (!tok_store_kdf_params_unset(&info->kdf) && !tok_store_kdf_params_valid(&info->kdf))
 		return CKR_DATA_INVALID;
 	memcpy(info->label, body->data + 4, 32);
 	while (n > 0 && info->label[n - 1] == ' ')
@@ -111,6 +118,9 @@ CK_RV tok_store_nv_write(int dirfd, const struct tok_store_info *info)
 	os_buf_add(&body, label, sizeof(label));
 	os_buf_add_u32(&body, info->so_failures);
 	os_buf_add_u32(&body, info->user_failures);
+	os_buf_add_u32(&body, info->kdf.m_kib);
+	os_buf_add_u32(&body, info->kdf.t);
+	os_buf_add_u32(&body, info->kdf.p);
 	rv = os_buf_failed(&body)
 	         ? CKR_HOST_MEMORY
 	         : tok_store_frame_seal(NV_MAGIC, &nv_frame, body.data, body.len, NULL, &file);

@@ -2,10 +2,13 @@
  * The token record NVTOK.DAT and the master-key files MK_SO and MK_USER:
  * their formats, and wrapping the master key under a PIN.
  *
- * NVTOK.DAT is a clear frame "OSNV" whose body is: u32 flags (bit 0
- * initialised, 1 user PIN set, 2 user PIN to be changed, 3 SO PIN to be
- * changed), the label (32 bytes, blank-padded), u32 SO failures, u32 user
- * failures.
+ * NVTOK.DAT is a clear frame "OSNV" whose body (56 bytes) is: u32 flags
+ * (bit 0 initialised, 1 user PIN set, 2 user PIN to be changed, 3 SO PIN to
+ * be changed), the label (32 bytes, blank-padded), u32 SO failures, u32
+ * user failures, then the token's Argon2id parameters for new PINs: u32 m
+ * (KiB), u32 t, u32 p, all three zero when none are recorded.  A body of
+ * another length, unknown flags, or parameters that are neither all zero
+ * nor accepted by tok_store_kdf_params_valid are CKR_DATA_INVALID.
  *
  * MK_SO and MK_USER are clear frames "OSMK" (frame id 0 for the SO, 1 for
  * the user) whose body (88 bytes) is: salt (16 random bytes), u32 m (KiB),

@@ -1,6 +1,8 @@
 /*
  * The PIN operations of store.h: login, C_InitToken, C_InitPIN and
- * C_SetPIN, with their failure counting.
+ * C_SetPIN, with their failure counting, and the token's own Argon2id
+ * parameters for new PINs (NVTOK.DAT), which C_InitPIN and C_SetPIN prefer
+ * to the handle's and C_InitToken forgets.
  *
  * The key derivation of a PIN takes tens of milliseconds by design, and
  * slotd runs it on worker threads while its main thread keeps writing
@@ -158,13 +160,26 @@ CK_RV tok_store_login(struct tok_store *st, CK_USER_TYPE user, const CK_UTF8CHAR
 	return pin_check(st, user, pin, len, mk, &epoch);
 }
 
-/* The parameters for a new PIN and the current epoch, read under the mutex. */
-static void pin_snapshot(struct tok_store *st, struct tok_kdf_params *kdf, uint64_t *epoch)
+/*
+ * The parameters for a new PIN and the current epoch, read under the mutex:
+ * the token's own when token_own and NVTOK.DAT records some, else the
+ * handle's.
+ */
+static CK_RV pin_snapshot(struct tok_store *st, bool token_own, struct tok_kdf_params *kdf,
+                          uint64_t *epoch)
 {
+	struct tok_store_info nv;
+	CK_RV rv = CKR_OK;
+
 	tok_store_lock(st);
 	*kdf = st->kdf;
 	*epoch = st->mk_epoch;
+	if (token_own)
+		rv = tok_store_nv_read(st->data_fd, &nv);
+	if (token_own && rv == CKR_OK && !tok_store_kdf_params_unset(&nv.kdf))
+		*kdf = nv.kdf;
 	tok_store_unlock(st);
+	return rv;
 }
 
 /* Writes a master-key file built outside the mutex (mutex held). */
@@ -186,9 +201,10 @@ CK_RV tok_store_init_user_pin(struct tok_store *st, const uint8_t mk[TOK_STORE_K
 
 	if (rv != CKR_OK || !mk)
 		return rv != CKR_OK ? rv : CKR_ARGUMENTS_BAD;
-	pin_snapshot(st, &kdf, &epoch);
 	os_buf_init(&file);
-	rv = tok_store_mk_seal(CKU_USER, &kdf, mk, pin, len, &file);
+	rv = pin_snapshot(st, true, &kdf, &epoch);
+	if (rv == CKR_OK)
+		rv = tok_store_mk_seal(CKU_USER, &kdf, mk, pin, len, &file);
 	if (rv != CKR_OK)
 		goto out;
 	tok_store_lock(st);
@@ -254,9 +270,10 @@ CK_RV tok_store_set_pin(struct tok_store *st, CK_USER_TYPE user, const CK_UTF8CH
 		rv = pin_check(st, user, old_pin, old_len, mk, &epoch);
 		if (rv != CKR_OK)
 			break;
-		pin_snapshot(st, &kdf, &ignored);
+		rv = pin_snapshot(st, true, &kdf, &ignored);
 		os_buf_reset(&file);
-		rv = tok_store_mk_seal(user, &kdf, mk, new_pin, new_len, &file);
+		if (rv == CKR_OK)
+			rv = tok_store_mk_seal(user, &kdf, mk, new_pin, new_len, &file);
 		if (rv != CKR_OK)
 			break;
 		tok_store_lock(st);
@@ -339,7 +356,8 @@ CK_RV tok_store_init_token(struct tok_store *st, const CK_UTF8CHAR *so_pin, CK_U
 			rv = pin_check(st, CKU_SO, so_pin, so_len, mk, &epoch);
 		if (rv != CKR_OK)
 			break;
-		pin_snapshot(st, &kdf, &ignored);
+		/* The token's own parameters go with the old token: the slot options apply. */
+		pin_snapshot(st, false, &kdf, &ignored);
 		os_buf_reset(&file);
 		rv = tok_store_crypt_random(mk, sizeof(mk)) ? CKR_OK : CKR_FUNCTION_FAILED;
 		if (rv == CKR_OK)
@@ -352,5 +370,32 @@ CK_RV tok_store_init_token(struct tok_store *st, const CK_UTF8CHAR *so_pin, CK_U
 	}
 	OPENSSL_cleanse(mk, sizeof(mk));
 	os_buf_free(&file);
+	return rv;
+}
+
+CK_RV tok_store_set_token_kdf(struct tok_store *st, const struct tok_kdf_params *p)
+{
+	static const struct tok_kdf_params none;
+	struct tok_store_info nv;
+	CK_RV rv;
+
+	if (!st)
+		return CKR_ARGUMENTS_BAD;
+	if (st->reader)
+		return CKR_FUNCTION_NOT_SUPPORTED;
+	if (!p)
+		p = &none;
+	if (!tok_store_kdf_params_unset(p) && !tok_store_kdf_params_valid(p))
+		return CKR_ARGUMENTS_BAD;
+	tok_store_lock(st);
+	rv = tok_store_nv_read(st->data_fd, &nv);
+	if (rv == CKR_OK && !nv.initialized)
+		rv = CKR_TOKEN_NOT_RECOGNIZED;
+	if (rv == CKR_OK) {
+		nv.kdf = *p;
+		rv = tok_store_nv_write(st->data_fd, &nv);
+		st->token_changed = true;
+	}
+	tok_store_unlock(st);
 	return rv;
 }
