@@ -397,7 +397,8 @@ void slotd_tokens_commit(struct slotd *sd)
 	ts->pending_tail = &ts->pending;
 	for (; p; p = next) {
 		next = p->next;
-		if (p->cl) {
+		/* a client dropped while answering another one is not answered */
+		if (p->cl && !p->cl->dead) {
 			p->cl->conn->pending = false;
 			tokens_answer(sd, p);
 		}
