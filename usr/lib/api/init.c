@@ -131,8 +131,9 @@ static CK_RV init_fail(CK_RV rv, const char *what)
 static void init_discard(void)
 {
 	api_sessions_clear();
-	api_slots_unload();
+	/* first: the flusher thread reads the slots until it is stopped */
 	api_events_disconnect();
+	api_slots_unload();
 	if (api_state.wake_fd >= 0)
 		close(api_state.wake_fd);
 	api_state.wake_fd = -1;
