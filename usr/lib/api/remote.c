@@ -26,22 +26,25 @@ static void remote_wipe(struct os_buf *buf)
 }
 
 /*
- * Sends the request in buf and reads the answer of reply_type into
- * *reply, with client_lock held.  CKR_DEVICE_ERROR when slotd cannot be
- * reached; the connection is then dropped and the logins forgotten.
+ * Sends the request remote_begin() started in buf, reads the answer of
+ * reply_type into *reply and releases client_lock.  CKR_DEVICE_ERROR when
+ * slotd cannot be reached; the connection is then dropped and the logins
+ * forgotten.
  */
-static CK_RV remote_call_inlock(struct os_buf *buf, size_t at, uint16_t reply_type,
-                                struct os_buf *reply)
+static CK_RV remote_call(struct os_buf *buf, size_t at, uint16_t reply_type, struct os_buf *reply)
 {
+	CK_RV rv = CKR_OK;
+
 	if (!api_state.client_ok) {
 		remote_wipe(buf);
-		return CKR_DEVICE_ERROR;
+		rv = CKR_DEVICE_ERROR;
+	} else if (os_client_call(&api_state.client, buf, at, reply_type, reply) < 0) {
+		api_trace(API_TRACE_ERROR, "lost the connection to slotd during a change");
+		api_events_lost_client_inlock();
+		rv = CKR_DEVICE_ERROR;
 	}
-	if (os_client_call(&api_state.client, buf, at, reply_type, reply) == 0)
-		return CKR_OK;
-	api_trace(API_TRACE_ERROR, "lost the connection to slotd during a change");
-	api_events_lost_client_inlock();
-	return CKR_DEVICE_ERROR;
+	pthread_mutex_unlock(&api_state.client_lock);
+	return rv;
 }
 
 /* A request whose answer is a RESULT; build it with remote_begin(). */
@@ -50,8 +53,8 @@ static CK_RV remote_result(struct os_buf *buf, size_t at)
 	struct os_buf reply;
 	struct os_reader rd;
 
-	CK_RV rv = remote_call_inlock(buf, at, OS_MSG_RESULT, &reply);
-	pthread_mutex_unlock(&api_state.client_lock);
+	CK_RV rv = remote_call(buf, at, OS_MSG_RESULT, &reply);
+
 	if (rv != CKR_OK)
 		return rv;
 	os_reader_init(&rd, reply.data, reply.len);
@@ -60,7 +63,7 @@ static CK_RV remote_result(struct os_buf *buf, size_t at)
 	return rv;
 }
 
-/* Takes client_lock (released by the call above) and starts a request. */
+/* Takes client_lock (remote_call releases it) and starts a request for slot. */
 static size_t remote_begin(struct os_buf *buf, uint16_t type, const struct api_slot *slot)
 {
 	pthread_mutex_lock(&api_state.client_lock);
@@ -76,8 +79,8 @@ static CK_RV remote_object_result(struct os_buf *buf, size_t at, uint64_t *id, u
 	struct os_buf reply;
 	struct os_reader rd;
 
-	CK_RV rv = remote_call_inlock(buf, at, OS_MSG_OBJ_RESULT, &reply);
-	pthread_mutex_unlock(&api_state.client_lock);
+	CK_RV rv = remote_call(buf, at, OS_MSG_OBJ_RESULT, &reply);
+
 	if (rv != CKR_OK)
 		return rv;
 	os_reader_init(&rd, reply.data, reply.len);
@@ -133,8 +136,8 @@ static CK_RV remote_login(void *ctx, CK_USER_TYPE user, const CK_UTF8CHAR *pin, 
 
 	os_buf_add_u64(&buf, user);
 	os_buf_add_bytes(&buf, pin, len);
-	CK_RV rv = remote_call_inlock(&buf, at, OS_MSG_LOGIN_RESULT, &reply);
-	pthread_mutex_unlock(&api_state.client_lock);
+	CK_RV rv = remote_call(&buf, at, OS_MSG_LOGIN_RESULT, &reply);
+
 	*have_mk = false;
 	if (rv != CKR_OK)
 		return rv;

@@ -57,7 +57,6 @@
 
 #define TOK_STORE_KEY_LEN       32
 #define TOK_STORE_MAX_PIN_FAILS 10 /* then the PIN is locked */
-#define TOK_STORE_LOW_PIN_FAILS 3  /* CKF_*_PIN_COUNT_LOW from here on */
 
 /*
  * Argon2id parameters of a PIN: memory m_kib in KiB, t passes, p lanes.
