@@ -41,6 +41,32 @@ testcases_func_test_token_SOURCES = \
 testcases_func_test_token_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_token_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
 
+# Operation rules: legacy functions, errors that end operations, dual updates.
+check_PROGRAMS += testcases/func/test-ops
+TESTS += testcases/func/test-ops
+testcases_func_test_ops_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/test-ops.c \
+	$(NULL)
+testcases_func_test_ops_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_ops_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
+
+# Every mechanism of the soft token against the PKCS#11 rules, from its flags.
+check_PROGRAMS += testcases/func/test-conformance
+TESTS += testcases/func/test-conformance
+testcases_func_test_conformance_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/conformance.h \
+	testcases/func/conformance_keys.c \
+	testcases/func/conformance_params.c \
+	testcases/func/conformance_ops.c \
+	testcases/func/test-conformance.c \
+	$(NULL)
+testcases_func_test_conformance_CFLAGS = $(AM_CFLAGS)
+testcases_func_test_conformance_LDADD = libos_common.la $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
+
 # A token's own KDF parameters, set by its SO with pkcsconf --kdf.
 check_PROGRAMS += testcases/func/test-kdf
 TESTS += testcases/func/test-kdf

@@ -180,15 +180,30 @@ static CK_RV entry_session_rv(CK_SESSION_HANDLE h, const char *fn, CK_RV result)
 	return entry_end(s, fn, result);
 }
 
-/* Legacy functions: PKCS#11 says a library without parallel sessions answers so. */
+/*
+ * Legacy functions: a library without parallel sessions answers
+ * CKR_FUNCTION_NOT_PARALLEL whatever the handle (PKCS#11 3.0, 5.20), once
+ * it is initialised; programs probe them at start-up with handle 0.
+ */
+static CK_RV entry_not_parallel(CK_SESSION_HANDLE h, const char *fn)
+{
+	CK_RV rv = api_enter();
+
+	if (rv != CKR_OK)
+		return rv;
+	api_trace_call(NULL, fn, CKR_FUNCTION_NOT_PARALLEL, "session %lu", h);
+	api_leave();
+	return CKR_FUNCTION_NOT_PARALLEL;
+}
+
 CK_RV C_GetFunctionStatus(CK_SESSION_HANDLE h)
 {
-	return entry_session_rv(h, "C_GetFunctionStatus", CKR_FUNCTION_NOT_PARALLEL);
+	return entry_not_parallel(h, "C_GetFunctionStatus");
 }
 
 CK_RV C_CancelFunction(CK_SESSION_HANDLE h)
 {
-	return entry_session_rv(h, "C_CancelFunction", CKR_FUNCTION_NOT_PARALLEL);
+	return entry_not_parallel(h, "C_CancelFunction");
 }
 
 /*

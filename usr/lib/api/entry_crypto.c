@@ -94,8 +94,14 @@ static bool entry_op_goes_on(CK_RV rv, const CK_BYTE *out)
 
 enum entry_step { ENTRY_SINGLE, ENTRY_UPDATE, ENTRY_FINAL };
 
+/*
+ * One step of an operation (op_lock held).  needs_outlen says that the
+ * function returns output, so a NULL outlen is an argument error, which
+ * ends the operation like any other error.
+ */
 static CK_RV entry_step_inlock(struct api_session *s, enum api_op_kind kind, enum entry_step step,
-                               const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen)
+                               const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen,
+                               bool needs_outlen)
 {
 	const struct os_backend_ops *ops = s->slot->ops;
 	void *state = s->ops[kind].state;
@@ -104,7 +110,7 @@ static CK_RV entry_step_inlock(struct api_session *s, enum api_op_kind kind, enu
 
 	if (!state)
 		return CKR_OPERATION_NOT_INITIALIZED;
-	if (step != ENTRY_FINAL && !in && inlen)
+	if ((needs_outlen && !outlen) || (step != ENTRY_FINAL && !in && inlen))
 		rv = CKR_ARGUMENTS_BAD;
 	else if (step == ENTRY_SINGLE)
 		rv = ops->op_single(state, in, inlen, out, outlen);
@@ -127,10 +133,8 @@ static CK_RV entry_step(CK_SESSION_HANDLE h, enum api_op_kind kind, enum entry_s
 
 	if (rv != CKR_OK)
 		return rv;
-	if (needs_outlen && !outlen)
-		return entry_end(s, fn, CKR_ARGUMENTS_BAD);
 	pthread_mutex_lock(&s->op_lock);
-	rv = entry_step_inlock(s, kind, step, in, inlen, out, outlen);
+	rv = entry_step_inlock(s, kind, step, in, inlen, out, outlen, needs_outlen);
 	pthread_mutex_unlock(&s->op_lock);
 	return entry_end(s, fn, rv);
 }
@@ -272,32 +276,62 @@ CK_RV C_DigestKey(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key)
 }
 
 /*
- * Dual-function updates: the second operation sees the same data as if the
- * application had made the two calls itself.  A length query touches
- * neither operation's data.
+ * Dual-function updates (op_lock held): the second operation sees the same
+ * data as if the application had made the two calls itself.  The cipher's
+ * output is sized before either operation takes a byte, so a length query
+ * or CKR_BUFFER_TOO_SMALL leaves both untouched and a retry feeds the
+ * digest or signature exactly once.  Encrypting, the second operation takes
+ * the input before the cipher runs (the output may overwrite it in place);
+ * decrypting, it takes the cipher's output.  Any other error ends both.
  */
-static CK_RV entry_dual(CK_SESSION_HANDLE h, enum api_op_kind first, enum api_op_kind second,
-                        bool second_on_output, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out,
-                        CK_ULONG *outlen, const char *fn)
+static CK_RV entry_dual_inlock(struct api_session *s, enum api_op_kind cipher,
+                               enum api_op_kind second, const CK_BYTE *in, CK_ULONG inlen,
+                               CK_BYTE *out, CK_ULONG *outlen)
+{
+	const struct os_backend_ops *ops = s->slot->ops;
+	CK_ULONG need = 0;
+	CK_RV rv;
+
+	if (!s->ops[cipher].state || !s->ops[second].state)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	if (!outlen || (!in && inlen))
+		return CKR_ARGUMENTS_BAD;
+	if (cipher == API_OP_ENCRYPT) {
+		rv = ops->op_update(s->ops[cipher].state, in, inlen, NULL, &need);
+		if (rv != CKR_OK || !out) {
+			*outlen = need;
+			return rv;
+		}
+		if (*outlen < need) {
+			*outlen = need;
+			return CKR_BUFFER_TOO_SMALL;
+		}
+		rv = ops->op_update(s->ops[second].state, in, inlen, NULL, NULL);
+		if (rv == CKR_OK)
+			rv = ops->op_update(s->ops[cipher].state, in, inlen, out, outlen);
+		return rv;
+	}
+	rv = ops->op_update(s->ops[cipher].state, in, inlen, out, outlen);
+	if (rv == CKR_OK && out)
+		rv = ops->op_update(s->ops[second].state, out, *outlen, NULL, NULL);
+	return rv;
+}
+
+static CK_RV entry_dual(CK_SESSION_HANDLE h, enum api_op_kind cipher, enum api_op_kind second,
+                        const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen,
+                        const char *fn)
 {
 	struct api_session *s;
 	CK_RV rv = entry_begin(h, &s);
 
 	if (rv != CKR_OK)
 		return rv;
-	if (!outlen)
-		return entry_end(s, fn, CKR_ARGUMENTS_BAD);
 	pthread_mutex_lock(&s->op_lock);
-	if (!s->ops[first].state || !s->ops[second].state)
-		rv = CKR_OPERATION_NOT_INITIALIZED;
-	else if (second_on_output)
-		rv = entry_step_inlock(s, first, ENTRY_UPDATE, in, inlen, out, outlen);
-	else if (out)
-		rv = entry_step_inlock(s, second, ENTRY_UPDATE, in, inlen, NULL, NULL);
-	if (rv == CKR_OK && !second_on_output)
-		rv = entry_step_inlock(s, first, ENTRY_UPDATE, in, inlen, out, outlen);
-	else if (rv == CKR_OK && out)
-		rv = entry_step_inlock(s, second, ENTRY_UPDATE, out, *outlen, NULL, NULL);
+	rv = entry_dual_inlock(s, cipher, second, in, inlen, out, outlen);
+	if (rv != CKR_OK && rv != CKR_BUFFER_TOO_SMALL) {
+		api_session_end_op(s, cipher);
+		api_session_end_op(s, second);
+	}
 	pthread_mutex_unlock(&s->op_lock);
 	return entry_end(s, fn, rv);
 }
@@ -305,28 +339,28 @@ static CK_RV entry_dual(CK_SESSION_HANDLE h, enum api_op_kind first, enum api_op
 CK_RV C_DigestEncryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen, CK_BYTE_PTR out,
                             CK_ULONG_PTR outlen)
 {
-	return entry_dual(h, API_OP_ENCRYPT, API_OP_DIGEST, false, in, inlen, out, outlen,
+	return entry_dual(h, API_OP_ENCRYPT, API_OP_DIGEST, in, inlen, out, outlen,
 	                  "C_DigestEncryptUpdate");
 }
 
 CK_RV C_DecryptDigestUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen, CK_BYTE_PTR out,
                             CK_ULONG_PTR outlen)
 {
-	return entry_dual(h, API_OP_DECRYPT, API_OP_DIGEST, true, in, inlen, out, outlen,
+	return entry_dual(h, API_OP_DECRYPT, API_OP_DIGEST, in, inlen, out, outlen,
 	                  "C_DecryptDigestUpdate");
 }
 
 CK_RV C_SignEncryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen, CK_BYTE_PTR out,
                           CK_ULONG_PTR outlen)
 {
-	return entry_dual(h, API_OP_ENCRYPT, API_OP_SIGN, false, in, inlen, out, outlen,
+	return entry_dual(h, API_OP_ENCRYPT, API_OP_SIGN, in, inlen, out, outlen,
 	                  "C_SignEncryptUpdate");
 }
 
 CK_RV C_DecryptVerifyUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen, CK_BYTE_PTR out,
                             CK_ULONG_PTR outlen)
 {
-	return entry_dual(h, API_OP_DECRYPT, API_OP_VERIFY, true, in, inlen, out, outlen,
+	return entry_dual(h, API_OP_DECRYPT, API_OP_VERIFY, in, inlen, out, outlen,
 	                  "C_DecryptVerifyUpdate");
 }
 
