@@ -298,9 +298,11 @@ static CK_RV entry_dual_inlock(struct api_session *s, enum api_op_kind cipher,
 		return CKR_ARGUMENTS_BAD;
 	if (cipher == API_OP_ENCRYPT) {
 		rv = ops->op_update(s->ops[cipher].state, in, inlen, NULL, &need);
-		if (rv != CKR_OK || !out) {
-			*outlen = need;
+		if (rv != CKR_OK)
 			return rv;
+		if (!out) {
+			*outlen = need;
+			return CKR_OK;
 		}
 		if (*outlen < need) {
 			*outlen = need;
