@@ -190,18 +190,3 @@ CK_RV C_CancelFunction(CK_SESSION_HANDLE h)
 {
 	return entry_session_rv(h, "C_CancelFunction", CKR_FUNCTION_NOT_PARALLEL);
 }
-
-/*
- * Saving an operation's state would expose OpenSSL internals and key
- * material; PKCS#11 lets a token decline.
- */
-CK_RV C_GetOperationState(CK_SESSION_HANDLE h, CK_BYTE_PTR state, CK_ULONG_PTR len)
-{
-	return entry_session_rv(h, "C_GetOperationState", CKR_FUNCTION_NOT_SUPPORTED);
-}
-
-CK_RV C_SetOperationState(CK_SESSION_HANDLE h, CK_BYTE_PTR state, CK_ULONG len,
-                          CK_OBJECT_HANDLE enc, CK_OBJECT_HANDLE auth)
-{
-	return entry_session_rv(h, "C_SetOperationState", CKR_FUNCTION_NOT_SUPPORTED);
-}
