@@ -22,11 +22,13 @@
  * before anything else is read: a changed byte, or a state of another slot,
  * gives CKR_SAVED_STATE_INVALID.
  *
- * Both secrets are random, made on first use and held in this process's
- * memory only, for its whole life: they survive C_Finalize and
- * C_Initialize and are inherited by a child made with fork(), so a state
- * restores in any session of the process that saved it and of its forked
- * children, and is refused by every other process.
+ * Both secrets are random, made when the library is loaded (or, should the
+ * kernel have no randomness to give yet, from OpenSSL's generator at first
+ * use) and held in this process's memory only, for its whole life: they
+ * survive C_Finalize and C_Initialize and are inherited by a child made
+ * with fork(), so a state restores in any session of the process that
+ * saved it and of its forked children, and is refused by every other
+ * process.
  *
  * Saving refuses with CKR_STATE_UNSAVEABLE when any active operation
  * cannot be saved; restoring first checks the whole state and the keys,
@@ -36,6 +38,7 @@
 #include "entry.h"
 
 #include <string.h>
+#include <sys/random.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -85,9 +88,11 @@ static const CK_ATTRIBUTE_TYPE state_key_attrs[] = {
 static struct {
 	pthread_once_t once;
 	bool ok;
-	CK_BYTE tag_key[32];
-	CK_BYTE id_key[32];
+	CK_BYTE keys[64]; /* the tag secret, then the key-identity secret */
 } state_secret = {.once = PTHREAD_ONCE_INIT};
+
+#define STATE_TAG_KEY (state_secret.keys)
+#define STATE_ID_KEY  (state_secret.keys + 32)
 
 /* One operation of a state, as saved or as read back. */
 struct state_item {
@@ -108,10 +113,17 @@ static enum state_role state_role_of(enum api_op_kind kind)
 	return STATE_ROLE_AUTH;
 }
 
+/* At load: one system call, never blocking. */
+__attribute__((constructor)) static void state_secret_load(void)
+{
+	state_secret.ok = getrandom(state_secret.keys, sizeof(state_secret.keys), GRND_NONBLOCK) ==
+	                  (ssize_t)sizeof(state_secret.keys);
+}
+
 static void state_secret_make(void)
 {
-	state_secret.ok = RAND_bytes(state_secret.tag_key, sizeof(state_secret.tag_key)) == 1 &&
-	                  RAND_bytes(state_secret.id_key, sizeof(state_secret.id_key)) == 1;
+	if (!state_secret.ok)
+		state_secret.ok = RAND_bytes(state_secret.keys, sizeof(state_secret.keys)) == 1;
 }
 
 /* HMAC-SHA-256 of data under key (one of the secrets); false on failure. */
@@ -160,7 +172,7 @@ static bool state_key_id(const struct tok_attrs *attrs, CK_BYTE id[STATE_ID])
 	}
 	ok = ok && EVP_DigestFinal_ex(md, sum, &n) == 1;
 	EVP_MD_CTX_free(md);
-	ok = ok && state_hmac(state_secret.id_key, sum, sizeof(sum), id);
+	ok = ok && state_hmac(STATE_ID_KEY, sum, sizeof(sum), id);
 	OPENSSL_cleanse(sum, sizeof(sum));
 	return ok;
 }
@@ -245,7 +257,7 @@ static CK_RV state_save_inlock(struct api_session *s, CK_BYTE *out, CK_ULONG *ou
 	p = state_put_be(p + 6, s->slot->id, 8);
 	for (unsigned i = 0; i < n && p; i++)
 		p = state_write_item(s, &items[i], p);
-	if (!p || !state_hmac(state_secret.tag_key, out, (size_t)(p - out), p)) {
+	if (!p || !state_hmac(STATE_TAG_KEY, out, (size_t)(p - out), p)) {
 		OPENSSL_cleanse(out, total);
 		return CKR_FUNCTION_FAILED;
 	}
@@ -309,7 +321,7 @@ static CK_RV state_parse(const struct api_session *s, const CK_BYTE *in, CK_ULON
 		return CKR_SAVED_STATE_INVALID;
 	p = in + STATE_HEAD;
 	end = in + len - STATE_TAG;
-	if (!state_hmac(state_secret.tag_key, in, len - STATE_TAG, tag))
+	if (!state_hmac(STATE_TAG_KEY, in, len - STATE_TAG, tag))
 		return CKR_FUNCTION_FAILED;
 	if (CRYPTO_memcmp(tag, end, STATE_TAG) != 0 || memcmp(in, STATE_MAGIC, 4) != 0 ||
 	    in[4] != STATE_VERSION || in[5] == 0 || in[5] > API_OP_COUNT ||
