@@ -73,10 +73,14 @@ void soft_state_forget(struct soft_op *op)
 	sv->saveable = false;
 }
 
-/* Room for len more bytes, growing by doubling; false when out of memory. */
+/*
+ * Room for len more bytes, growing by doubling with realloc (the kept input
+ * is the caller's message, never key material, so a moved block is not
+ * wiped); false when out of memory.
+ */
 static bool state_reserve(struct soft_op_saved *sv, size_t len)
 {
-	size_t cap = sv->cap ? sv->cap : 256;
+	size_t cap = sv->cap ? sv->cap : 1024;
 	CK_BYTE *input;
 
 	if (sv->len + len <= sv->cap)
@@ -85,15 +89,9 @@ static bool state_reserve(struct soft_op_saved *sv, size_t len)
 		cap *= 2;
 	if (cap > SOFT_STATE_INPUT_MAX)
 		cap = SOFT_STATE_INPUT_MAX;
-	input = malloc(cap);
+	input = realloc(sv->input, cap);
 	if (!input)
 		return false;
-	if (sv->len)
-		memcpy(input, sv->input, sv->len);
-	if (sv->input) {
-		OPENSSL_cleanse(sv->input, sv->len);
-		free(sv->input);
-	}
 	sv->input = input;
 	sv->cap = cap;
 	return true;
