@@ -1,7 +1,8 @@
 /*
  * Session helpers, and the PKCS#11 functions for login, PINs, token
  * initialisation and random numbers.  Objects are in entry_objects.c,
- * cryptographic operations in entry_crypto.c.
+ * cryptographic operations in entry_crypto.c, their saved state in
+ * entry_state.c.
  */
 #include "entry.h"
 
