@@ -529,6 +529,53 @@ static void test_forked_child(void **state)
 	}
 }
 
+/*
+ * In a forked child: the library loaded afresh, as another process would
+ * load it, has secrets of its own and refuses the state.
+ */
+static int child_fresh_library(struct fixture *fx, const CK_BYTE *blob, CK_ULONG len)
+{
+	CK_SESSION_HANDLE s;
+	CK_INTERFACE *iface;
+	void *dl;
+
+	dlclose(fx->dl);
+	dl = dlopen(harness_library(), RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+	if (dl)
+		return 20; /* still loaded: the test would prove nothing */
+	dl = dlopen(harness_library(), RTLD_NOW | RTLD_LOCAL);
+	CK_C_GetInterface get = dl ? (CK_C_GetInterface)dlsym(dl, "C_GetInterface") : NULL;
+	if (!get || get(NULL, NULL, &iface, 0) != CKR_OK)
+		return 21;
+	fx->f = iface->pFunctionList;
+	if (fx->f->C_Initialize(NULL) != CKR_OK ||
+	    fx->f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK)
+		return 22;
+	if (fx->f->C_SetOperationState(s, (CK_BYTE_PTR)blob, len, 0, 0) != CKR_SAVED_STATE_INVALID)
+		return 23;
+	fx->f->C_Finalize(NULL);
+	return 0;
+}
+
+static void test_other_process(void **state)
+{
+	struct fixture *fx = *state;
+	const struct mech_case c = {.type = CKM_SHA256, .use = USE_DIGEST};
+	CK_ULONG len;
+	CK_BYTE *blob = start_and_save(fx, &c, true, &len);
+	int st;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		harness_child_signals();
+		_exit(child_fresh_library(fx, blob, len));
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	free(blob);
+}
+
 static void test_tampered(void **state)
 {
 	struct fixture *fx = *state;
@@ -680,9 +727,13 @@ static void test_two_operations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_every_mechanism), cmocka_unit_test(test_forked_child),
-	    cmocka_unit_test(test_tampered),        cmocka_unit_test(test_keys),
-	    cmocka_unit_test(test_unsaveable),      cmocka_unit_test(test_two_operations),
+	    cmocka_unit_test(test_every_mechanism),
+	    cmocka_unit_test(test_forked_child),
+	    cmocka_unit_test(test_other_process),
+	    cmocka_unit_test(test_tampered),
+	    cmocka_unit_test(test_keys),
+	    cmocka_unit_test(test_unsaveable),
+	    cmocka_unit_test(test_two_operations),
 	};
 
 	return cmocka_run_group_tests_name("opstate", tests, setup, teardown);
