@@ -140,3 +140,14 @@ testcases_func_test_attacks_SOURCES = \
 	$(NULL)
 testcases_func_test_attacks_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_attacks_LDADD = $(OS_TEST_TOKCOMMON_LIBS) -ldl -lpthread
+
+# C_GetOperationState / C_SetOperationState over every saveable mechanism.
+check_PROGRAMS += testcases/func/test-opstate
+TESTS += testcases/func/test-opstate
+testcases_func_test_opstate_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/test-opstate.c \
+	$(NULL)
+testcases_func_test_opstate_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_opstate_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread

@@ -18,3 +18,17 @@ testcases_unit_test_soft_sym_SOURCES = \
 testcases_unit_test_soft_sym_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCRYPTO_CFLAGS)
 testcases_unit_test_soft_sym_LDADD = libos_tokattrs.la $(LIBCRYPTO_LIBS) $(CMOCKA_LIBS) -ldl
 EXTRA_testcases_unit_test_soft_sym_DEPENDENCIES = $(token_LTLIBRARIES)
+
+# Saved operation state of the soft backend (usr/lib/tokens/soft/state.c).
+if ENABLE_SOFT_TOKEN
+check_PROGRAMS += testcases/unit/test-soft-state
+TESTS += testcases/unit/test-soft-state
+endif
+testcases_unit_test_soft_state_SOURCES = \
+	testcases/unit/soft-sym-util.c \
+	testcases/unit/soft-sym.h \
+	testcases/unit/test-soft-state.c \
+	$(NULL)
+testcases_unit_test_soft_state_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCRYPTO_CFLAGS)
+testcases_unit_test_soft_state_LDADD = libos_tokattrs.la $(LIBCRYPTO_LIBS) $(CMOCKA_LIBS) -ldl
+EXTRA_testcases_unit_test_soft_state_DEPENDENCIES = $(token_LTLIBRARIES)

@@ -10,8 +10,8 @@
  * Files: init.c (initialise, finalise, fork), slots.c (slot table and
  * backends), sessions.c (session handles and counts), events.c (slotd
  * connection and slot events), interface.c (function lists), trace.c
- * (trace file and per-slot call logs), locks.c (lock files), entry.c (the
- * remaining PKCS#11 functions).
+ * (trace file and per-slot call logs), locks.c (lock files), entry_state.c
+ * (saved operation state), entry.c (the remaining PKCS#11 functions).
  */
 #ifndef API_H
 #define API_H

@@ -50,6 +50,7 @@ libopenslot_la_SOURCES = \
 	usr/lib/api/entry.h \
 	usr/lib/api/entry_crypto.c \
 	usr/lib/api/entry_objects.c \
+	usr/lib/api/entry_state.c \
 	usr/lib/api/events.c \
 	usr/lib/api/functions.h \
 	usr/lib/api/init.c \
@@ -60,7 +61,7 @@ libopenslot_la_SOURCES = \
 	usr/lib/api/slots.c \
 	usr/lib/api/trace.c \
 	$(NULL)
-libopenslot_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
+libopenslot_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(LIBCRYPTO_CFLAGS)
 libopenslot_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-Wl,--version-script=$(srcdir)/usr/lib/api/libopenslot.sym -Wl,--no-undefined
 libopenslot_la_LIBADD = libos_tokcommon.la libos_tokattrs.la libos_common.la $(LIBCONFIG_LIBS) \

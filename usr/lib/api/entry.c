@@ -1,7 +1,8 @@
 /*
  * Session helpers, and the PKCS#11 functions for login, PINs, token
  * initialisation and random numbers.  Objects are in entry_objects.c,
- * cryptographic operations in entry_crypto.c.
+ * cryptographic operations in entry_crypto.c, their saved state in
+ * entry_state.c.
  */
 #include "entry.h"
 
@@ -204,19 +205,4 @@ CK_RV C_GetFunctionStatus(CK_SESSION_HANDLE h)
 CK_RV C_CancelFunction(CK_SESSION_HANDLE h)
 {
 	return entry_not_parallel(h, "C_CancelFunction");
-}
-
-/*
- * Saving an operation's state would expose OpenSSL internals and key
- * material; PKCS#11 lets a token decline.
- */
-CK_RV C_GetOperationState(CK_SESSION_HANDLE h, CK_BYTE_PTR state, CK_ULONG_PTR len)
-{
-	return entry_session_rv(h, "C_GetOperationState", CKR_FUNCTION_NOT_SUPPORTED);
-}
-
-CK_RV C_SetOperationState(CK_SESSION_HANDLE h, CK_BYTE_PTR state, CK_ULONG len,
-                          CK_OBJECT_HANDLE enc, CK_OBJECT_HANDLE auth)
-{
-	return entry_session_rv(h, "C_SetOperationState", CKR_FUNCTION_NOT_SUPPORTED);
 }

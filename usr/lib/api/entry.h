@@ -1,6 +1,6 @@
 /*
  * Helpers shared by the PKCS#11 functions that act on a session
- * (entry.c, entry_objects.c, entry_crypto.c).
+ * (entry.c, entry_objects.c, entry_crypto.c, entry_state.c).
  */
 #ifndef API_ENTRY_H
 #define API_ENTRY_H

@@ -58,6 +58,8 @@ libtoken_soft_la_SOURCES = \
 	usr/lib/tokens/soft/secret.h \
 	usr/lib/tokens/soft/soft.c \
 	usr/lib/tokens/soft/soft.h \
+	usr/lib/tokens/soft/state.c \
+	usr/lib/tokens/soft/state.h \
 	$(NULL)
 libtoken_soft_la_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS)
 libtoken_soft_la_LIBADD = libos_tokattrs.la $(LIBCRYPTO_LIBS)

@@ -27,7 +27,7 @@
 #include "openslot/pkcs11.h"
 #include "attrs.h"
 
-#define OS_BACKEND_ABI_VERSION  2
+#define OS_BACKEND_ABI_VERSION  3
 #define OS_BACKEND_ENTRY_SYMBOL "os_backend_entry"
 
 /* One backend option from the slot's config ("options" group). */
@@ -186,7 +186,35 @@ struct os_backend_ops {
 
 	/* Frees what the backend cached in a key's cache slot. */
 	void (*key_cache_free)(void *ctx, void *cache);
+
+	/*
+	 * Operation state (C_GetOperationState / C_SetOperationState).  The
+	 * library wraps what these produce in an envelope of its own (version,
+	 * slot, operation kind, mechanism, an identity of the key and an
+	 * integrity tag, see entry_state.c), so a backend sees only states it
+	 * wrote itself, untampered.
+	 *
+	 * op_get_state sets *mech to the operation's mechanism and writes a
+	 * description of its progress to out, with the size-query convention
+	 * above; CKR_STATE_UNSAVEABLE when the operation cannot be saved.  The
+	 * description never holds key material nor anything from which it
+	 * could be computed, and is at most OS_BACKEND_STATE_MAX bytes.  The
+	 * operation goes on unchanged.
+	 *
+	 * op_set_state makes a new operation of the kind and mechanism from
+	 * such a description and the key (NULL for digests), as op_init would
+	 * and with the same checks, then brings it to the saved progress.
+	 * CKR_SAVED_STATE_INVALID when the description is not one it wrote.
+	 */
+	CK_RV(*op_get_state)
+	(void *op, CK_MECHANISM_TYPE *mech, CK_BYTE *out, CK_ULONG *outlen);
+	CK_RV(*op_set_state)
+	(void *ctx, enum os_backend_op kind, CK_MECHANISM_TYPE mech, const CK_BYTE *state,
+	 CK_ULONG len, const struct os_backend_key *key, void **op);
 };
+
+/* Largest description op_get_state may write. */
+#define OS_BACKEND_STATE_MAX (1024 * 1024)
 
 typedef const struct os_backend_ops *(*os_backend_entry_fn)(void);
 

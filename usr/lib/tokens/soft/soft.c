@@ -8,6 +8,7 @@
  * objects themselves are kept by the token common layer.
  */
 #include "soft.h"
+#include "state.h"
 
 #include <pthread.h>
 
@@ -276,9 +277,14 @@ static CK_RV soft_op_init(void *ctx, enum os_backend_op kind, const CK_MECHANISM
 {
 	const struct soft_mech *m = soft_mech_find(mech->mechanism);
 
+	CK_RV rv;
+
 	if (!m || !m->init || !(m->flags & soft_op_flag(kind)))
 		return CKR_MECHANISM_INVALID;
-	return m->init(m, kind, mech, key, (struct soft_op **)op);
+	rv = m->init(m, kind, mech, key, (struct soft_op **)op);
+	if (rv == CKR_OK)
+		soft_state_begin(*op, kind, mech);
+	return rv;
 }
 
 static CK_RV soft_op_single(void *op, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out,
@@ -294,9 +300,14 @@ static CK_RV soft_op_update(void *op, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE
                             CK_ULONG *outlen)
 {
 	struct soft_op *o = op;
+	CK_RV rv;
 
-	return o->ops->update ? o->ops->update(o, in, inlen, out, outlen)
-	                      : CKR_FUNCTION_NOT_SUPPORTED;
+	if (!o->ops->update)
+		return CKR_FUNCTION_NOT_SUPPORTED;
+	rv = o->ops->update(o, in, inlen, out, outlen);
+	if (rv == CKR_OK && o->saved.saveable)
+		soft_state_absorb(o, in, inlen);
+	return rv;
 }
 
 static CK_RV soft_op_final(void *op, CK_BYTE *out, CK_ULONG *outlen)
@@ -327,6 +338,7 @@ static CK_RV soft_op_digest_key(void *op, const struct os_backend_key *key)
 {
 	struct soft_op *o = op;
 
+	soft_state_forget(o); /* a saved state never holds a key's value */
 	return o->ops->digest_key ? o->ops->digest_key(o, key) : CKR_KEY_INDIGESTIBLE;
 }
 
@@ -334,8 +346,26 @@ static void soft_op_free(void *op)
 {
 	struct soft_op *o = op;
 
-	if (o)
+	if (o) {
+		soft_state_forget(o);
 		o->ops->free(o);
+	}
+}
+
+static CK_RV soft_op_get_state(void *op, CK_MECHANISM_TYPE *mech, CK_BYTE *out, CK_ULONG *outlen)
+{
+	return soft_state_get(op, mech, out, outlen);
+}
+
+static CK_RV soft_op_set_state(void *ctx, enum os_backend_op kind, CK_MECHANISM_TYPE mech,
+                               const CK_BYTE *state, CK_ULONG len, const struct os_backend_key *key,
+                               void **op)
+{
+	const struct soft_mech *m = soft_mech_find(mech);
+
+	if (!m || !m->init || !(m->flags & soft_op_flag(kind)))
+		return CKR_SAVED_STATE_INVALID;
+	return soft_state_restore(m, kind, state, len, key, (struct soft_op **)op);
 }
 
 static CK_RV soft_wrap_key(void *ctx, const CK_MECHANISM *mech,
@@ -473,6 +503,8 @@ static const struct os_backend_ops soft_ops = {
     .unwrap_key = soft_unwrap_key,
     .derive_key = soft_derive_key,
     .key_cache_free = soft_key_cache_free,
+    .op_get_state = soft_op_get_state,
+    .op_set_state = soft_op_set_state,
 };
 
 const struct os_backend_ops *os_backend_entry(void)

@@ -33,8 +33,27 @@ struct soft_op_ops {
 	void (*free)(struct soft_op *op);
 };
 
+/* Most CK_ULONG words of a mechanism parameter a saved state can hold. */
+#define SOFT_STATE_WORDS 4
+
+/*
+ * What an operation keeps so that it can be saved (state.c): its
+ * mechanism and parameter, and the input it absorbed since its start.
+ * saveable is false for an operation that cannot be saved, or no longer.
+ */
+struct soft_op_saved {
+	bool saveable;
+	CK_MECHANISM_TYPE mech;
+	unsigned n_words;
+	CK_ULONG words[SOFT_STATE_WORDS];
+	CK_BYTE *input;
+	size_t len;
+	size_t cap;
+};
+
 struct soft_op {
 	const struct soft_op_ops *ops;
+	struct soft_op_saved saved;
 };
 
 /* One mechanism: its info and the family functions that implement it. */
