@@ -114,3 +114,14 @@ testcases_func_test_attacks_SOURCES = \
 	$(NULL)
 testcases_func_test_attacks_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_attacks_LDADD = $(OS_TEST_TOKCOMMON_LIBS) -ldl -lpthread
+
+# Triple DES through the library, and the slot option that turns it off.
+check_PROGRAMS += testcases/func/test-des
+TESTS += testcases/func/test-des
+testcases_func_test_des_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/test-des.c \
+	$(NULL)
+testcases_func_test_des_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCRYPTO_CFLAGS)
+testcases_func_test_des_LDADD = libos_common.la $(LIBCRYPTO_LIBS) $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
