@@ -180,18 +180,16 @@ static CK_RV soft_mechanism_list(void *ctx, CK_MECHANISM_TYPE *list, CK_ULONG *c
 	if (count == NULL)
 		return CKR_ARGUMENTS_BAD;
 	pthread_once(&soft_index.once, soft_index_build);
-	for (size_t i = 0; i < soft_index.n; i++) {
-		if (!soft_mech_offered(ctx, soft_index.all[i]))
-			continue;
-		if (list && n < *count)
-			list[n] = soft_index.all[i]->type;
-		n++;
-	}
+	for (size_t i = 0; i < soft_index.n; i++)
+		n += soft_mech_offered(ctx, soft_index.all[i]);
 	if (list && *count < n) {
 		*count = n;
 		return CKR_BUFFER_TOO_SMALL;
 	}
 	*count = n;
+	for (size_t i = 0, j = 0; list && i < soft_index.n; i++)
+		if (soft_mech_offered(ctx, soft_index.all[i]))
+			list[j++] = soft_index.all[i]->type;
 	return CKR_OK;
 }
 
