@@ -199,6 +199,15 @@ static void test_generated_key(void **state)
 	assert_int_equal(ptlen, sizeof(data));
 	assert_memory_equal(pt, data, sizeof(data));
 
+	/* DES keys have no CKA_VALUE_LEN: their type fixes the length. */
+	{
+		CK_MECHANISM m = {CKM_DES3_KEY_GEN, NULL, 0};
+		CK_ULONG l24 = 24;
+		CK_ATTRIBUTE t[] = {{CKA_VALUE_LEN, &l24, sizeof(l24)}};
+		CK_OBJECT_HANDLE h;
+
+		assert_int_equal(fx->f->C_GenerateKey(s, &m, t, 1, &h), CKR_ATTRIBUTE_TYPE_INVALID);
+	}
 	assert_int_equal(generate(fx, s, CKM_DES2_KEY_GEN, &des2), CKR_OK);
 	len = value_of(fx, s, des2, val, sizeof(val));
 	assert_int_equal(len, 16);
