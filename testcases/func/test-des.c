@@ -244,6 +244,20 @@ static void test_wrap(void **state)
 	assert_int_equal(value_of(fx, s, aes, v1, sizeof(v1)), 32);
 	assert_int_equal(value_of(fx, s, back, v2, sizeof(v2)), 32);
 	assert_memory_equal(v1, v2, 32);
+	/* A token key: slotd checks it against the same rules and stores it. */
+	{
+		CK_MECHANISM m = {CKM_DES3_KEY_GEN, NULL, 0};
+		CK_ATTRIBUTE t[] = {{CKA_TOKEN, &yes, 1}, {CKA_WRAP, &yes, 1}};
+		CK_OBJECT_HANDLE tok;
+		CK_ULONG tlen = sizeof(wrapped);
+
+		assert_int_equal(fx->f->C_GenerateKey(s, &m, t, 2, &tok), CKR_OK);
+		assert_int_equal(fx->f->C_WrapKey(s, &wrap, tok, aes, wrapped, &tlen), CKR_OK);
+		assert_int_equal(tlen, 40);
+		assert_int_equal(fx->f->C_DestroyObject(s, tok), CKR_OK);
+	}
+	wlen = sizeof(wrapped);
+	assert_int_equal(fx->f->C_WrapKey(s, &wrap, kek, aes, wrapped, &wlen), CKR_OK);
 	wrapped[wlen - 1] ^= 1; /* the padding no longer checks */
 	assert_int_equal(fx->f->C_UnwrapKey(s, &wrap, kek, wrapped, wlen, ut, N_ELEM(ut), &back),
 	                 CKR_WRAPPED_KEY_INVALID);
