@@ -6,7 +6,9 @@
 if ENABLE_SOFT_TOKEN
 check_PROGRAMS += testcases/unit/test-soft-des testcases/unit/test-soft-params
 TESTS += testcases/unit/test-soft-des testcases/unit/test-soft-params
+TESTS += testcases/unit/test-soft-des-nolegacy.sh
 endif
+EXTRA_DIST += testcases/unit/test-soft-des-nolegacy.sh
 testcases_unit_test_soft_des_SOURCES = \
 	testcases/unit/soft-sym-util.c \
 	testcases/unit/soft-sym.h \
