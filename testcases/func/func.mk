@@ -151,3 +151,25 @@ testcases_func_test_opstate_SOURCES = \
 	$(NULL)
 testcases_func_test_opstate_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_opstate_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
+
+# Triple DES through the library, and the slot option that turns it off.
+check_PROGRAMS += testcases/func/test-des
+TESTS += testcases/func/test-des
+testcases_func_test_des_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/test-des.c \
+	$(NULL)
+testcases_func_test_des_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCRYPTO_CFLAGS)
+testcases_func_test_des_LDADD = libos_common.la $(LIBCRYPTO_LIBS) $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
+
+# Both layouts of CK_GCM_PARAMS, and wrong parameter lengths, through the library.
+check_PROGRAMS += testcases/func/test-aead-params
+TESTS += testcases/func/test-aead-params
+testcases_func_test_aead_params_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/test-aead-params.c \
+	$(NULL)
+testcases_func_test_aead_params_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_aead_params_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread

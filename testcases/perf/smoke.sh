@@ -14,7 +14,7 @@ $OSL_RUN "$bench" --module "$OSL_LIB" --slot 0 --init --seconds 0.05 --quick \
 grep -q '^| operation | ops/s | MB/s | OpenSSL ops/s | ratio |$' "$out" ||
 	fail "no operations table: $(cat "$out")"
 for row in "open+close session" "ECDSA P-256 sign ECDSA (hash)" "SHA-256 1 MiB" \
-	"2 threads" "2 processes"; do
+	"3DES-CBC encrypt 8 KiB" "2 threads" "2 processes"; do
 	grep -q "^| $row |" "$out" || fail "row '$row' missing"
 done
 grep -q '^| 100 |' "$out" || fail "no token object row"

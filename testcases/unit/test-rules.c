@@ -517,8 +517,8 @@ static void test_build_attribute_errors(void **state)
 
 static void test_build_key_type_errors(void **state)
 {
-	static const CK_KEY_TYPE des3 = CKK_DES3;
-	CK_ATTRIBUTE t[4] = {T_VAR(CKA_CLASS, c_secret), T_VAR(CKA_KEY_TYPE, des3),
+	static const CK_KEY_TYPE unknown = CKK_BLOWFISH;
+	CK_ATTRIBUTE t[4] = {T_VAR(CKA_CLASS, c_secret), T_VAR(CKA_KEY_TYPE, unknown),
 	                     T_BYTES(CKA_VALUE, aes_value)};
 
 	expect_build(CKR_ATTRIBUTE_VALUE_INVALID, op_create, t, 3, T_NONE, T_NONE);
@@ -872,7 +872,7 @@ static CK_RV check_new_with(const struct tok_attrs *obj, CK_ATTRIBUTE at, bool s
 
 static void test_check_new(void **state)
 {
-	static const CK_ULONG one = 1, hw = CKO_HW_FEATURE, k_des = CKK_DES;
+	static const CK_ULONG one = 1, hw = CKO_HW_FEATURE, k_unknown = CKK_BLOWFISH;
 	CK_ATTRIBUTE cert[] = {T_VAR(CKA_CLASS, c_cert), T_VAR(CKA_CERTIFICATE_TYPE, x509),
 	                       T_BYTES(CKA_SUBJECT, subject), T_BYTES(CKA_VALUE, cert_der),
 	                       T_VAR(CKA_TOKEN, yes)};
@@ -884,7 +884,7 @@ static void test_check_new(void **state)
 	assert_int_equal(check_new_with(&obj, T_STR(CKA_VENDOR_DEFINED | 7, "blob"), false),
 	                 CKR_OK);
 	assert_int_equal(check_new_with(&obj, T_VAR(CKA_TOKEN, no), false), bad);
-	assert_int_equal(check_new_with(&obj, T_VAR(CKA_KEY_TYPE, k_des), false), bad);
+	assert_int_equal(check_new_with(&obj, T_VAR(CKA_KEY_TYPE, k_unknown), false), bad);
 	assert_int_equal(check_new_with(&obj, T_VAR(CKA_CLASS, hw), false),
 	                 CKR_ATTRIBUTE_VALUE_INVALID);
 	assert_int_equal(check_new_with(&obj, T_BYTES(CKA_MODULUS, modulus), false),
@@ -1055,7 +1055,7 @@ static void test_get_sensitivity(void **state)
 	                                               CKA_PRIME_2,          CKA_EXPONENT_1,
 	                                               CKA_EXPONENT_2,       CKA_COEFFICIENT};
 	static const CK_OBJECT_CLASS secret = CKO_SECRET_KEY;
-	static const CK_KEY_TYPE des3 = CKK_DES3;
+	static const CK_KEY_TYPE unknown = CKK_BLOWFISH;
 	CK_ATTRIBUTE rsa[] = {T_VAR(CKA_CLASS, c_priv), T_VAR(CKA_KEY_TYPE, k_rsa),
 	                      T_VAR(CKA_SENSITIVE, yes), T_BYTES(CKA_MODULUS, modulus),
 	                      T_BYTES(CKA_PRIVATE_EXPONENT, priv_exp)};
@@ -1092,7 +1092,7 @@ static void test_get_sensitivity(void **state)
 
 	/* A secret key of a type the rules do not know is treated with suspicion. */
 	assert_int_equal(tok_attrs_set(&obj, CKA_CLASS, &secret, sizeof(secret)), CKR_OK);
-	assert_int_equal(tok_attrs_set(&obj, CKA_KEY_TYPE, &des3, sizeof(des3)), CKR_OK);
+	assert_int_equal(tok_attrs_set(&obj, CKA_KEY_TYPE, &unknown, sizeof(unknown)), CKR_OK);
 	assert_int_equal(tok_attrs_set(&obj, CKA_VALUE, aes_value, 8), CKR_OK);
 	assert_true(tok_rules_is_sensitive(&obj, CKA_VALUE));
 	assert_false(tok_rules_is_sensitive(&obj, CKA_MODULUS_BITS));

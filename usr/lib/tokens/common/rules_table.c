@@ -175,6 +175,14 @@ static const struct rules_attr rules_secret_value[] = {
     RULES_ENTRY(CKA_VALUE_LEN, ULONG, RULES_NO_CREATE | RULES_REQ_GEN, NONE),
 };
 
+/*
+ * DES, two-key and three-key triple-DES keys: the value only; its length
+ * is fixed by the key type (8, 16, 24 bytes), so they have no CKA_VALUE_LEN.
+ */
+static const struct rules_attr rules_des_value[] = {
+    RULES_ENTRY(CKA_VALUE, BYTES, RULES_REQ_CREATE | RULES_MATERIAL | RULES_SENSITIVE, NONE),
+};
+
 #define RULES_SHAPE_DATA                                         \
 	{                                                        \
 		.cls = CKO_DATA, .sub = RULES_NO_SUB, .lists = { \
@@ -219,6 +227,9 @@ static const struct rules_shape rules_shapes[] = {
     RULES_SHAPE_PRIVATE(CKK_EC_MONTGOMERY, rules_ec_private),
     RULES_SHAPE_SECRET(CKK_GENERIC_SECRET),
     RULES_SHAPE_SECRET(CKK_AES),
+    RULES_SHAPE_KEY(CKO_SECRET_KEY, CKK_DES, true, rules_secret, rules_des_value),
+    RULES_SHAPE_KEY(CKO_SECRET_KEY, CKK_DES2, true, rules_secret, rules_des_value),
+    RULES_SHAPE_KEY(CKO_SECRET_KEY, CKK_DES3, true, rules_secret, rules_des_value),
     RULES_SHAPE_SECRET(CKK_SHA_1_HMAC),
     RULES_SHAPE_SECRET(CKK_SHA224_HMAC),
     RULES_SHAPE_SECRET(CKK_SHA256_HMAC),

@@ -30,6 +30,26 @@ CK_RV soft_aes_ctx(enum soft_aes_mode mode, const struct os_backend_key *key, in
 /* Runs len bytes through ctx (len fits the mode: whole blocks where it needs them). */
 CK_RV soft_aes_run(EVP_CIPHER_CTX *ctx, const CK_BYTE *in, size_t len, CK_BYTE *out);
 
+/*
+ * A block mode (ECB, CBC, CBC_PAD) of a block cipher: its block of bs
+ * bytes (at most SOFT_AES_BLOCK), and ctx, which makes a context keyed
+ * with key for ECB or CBC (cbc) with its padding off, or fails with the
+ * key's error (CKR_KEY_TYPE_INCONSISTENT, CKR_KEY_SIZE_RANGE).
+ */
+struct soft_block_mode {
+	size_t bs;
+	bool cbc; /* CBC, with an IV of bs bytes as the mechanism parameter */
+	bool pad; /* PKCS#7 padding (CBC_PAD) */
+	CK_RV(*ctx)
+	(const struct os_backend_key *key, bool cbc, int enc, const CK_BYTE *iv,
+	 EVP_CIPHER_CTX **ctx);
+};
+
+/* An operation in a block mode (aes_modes.c): op_init of ECB, CBC and CBC_PAD for any cipher. */
+CK_RV soft_aes_block_start(const struct soft_block_mode *mode, enum os_backend_op kind,
+                           const CK_MECHANISM *mech, const struct os_backend_key *key,
+                           struct soft_op **op);
+
 /* The inits of the modes (struct soft_mech.init). */
 CK_RV soft_aes_block_init(const struct soft_mech *m, enum os_backend_op kind,
                           const CK_MECHANISM *mech, const struct os_backend_key *key,

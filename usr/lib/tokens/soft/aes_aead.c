@@ -13,6 +13,15 @@
  * CK_CCM_PARAMS: the length of the plaintext, in both directions), so the
  * nonce, length and associated data are all run at C_*Init and the payload
  * at once in C_Encrypt / C_Decrypt or the final call, updates gathering it.
+ *
+ * CK_GCM_PARAMS comes in two layouts: the one of the PKCS#11 2.40 and 3.0
+ * headers, with ulIvBits after ulIvLen, and an older one without that
+ * member (pIv, ulIvLen, pAAD, ulAADLen, ulTagBits), which applications
+ * written against openCryptoki's headers still pass.  The two differ in
+ * size on every ABI, so ulParameterLen tells which one the caller meant;
+ * any other length is CKR_MECHANISM_PARAM_INVALID.  CK_CCM_PARAMS has
+ * only ever had one layout (ulDataLen, pNonce, ulNonceLen, pAAD, ulAADLen,
+ * ulMACLen), and a parameter of another length is refused the same way.
  */
 #include "aes.h"
 
@@ -25,6 +34,18 @@
 #include <openssl/err.h>
 
 #include "secret.h"
+
+/* CK_GCM_PARAMS as headers before PKCS#11 2.40 declared it: no ulIvBits. */
+struct aead_gcm_params_old {
+	CK_BYTE_PTR pIv;
+	CK_ULONG ulIvLen;
+	CK_BYTE_PTR pAAD;
+	CK_ULONG ulAADLen;
+	CK_ULONG ulTagBits;
+};
+
+_Static_assert(sizeof(struct aead_gcm_params_old) != sizeof(CK_GCM_PARAMS),
+               "the two CK_GCM_PARAMS layouts must differ in size");
 
 /* The longest GCM IV OpenSSL takes, in bytes. */
 #define AEAD_GCM_IV_MAX 128
@@ -273,13 +294,39 @@ static struct aes_aead_op *aead_new(enum os_backend_op kind, CK_RV *rv)
 	return a;
 }
 
+/*
+ * The GCM parameters of mech in the current layout, copied into *out; an
+ * old-layout parameter, recognised by its length, gets ulIvBits 0.
+ */
+static CK_RV gcm_params(const CK_MECHANISM *mech, CK_GCM_PARAMS *out)
+{
+	const struct aead_gcm_params_old *old;
+	const CK_GCM_PARAMS *cur;
+
+	if (soft_secret_param(mech, sizeof(*cur), (const void **)&cur) == CKR_OK) {
+		*out = *cur;
+		return CKR_OK;
+	}
+	if (soft_secret_param(mech, sizeof(*old), (const void **)&old) != CKR_OK)
+		return CKR_MECHANISM_PARAM_INVALID;
+	*out = (CK_GCM_PARAMS){
+	    .pIv = old->pIv,
+	    .ulIvLen = old->ulIvLen,
+	    .ulIvBits = 0, /* not given: ulIvLen alone sizes the IV */
+	    .pAAD = old->pAAD,
+	    .ulAADLen = old->ulAADLen,
+	    .ulTagBits = old->ulTagBits,
+	};
+	return CKR_OK;
+}
+
 CK_RV soft_aes_gcm_init(const struct soft_mech *m, enum os_backend_op kind,
                         const CK_MECHANISM *mech, const struct os_backend_key *key,
                         struct soft_op **op)
 {
-	const CK_GCM_PARAMS *p;
+	CK_GCM_PARAMS params, *p = &params;
 	struct aes_aead_op *a;
-	CK_RV rv = soft_secret_param(mech, sizeof(*p), (const void **)&p);
+	CK_RV rv = gcm_params(mech, &params);
 
 	if (rv == CKR_OK)
 		rv = gcm_check(p);

@@ -9,6 +9,8 @@
  * holds back the last full block until C_DecryptFinal, where the padding
  * is checked (in constant time) and removed.
  *
+ * The block modes serve DES as well (des.c), with 8-byte blocks.
+ *
  * CTR increments only the low ulCounterBits bits of the counter block: at
  * the end of their range the counter wraps to zero (the bits above it are
  * left alone), and an operation refuses input that would bring the
@@ -42,8 +44,9 @@ struct aes_block_op {
 	EVP_CIPHER_CTX *ctx;
 	bool encrypt;
 	bool pad;                     /* CBC_PAD */
+	size_t bs;                    /* the cipher's block: 16 (AES) or 8 (DES) */
 	CK_BYTE held[SOFT_AES_BLOCK]; /* input not run yet */
-	size_t nheld;                 /* < 16; for CBC_PAD decryption 1..16 once data came */
+	size_t nheld;                 /* < bs; for CBC_PAD decryption 1..bs once data came */
 	CK_BYTE iv[SOFT_AES_BLOCK];   /* the initial vector (CBC) */
 	CK_BYTE last[SOFT_AES_BLOCK]; /* CBC_PAD decryption: the last block, decrypted */
 	CK_ULONG nlast;               /* its bytes left after unpadding */
@@ -56,8 +59,8 @@ static size_t block_out_len(const struct aes_block_op *b, size_t inlen)
 	size_t total = b->nheld + inlen;
 
 	if (b->pad && !b->encrypt)
-		return total ? (total - 1) / SOFT_AES_BLOCK * SOFT_AES_BLOCK : 0;
-	return total / SOFT_AES_BLOCK * SOFT_AES_BLOCK;
+		return total ? (total - 1) / b->bs * b->bs : 0;
+	return total / b->bs * b->bs;
 }
 
 /*
@@ -73,17 +76,17 @@ static CK_RV block_feed(struct aes_block_op *b, const CK_BYTE *in, size_t inlen,
 	if (inlen == 0)
 		return CKR_OK;
 	if (n > 0 && b->nheld > 0) {
-		size_t take = SOFT_AES_BLOCK - b->nheld;
+		size_t take = b->bs - b->nheld;
 
 		memcpy(b->held + b->nheld, in, take);
-		rv = soft_aes_run(b->ctx, b->held, SOFT_AES_BLOCK, out);
+		rv = soft_aes_run(b->ctx, b->held, b->bs, out);
 		if (rv != CKR_OK)
 			return rv;
 		b->nheld = 0;
 		in += take;
 		inlen -= take;
-		out += SOFT_AES_BLOCK;
-		n -= SOFT_AES_BLOCK;
+		out += b->bs;
+		n -= b->bs;
 	}
 	rv = soft_aes_run(b->ctx, in, n, out);
 	if (rv == CKR_OK && inlen > n) {
@@ -94,14 +97,14 @@ static CK_RV block_feed(struct aes_block_op *b, const CK_BYTE *in, size_t inlen,
 }
 
 /* Checks PKCS#7 padding of a block in constant time; *len is what it leaves. */
-static bool block_unpad(const CK_BYTE *blk, CK_ULONG *len)
+static bool block_unpad(const CK_BYTE *blk, size_t bs, CK_ULONG *len)
 {
-	unsigned int pad = blk[SOFT_AES_BLOCK - 1];
-	unsigned int bad = (pad == 0) | (pad > SOFT_AES_BLOCK);
+	unsigned int pad = blk[bs - 1];
+	unsigned int bad = (pad == 0) | (pad > bs);
 
-	for (unsigned int i = 0; i < SOFT_AES_BLOCK; i++)
-		bad |= (i + pad >= SOFT_AES_BLOCK) & (blk[i] != pad);
-	*len = bad ? 0 : SOFT_AES_BLOCK - pad;
+	for (unsigned int i = 0; i < bs; i++)
+		bad |= (i + pad >= bs) & (blk[i] != pad);
+	*len = bad ? 0 : bs - pad;
 	return !bad;
 }
 
@@ -115,7 +118,7 @@ static CK_RV block_update(struct soft_op *op, const CK_BYTE *in, CK_ULONG inlen,
 
 	if (!in && inlen)
 		return CKR_ARGUMENTS_BAD;
-	if (inlen > SIZE_MAX - SOFT_AES_BLOCK)
+	if (inlen > SIZE_MAX - b->bs)
 		return aes_len_error(b->encrypt);
 	n = block_out_len(b, inlen);
 	rv = soft_out_check(out, outlen, n, &done);
@@ -131,19 +134,19 @@ static CK_RV block_update(struct soft_op *op, const CK_BYTE *in, CK_ULONG inlen,
 static CK_RV block_final_pad(struct aes_block_op *b, CK_BYTE *out, CK_ULONG *outlen)
 {
 	CK_BYTE blk[SOFT_AES_BLOCK];
-	size_t fill = SOFT_AES_BLOCK - b->nheld;
+	size_t fill = b->bs - b->nheld;
 	bool done;
-	CK_RV rv = soft_out_check(out, outlen, SOFT_AES_BLOCK, &done);
+	CK_RV rv = soft_out_check(out, outlen, b->bs, &done);
 
 	if (done)
 		return rv;
 	memcpy(blk, b->held, b->nheld);
 	memset(blk + b->nheld, (int)fill, fill);
-	rv = soft_aes_run(b->ctx, blk, SOFT_AES_BLOCK, out);
+	rv = soft_aes_run(b->ctx, blk, b->bs, out);
 	OPENSSL_cleanse(blk, sizeof(blk));
 	if (rv == CKR_OK) {
 		b->nheld = 0;
-		*outlen = SOFT_AES_BLOCK;
+		*outlen = b->bs;
 	}
 	return rv;
 }
@@ -155,12 +158,12 @@ static CK_RV block_final_unpad(struct aes_block_op *b, CK_BYTE *out, CK_ULONG *o
 	CK_RV rv;
 
 	if (!b->have_last) {
-		if (b->nheld != SOFT_AES_BLOCK)
+		if (b->nheld != b->bs)
 			return CKR_ENCRYPTED_DATA_LEN_RANGE;
-		rv = soft_aes_run(b->ctx, b->held, SOFT_AES_BLOCK, b->last);
+		rv = soft_aes_run(b->ctx, b->held, b->bs, b->last);
 		if (rv != CKR_OK)
 			return rv;
-		if (!block_unpad(b->last, &b->nlast))
+		if (!block_unpad(b->last, b->bs, &b->nlast))
 			return CKR_ENCRYPTED_DATA_INVALID;
 		b->have_last = true;
 	}
@@ -197,21 +200,21 @@ static CK_RV block_final(struct soft_op *op, CK_BYTE *out, CK_ULONG *outlen)
 static CK_RV block_unpad_len(struct aes_block_op *b, const CK_BYTE *in, CK_ULONG inlen,
                              CK_ULONG *len)
 {
-	const CK_BYTE *prev = inlen > SOFT_AES_BLOCK ? in + inlen - 2 * SOFT_AES_BLOCK : b->iv;
+	const CK_BYTE *prev = inlen > b->bs ? in + inlen - 2 * b->bs : b->iv;
 	CK_BYTE blk[SOFT_AES_BLOCK];
 	CK_ULONG tail;
 	CK_RV rv;
 
 	if (EVP_CipherInit_ex2(b->ctx, NULL, NULL, prev, 0, NULL) != 1)
 		return soft_ossl_fail();
-	rv = soft_aes_run(b->ctx, in + inlen - SOFT_AES_BLOCK, SOFT_AES_BLOCK, blk);
+	rv = soft_aes_run(b->ctx, in + inlen - b->bs, b->bs, blk);
 	if (EVP_CipherInit_ex2(b->ctx, NULL, NULL, b->iv, 0, NULL) != 1 && rv == CKR_OK)
 		rv = soft_ossl_fail();
-	if (rv == CKR_OK && !block_unpad(blk, &tail))
+	if (rv == CKR_OK && !block_unpad(blk, b->bs, &tail))
 		rv = CKR_ENCRYPTED_DATA_INVALID;
 	OPENSSL_cleanse(blk, sizeof(blk));
 	if (rv == CKR_OK)
-		*len = inlen - SOFT_AES_BLOCK + tail;
+		*len = inlen - b->bs + tail;
 	return rv;
 }
 
@@ -226,7 +229,7 @@ static CK_RV block_single_unpad(struct aes_block_op *b, const CK_BYTE *in, CK_UL
 	bool done;
 	CK_RV rv;
 
-	if (inlen == 0 || inlen % SOFT_AES_BLOCK)
+	if (inlen == 0 || inlen % b->bs)
 		return CKR_ENCRYPTED_DATA_LEN_RANGE;
 	if (!outlen)
 		return CKR_ARGUMENTS_BAD;
@@ -238,13 +241,13 @@ static CK_RV block_single_unpad(struct aes_block_op *b, const CK_BYTE *in, CK_UL
 		if (done)
 			return rv;
 	}
-	rv = block_feed(b, in, inlen, out, inlen - SOFT_AES_BLOCK);
+	rv = block_feed(b, in, inlen, out, inlen - b->bs);
 	if (rv != CKR_OK)
 		return rv;
-	tail = *outlen - (inlen - SOFT_AES_BLOCK);
-	rv = block_final_unpad(b, out + inlen - SOFT_AES_BLOCK, &tail);
+	tail = *outlen - (inlen - b->bs);
+	rv = block_final_unpad(b, out + inlen - b->bs, &tail);
 	if (rv == CKR_OK)
-		*outlen = inlen - SOFT_AES_BLOCK + tail;
+		*outlen = inlen - b->bs + tail;
 	return rv;
 }
 
@@ -252,7 +255,7 @@ static CK_RV block_single(struct soft_op *op, const CK_BYTE *in, CK_ULONG inlen,
                           CK_ULONG *outlen)
 {
 	struct aes_block_op *b = (struct aes_block_op *)op;
-	CK_ULONG whole = inlen / SOFT_AES_BLOCK * SOFT_AES_BLOCK, tail = SOFT_AES_BLOCK;
+	CK_ULONG whole = inlen / b->bs * b->bs, tail = b->bs;
 	bool done;
 	CK_RV rv;
 
@@ -262,16 +265,16 @@ static CK_RV block_single(struct soft_op *op, const CK_BYTE *in, CK_ULONG inlen,
 		return block_single_unpad(b, in, inlen, out, outlen);
 	if (!b->pad && whole != inlen)
 		return aes_len_error(b->encrypt);
-	if (b->pad && whole > (CK_ULONG)-1 - SOFT_AES_BLOCK)
+	if (b->pad && whole > (CK_ULONG)-1 - b->bs)
 		return CKR_DATA_LEN_RANGE;
-	rv = soft_out_check(out, outlen, b->pad ? whole + SOFT_AES_BLOCK : inlen, &done);
+	rv = soft_out_check(out, outlen, b->pad ? whole + b->bs : inlen, &done);
 	if (done)
 		return rv;
 	rv = block_feed(b, in, inlen, out, whole);
 	if (rv == CKR_OK && b->pad)
 		rv = block_final_pad(b, out + whole, &tail);
 	if (rv == CKR_OK)
-		*outlen = b->pad ? whole + SOFT_AES_BLOCK : inlen;
+		*outlen = b->pad ? whole + b->bs : inlen;
 	return rv;
 }
 
@@ -290,9 +293,9 @@ static const struct soft_op_ops block_ops = {
     .free = block_free,
 };
 
-CK_RV soft_aes_block_init(const struct soft_mech *m, enum os_backend_op kind,
-                          const CK_MECHANISM *mech, const struct os_backend_key *key,
-                          struct soft_op **op)
+CK_RV soft_aes_block_start(const struct soft_block_mode *mode, enum os_backend_op kind,
+                           const CK_MECHANISM *mech, const struct os_backend_key *key,
+                           struct soft_op **op)
 {
 	int enc = aes_direction(kind);
 	const void *iv = NULL;
@@ -301,10 +304,10 @@ CK_RV soft_aes_block_init(const struct soft_mech *m, enum os_backend_op kind,
 
 	if (enc < 0)
 		return CKR_MECHANISM_INVALID;
-	if (m->type == CKM_AES_ECB)
-		rv = soft_secret_no_param(mech);
+	if (mode->cbc)
+		rv = soft_secret_param(mech, mode->bs, &iv);
 	else
-		rv = soft_secret_param(mech, SOFT_AES_BLOCK, &iv);
+		rv = soft_secret_no_param(mech);
 	if (rv != CKR_OK)
 		return rv;
 	b = calloc(1, sizeof(*b));
@@ -312,17 +315,37 @@ CK_RV soft_aes_block_init(const struct soft_mech *m, enum os_backend_op kind,
 		return CKR_HOST_MEMORY;
 	b->base.ops = &block_ops;
 	b->encrypt = enc;
-	b->pad = m->type == CKM_AES_CBC_PAD;
+	b->pad = mode->pad;
+	b->bs = mode->bs;
 	if (iv)
-		memcpy(b->iv, iv, SOFT_AES_BLOCK);
-	rv = soft_aes_ctx(m->type == CKM_AES_ECB ? SOFT_AES_ECB : SOFT_AES_CBC, key, enc, iv,
-	                  &b->ctx);
+		memcpy(b->iv, iv, mode->bs);
+	rv = mode->ctx(key, mode->cbc, enc, iv, &b->ctx);
 	if (rv != CKR_OK) {
 		block_free(&b->base);
 		return rv;
 	}
 	*op = &b->base;
 	return CKR_OK;
+}
+
+static CK_RV aes_block_ctx(const struct os_backend_key *key, bool cbc, int enc, const CK_BYTE *iv,
+                           EVP_CIPHER_CTX **ctx)
+{
+	return soft_aes_ctx(cbc ? SOFT_AES_CBC : SOFT_AES_ECB, key, enc, iv, ctx);
+}
+
+CK_RV soft_aes_block_init(const struct soft_mech *m, enum os_backend_op kind,
+                          const CK_MECHANISM *mech, const struct os_backend_key *key,
+                          struct soft_op **op)
+{
+	const struct soft_block_mode mode = {
+	    .bs = SOFT_AES_BLOCK,
+	    .cbc = m->type != CKM_AES_ECB,
+	    .pad = m->type == CKM_AES_CBC_PAD,
+	    .ctx = aes_block_ctx,
+	};
+
+	return soft_aes_block_start(&mode, kind, mech, key, op);
 }
 
 struct aes_ctr_op {

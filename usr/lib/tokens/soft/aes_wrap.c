@@ -2,8 +2,8 @@
  * AES key wrap: CKM_AES_KEY_WRAP (RFC 3394, with an optional 8-byte
  * initial value as parameter) and CKM_AES_KEY_WRAP_KWP (RFC 5649, with an
  * optional 4-byte one), as single-part encryption and decryption; and
- * C_WrapKey / C_UnwrapKey of secret keys for every AES mechanism that
- * wraps, through that mechanism's single-part encryption.
+ * C_WrapKey / C_UnwrapKey of secret keys for every AES and DES mechanism
+ * that wraps, through that mechanism's single-part encryption.
  *
  * Wrapping encrypts the key's CKA_VALUE.  ECB and CBC pad it with zero
  * bytes to whole blocks and CKM_AES_KEY_WRAP to whole 8-byte semiblocks
@@ -19,6 +19,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 
+#include "des.h"
 #include "secret.h"
 
 #define KW_SEMIBLOCK 8
@@ -178,11 +179,16 @@ CK_RV soft_aes_kw_init(const struct soft_mech *m, enum os_backend_op kind, const
 	return CKR_OK;
 }
 
+/* The wrapping mechanism of the AES or DES table. */
 static const struct soft_mech *wrap_mech(CK_MECHANISM_TYPE type)
 {
-	for (const struct soft_mech *m = soft_aes_mechs; m->type != CK_UNAVAILABLE_INFORMATION; m++)
-		if (m->type == type && (m->flags & CKF_WRAP))
-			return m;
+	static const struct soft_mech *const tables[] = {soft_aes_mechs, soft_des_mechs};
+
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+		for (const struct soft_mech *m = tables[t]; m->type != CK_UNAVAILABLE_INFORMATION;
+		     m++)
+			if (m->type == type && (m->flags & CKF_WRAP))
+				return m;
 	return NULL;
 }
 
@@ -191,6 +197,9 @@ static CK_ULONG wrap_padded_len(CK_MECHANISM_TYPE type, CK_ULONG len)
 {
 	if (type == CKM_AES_ECB || type == CKM_AES_CBC)
 		return (len + SOFT_AES_BLOCK - 1) / SOFT_AES_BLOCK * SOFT_AES_BLOCK;
+	if (type == CKM_DES3_ECB || type == CKM_DES3_CBC || type == CKM_DES_ECB ||
+	    type == CKM_DES_CBC)
+		return (len + SOFT_DES_BLOCK - 1) / SOFT_DES_BLOCK * SOFT_DES_BLOCK;
 	if (type == CKM_AES_KEY_WRAP) {
 		len = (len + KW_SEMIBLOCK - 1) / KW_SEMIBLOCK * KW_SEMIBLOCK;
 		return len < 2 * KW_SEMIBLOCK ? 2 * KW_SEMIBLOCK : len;

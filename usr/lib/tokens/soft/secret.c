@@ -60,8 +60,24 @@ CK_RV soft_secret_get(const struct tok_attrs *attrs, CK_KEY_TYPE *type, const CK
 	return CKR_OK;
 }
 
+/* The one length of a DES-family key type (which has no CKA_VALUE_LEN), or 0. */
+static CK_ULONG secret_fixed_len(CK_KEY_TYPE type)
+{
+	switch (type) {
+	case CKK_DES:
+		return 8;
+	case CKK_DES2:
+		return 16;
+	case CKK_DES3:
+		return 24;
+	}
+	return 0;
+}
+
 bool soft_secret_len_ok(CK_KEY_TYPE type, CK_ULONG len)
 {
+	if (secret_fixed_len(type))
+		return len == secret_fixed_len(type);
 	if (type == CKK_AES)
 		return len == 16 || len == 24 || len == 32;
 	if (type == CKK_GENERIC_SECRET || soft_digest_by_key_type(type))
@@ -71,15 +87,16 @@ bool soft_secret_len_ok(CK_KEY_TYPE type, CK_ULONG len)
 
 static bool secret_type_known(CK_KEY_TYPE type)
 {
-	return type == CKK_AES || type == CKK_GENERIC_SECRET || soft_digest_by_key_type(type);
+	return type == CKK_AES || type == CKK_GENERIC_SECRET || soft_digest_by_key_type(type) ||
+	       secret_fixed_len(type);
 }
 
-/* Sets CKA_VALUE and CKA_VALUE_LEN. */
-static CK_RV secret_set(struct tok_attrs *key, const CK_BYTE *val, CK_ULONG len)
+/* Sets CKA_VALUE and, for the key types that have it, CKA_VALUE_LEN. */
+static CK_RV secret_set(struct tok_attrs *key, CK_KEY_TYPE type, const CK_BYTE *val, CK_ULONG len)
 {
 	CK_RV rv = tok_attrs_set(key, CKA_VALUE, val, len);
 
-	if (rv == CKR_OK)
+	if (rv == CKR_OK && !secret_fixed_len(type))
 		rv = tok_attrs_set_ulong(key, CKA_VALUE_LEN, len);
 	return rv;
 }
@@ -101,7 +118,7 @@ CK_RV soft_secret_generate(const CK_MECHANISM *mech, CK_KEY_TYPE type, struct to
 		return CKR_KEY_SIZE_RANGE;
 	if (RAND_priv_bytes(val, (int)len) != 1)
 		return soft_ossl_fail();
-	rv = secret_set(key, val, len);
+	rv = secret_set(key, type, val, len);
 	OPENSSL_cleanse(val, len);
 	return rv;
 }
@@ -115,7 +132,9 @@ CK_RV soft_secret_unwrapped(struct tok_attrs *key, const CK_BYTE *val, CK_ULONG 
 	if (!tok_attrs_get_ulong(key, CKA_CLASS, &cls) || cls != CKO_SECRET_KEY ||
 	    !tok_attrs_get_ulong(key, CKA_KEY_TYPE, &type) || !secret_type_known(type))
 		return CKR_TEMPLATE_INCONSISTENT;
-	if (tok_attrs_get_ulong(key, CKA_VALUE_LEN, &want)) {
+	if (secret_fixed_len(type) && len >= secret_fixed_len(type))
+		len = secret_fixed_len(type); /* ECB and CBC wrapping pad with zero bytes */
+	else if (tok_attrs_get_ulong(key, CKA_VALUE_LEN, &want)) {
 		if (!soft_secret_len_ok(type, want))
 			return CKR_ATTRIBUTE_VALUE_INVALID;
 		if (want > len)
@@ -124,7 +143,7 @@ CK_RV soft_secret_unwrapped(struct tok_attrs *key, const CK_BYTE *val, CK_ULONG 
 	}
 	if (!soft_secret_len_ok(type, len))
 		return CKR_WRAPPED_KEY_LEN_RANGE;
-	return secret_set(key, val, len);
+	return secret_set(key, type, val, len);
 }
 
 /*
@@ -146,5 +165,7 @@ CK_RV soft_secret_check_key(struct tok_attrs *key)
 		return CKR_TEMPLATE_INCOMPLETE;
 	if (!soft_secret_len_ok(type, v->ulValueLen))
 		return CKR_ATTRIBUTE_VALUE_INVALID;
+	if (secret_fixed_len(type))
+		return CKR_OK;
 	return tok_attrs_set_ulong(key, CKA_VALUE_LEN, v->ulValueLen);
 }

@@ -3,7 +3,9 @@
  * secret key's value, checking mechanism parameters, and making the value
  * of a new key (generation, unwrapping, C_CreateObject checks).
  *
- * Key lengths are in bytes.  AES keys are 16, 24 or 32 bytes; generic
+ * Key lengths are in bytes.  DES keys are 8 bytes, two-key triple-DES
+ * keys 16 and three-key ones 24 (these types have no CKA_VALUE_LEN, and an
+ * unwrapped value longer than theirs is cut to it); AES keys are 16, 24 or 32 bytes; generic
  * secrets and HMAC keys 1 to SOFT_SECRET_MAX bytes, the bound the
  * mechanism information announces.
  */

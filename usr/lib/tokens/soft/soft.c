@@ -3,8 +3,8 @@
  * cryptography.
  *
  * This file holds what is not a mechanism: the token's description, random
- * numbers, the joined mechanism table (the families in rsa.c, ec.c, aes.c
- * and digest.c) and the dispatch of the backend entries to them.  The
+ * numbers, the joined mechanism table (the families in rsa.c, ec.c, aes.c,
+ * digest.c and des.c) and the dispatch of the backend entries to them.  The
  * objects themselves are kept by the token common layer.
  */
 #include "soft.h"
@@ -20,10 +20,13 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
+#include "des.h"
+
 #define SOFT_MODEL "openslot soft"
 
 struct soft_token {
 	CK_UTF8CHAR serial[sizeof(((CK_TOKEN_INFO *)0)->serialNumber)];
+	bool legacy; /* slot option legacy-mechanisms: offer the DES family */
 };
 
 /* Copies text into a fixed PKCS#11 field: blank-padded, no NUL, cut if too long. */
@@ -61,6 +64,10 @@ static CK_RV soft_load(const struct os_backend_env *env, void **ctx)
 	if (tok == NULL)
 		return CKR_HOST_MEMORY;
 	soft_serial(tok, env->slot_id);
+	if (soft_des_option(env, &tok->legacy) != CKR_OK) {
+		free(tok);
+		return CKR_ARGUMENTS_BAD;
+	}
 	*ctx = tok;
 	return CKR_OK;
 }
@@ -101,12 +108,16 @@ static CK_RV soft_token_info(void *ctx, CK_TOKEN_INFO *info)
 	return CKR_OK;
 }
 
+/* One family per line. */
+/* clang-format off */
 static const struct soft_mech *const soft_tables[] = {
     soft_rsa_mechs,
     soft_ec_mechs,
     soft_aes_mechs,
     soft_digest_mechs,
+    soft_des_mechs,
 };
+/* clang-format on */
 
 #define SOFT_MAX_MECHS 512
 
@@ -134,7 +145,16 @@ static void soft_index_build(void)
 	qsort(soft_index.all, soft_index.n, sizeof(soft_index.all[0]), soft_mech_cmp);
 }
 
-static const struct soft_mech *soft_mech_find(CK_MECHANISM_TYPE type)
+/* Whether the slot of ctx offers m (its options may turn some off). */
+static bool soft_mech_offered(const void *ctx, const struct soft_mech *m)
+{
+	const struct soft_token *tok = ctx;
+
+	return soft_des_offered(!tok || tok->legacy, m->type);
+}
+
+/* The mechanism of that type the slot of ctx offers, or NULL. */
+static const struct soft_mech *soft_mech_find(const void *ctx, CK_MECHANISM_TYPE type)
 {
 	size_t lo = 0, hi;
 
@@ -144,7 +164,8 @@ static const struct soft_mech *soft_mech_find(CK_MECHANISM_TYPE type)
 		size_t mid = (lo + hi) / 2;
 		CK_MECHANISM_TYPE t = soft_index.all[mid]->type;
 		if (t == type)
-			return soft_index.all[mid];
+			return soft_mech_offered(ctx, soft_index.all[mid]) ? soft_index.all[mid]
+			                                                   : NULL;
 		if (t < type)
 			lo = mid + 1;
 		else
@@ -155,23 +176,27 @@ static const struct soft_mech *soft_mech_find(CK_MECHANISM_TYPE type)
 
 static CK_RV soft_mechanism_list(void *ctx, CK_MECHANISM_TYPE *list, CK_ULONG *count)
 {
-	CK_RV rv = CKR_OK;
+	CK_ULONG n = 0;
 
 	if (count == NULL)
 		return CKR_ARGUMENTS_BAD;
 	pthread_once(&soft_index.once, soft_index_build);
-	if (list && *count < soft_index.n)
-		rv = CKR_BUFFER_TOO_SMALL;
-	else if (list)
-		for (size_t i = 0; i < soft_index.n; i++)
-			list[i] = soft_index.all[i]->type;
-	*count = soft_index.n;
-	return rv;
+	for (size_t i = 0; i < soft_index.n; i++)
+		n += soft_mech_offered(ctx, soft_index.all[i]);
+	if (list && *count < n) {
+		*count = n;
+		return CKR_BUFFER_TOO_SMALL;
+	}
+	*count = n;
+	for (size_t i = 0, j = 0; list && i < soft_index.n; i++)
+		if (soft_mech_offered(ctx, soft_index.all[i]))
+			list[j++] = soft_index.all[i]->type;
+	return CKR_OK;
 }
 
 static CK_RV soft_mechanism_info(void *ctx, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info)
 {
-	const struct soft_mech *m = soft_mech_find(type);
+	const struct soft_mech *m = soft_mech_find(ctx, type);
 
 	if (!m)
 		return CKR_MECHANISM_INVALID;
@@ -226,7 +251,7 @@ static CK_RV soft_seed_random(void *ctx, const CK_BYTE *seed, CK_ULONG len)
 
 static CK_RV soft_generate_key(void *ctx, const CK_MECHANISM *mech, struct tok_attrs *key)
 {
-	const struct soft_mech *m = soft_mech_find(mech->mechanism);
+	const struct soft_mech *m = soft_mech_find(ctx, mech->mechanism);
 
 	return m && m->generate ? m->generate(mech, key) : CKR_MECHANISM_INVALID;
 }
@@ -234,7 +259,7 @@ static CK_RV soft_generate_key(void *ctx, const CK_MECHANISM *mech, struct tok_a
 static CK_RV soft_generate_key_pair(void *ctx, const CK_MECHANISM *mech, struct tok_attrs *pub,
                                     struct tok_attrs *priv)
 {
-	const struct soft_mech *m = soft_mech_find(mech->mechanism);
+	const struct soft_mech *m = soft_mech_find(ctx, mech->mechanism);
 
 	return m && m->generate_pair ? m->generate_pair(mech, pub, priv) : CKR_MECHANISM_INVALID;
 }
@@ -275,7 +300,7 @@ static CK_FLAGS soft_op_flag(enum os_backend_op kind)
 static CK_RV soft_op_init(void *ctx, enum os_backend_op kind, const CK_MECHANISM *mech,
                           const struct os_backend_key *key, void **op)
 {
-	const struct soft_mech *m = soft_mech_find(mech->mechanism);
+	const struct soft_mech *m = soft_mech_find(ctx, mech->mechanism);
 
 	CK_RV rv;
 
@@ -372,7 +397,7 @@ static CK_RV soft_wrap_key(void *ctx, const CK_MECHANISM *mech,
                            const struct os_backend_key *wrapping, const struct tok_attrs *key,
                            CK_BYTE *out, CK_ULONG *outlen)
 {
-	const struct soft_mech *m = soft_mech_find(mech->mechanism);
+	const struct soft_mech *m = soft_mech_find(ctx, mech->mechanism);
 
 	return m && m->wrap ? m->wrap(mech, wrapping, key, out, outlen) : CKR_MECHANISM_INVALID;
 }
@@ -381,7 +406,7 @@ static CK_RV soft_unwrap_key(void *ctx, const CK_MECHANISM *mech,
                              const struct os_backend_key *unwrapping, const CK_BYTE *in,
                              CK_ULONG inlen, struct tok_attrs *key)
 {
-	const struct soft_mech *m = soft_mech_find(mech->mechanism);
+	const struct soft_mech *m = soft_mech_find(ctx, mech->mechanism);
 
 	return m && m->unwrap ? m->unwrap(mech, unwrapping, in, inlen, key) : CKR_MECHANISM_INVALID;
 }
@@ -389,7 +414,7 @@ static CK_RV soft_unwrap_key(void *ctx, const CK_MECHANISM *mech,
 static CK_RV soft_derive_key(void *ctx, const CK_MECHANISM *mech, const struct os_backend_key *base,
                              struct tok_attrs *key)
 {
-	const struct soft_mech *m = soft_mech_find(mech->mechanism);
+	const struct soft_mech *m = soft_mech_find(ctx, mech->mechanism);
 
 	return m && m->derive ? m->derive(mech, base, key) : CKR_MECHANISM_INVALID;
 }
