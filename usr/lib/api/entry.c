@@ -171,16 +171,6 @@ CK_RV C_SeedRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR seed, CK_ULONG len)
 	return entry_end(s, "C_SeedRandom", rv);
 }
 
-static CK_RV entry_session_rv(CK_SESSION_HANDLE h, const char *fn, CK_RV result)
-{
-	struct api_session *s;
-	CK_RV rv = entry_begin(h, &s);
-
-	if (rv != CKR_OK)
-		return rv;
-	return entry_end(s, fn, result);
-}
-
 /*
  * Legacy functions: a library without parallel sessions answers
  * CKR_FUNCTION_NOT_PARALLEL whatever the handle (PKCS#11 3.0, 5.20), once

@@ -523,6 +523,13 @@ bool tok_rules_is_sensitive(const struct tok_attrs *obj, CK_ATTRIBUTE_TYPE type)
 	                       !tok_attrs_get_bool(obj, CKA_EXTRACTABLE, CK_FALSE));
 }
 
+bool tok_rules_has(const struct tok_attrs *obj, CK_ATTRIBUTE_TYPE type)
+{
+	const struct rules_shape *s = rules_shape_of(obj);
+
+	return s && rules_table_attr(s, type);
+}
+
 bool tok_rules_allows(const struct tok_attrs *obj, CK_ATTRIBUTE_TYPE usage)
 {
 	switch (usage) {

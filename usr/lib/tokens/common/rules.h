@@ -120,6 +120,9 @@ CK_RV tok_rules_get(const struct tok_attrs *obj, CK_ATTRIBUTE *tmpl, CK_ULONG n)
 /* Whether the attribute of obj may not be revealed (sensitive key material). */
 bool tok_rules_is_sensitive(const struct tok_attrs *obj, CK_ATTRIBUTE_TYPE type);
 
+/* Whether objects of obj's class and type carry the attribute at all. */
+bool tok_rules_has(const struct tok_attrs *obj, CK_ATTRIBUTE_TYPE type);
+
 /* Whether obj may be used for the operation its key usage flag names (CKA_SIGN, ...). */
 bool tok_rules_allows(const struct tok_attrs *obj, CK_ATTRIBUTE_TYPE usage);
 

@@ -151,7 +151,8 @@ static CK_RV token_fill_value_len(struct tok_attrs *attrs)
 	CK_ULONG klass = 0;
 	const CK_ATTRIBUTE *v = tok_attrs_find(attrs, CKA_VALUE);
 
-	if (!tok_attrs_get_ulong(attrs, CKA_CLASS, &klass) || klass != CKO_SECRET_KEY || !v)
+	if (!tok_attrs_get_ulong(attrs, CKA_CLASS, &klass) || klass != CKO_SECRET_KEY || !v ||
+	    !tok_rules_has(attrs, CKA_VALUE_LEN))
 		return CKR_OK;
 	return tok_attrs_set_ulong(attrs, CKA_VALUE_LEN, v->ulValueLen);
 }

@@ -386,7 +386,7 @@ static CK_RV soft_op_set_state(void *ctx, enum os_backend_op kind, CK_MECHANISM_
                                const CK_BYTE *state, CK_ULONG len, const struct os_backend_key *key,
                                void **op)
 {
-	const struct soft_mech *m = soft_mech_find(mech);
+	const struct soft_mech *m = soft_mech_find(ctx, mech);
 
 	if (!m || !m->init || !(m->flags & soft_op_flag(kind)))
 		return CKR_SAVED_STATE_INVALID;
