@@ -95,8 +95,12 @@ static void tokens_apply_conf(struct slotd_token *tok, const struct os_slot_conf
 		tok->kdf.m_kib = 8 * tok->kdf.p;
 	tok->min_pin =
 	    (unsigned)tokens_option(slot, "min-pin-length", TOKENS_DEFAULT_MIN, 1, TOKENS_MAX_PIN);
-	if (tok->store)
+	tok->pin_limit = (unsigned)tokens_option(slot, "pin-max-failures", TOK_STORE_MAX_PIN_FAILS,
+	                                         1, TOK_STORE_PIN_FAILS_MAX);
+	if (tok->store) {
 		tok_store_set_kdf_params(tok->store, &tok->kdf);
+		tok_store_set_pin_limit(tok->store, tok->pin_limit);
+	}
 }
 
 /* Opens <lock>/<token>/LCK..<token>, made by slotd, never following a link. */
@@ -231,11 +235,17 @@ static void tokens_pad(char *field, size_t size, const char *s)
 	memcpy(field, s, n);
 }
 
-static CK_FLAGS tokens_pin_flags(uint32_t failures, CK_FLAGS low, CK_FLAGS final, CK_FLAGS locked)
+/*
+ * The PIN state flags of a role with failures consecutive wrong PINs out of
+ * limit: low after any, final when one try is left, locked at the limit.
+ * A limit of one has no low count before the final try: both are set.
+ */
+static CK_FLAGS tokens_pin_flags(uint32_t failures, unsigned limit, CK_FLAGS low, CK_FLAGS final,
+                                 CK_FLAGS locked)
 {
-	if (failures >= TOK_STORE_MAX_PIN_FAILS)
+	if (failures >= limit)
 		return locked;
-	if (failures == TOK_STORE_MAX_PIN_FAILS - 1)
+	if (failures + 1 == limit)
 		return final | low;
 	return failures > 0 ? low : 0;
 }
@@ -257,14 +267,11 @@ void slotd_tokens_publish(struct slotd *sd, struct slotd_token *tok)
 		out.flags |= CKF_TOKEN_INITIALIZED;
 	if (in.user_pin_set)
 		out.flags |= CKF_USER_PIN_INITIALIZED;
-	if (in.user_pin_to_be_changed)
-		out.flags |= CKF_USER_PIN_TO_BE_CHANGED;
-	if (in.so_pin_to_be_changed)
-		out.flags |= CKF_SO_PIN_TO_BE_CHANGED;
-	out.flags |= tokens_pin_flags(in.user_failures, CKF_USER_PIN_COUNT_LOW,
+	/* No *_PIN_TO_BE_CHANGED: the token never chooses a PIN itself. */
+	out.flags |= tokens_pin_flags(in.user_failures, tok->pin_limit, CKF_USER_PIN_COUNT_LOW,
 	                              CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED);
-	out.flags |= tokens_pin_flags(in.so_failures, CKF_SO_PIN_COUNT_LOW, CKF_SO_PIN_FINAL_TRY,
-	                              CKF_SO_PIN_LOCKED);
+	out.flags |= tokens_pin_flags(in.so_failures, tok->pin_limit, CKF_SO_PIN_COUNT_LOW,
+	                              CKF_SO_PIN_FINAL_TRY, CKF_SO_PIN_LOCKED);
 	tok_shm_publish_info(tok->shm.shm, &out);
 }
 
