@@ -52,6 +52,19 @@ testcases_func_test_kdf_SOURCES = \
 testcases_func_test_kdf_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_kdf_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
 
+# The PIN state flags of CK_TOKEN_INFO, seen from two processes.
+check_PROGRAMS += testcases/func/test-pin-flags
+TESTS += testcases/func/test-pin-flags
+testcases_func_test_pin_flags_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/p11child.c \
+	testcases/func/p11child.h \
+	testcases/func/test-pin-flags.c \
+	$(NULL)
+testcases_func_test_pin_flags_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_pin_flags_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl
+
 check_PROGRAMS += testcases/func/test-policy
 TESTS += testcases/func/test-policy
 testcases_func_test_policy_SOURCES = \
