@@ -115,7 +115,11 @@ static bool spec_may_change(CK_OBJECT_CLASS cls, CK_ATTRIBUTE_TYPE t)
 	}
 }
 
-/* Whether a one-way flag (footnotes 11, 12 and CKA_COPYABLE) may become now. */
+/*
+ * Whether a one-way flag may become now: footnotes 11 and 12 and the text of
+ * CKA_COPYABLE, and openslot's choice that CKA_DESTROYABLE and
+ * CKA_MODIFIABLE move only to false as well.
+ */
 static bool spec_one_way_ok(CK_ATTRIBUTE_TYPE t, CK_BBOOL now)
 {
 	if (t == CKA_SENSITIVE || t == CKA_WRAP_WITH_TRUSTED)

@@ -1,7 +1,7 @@
 /*
  * The PIN state flags of CK_TOKEN_INFO through the real library and slotd,
- * with a failure limit of three (slot option pin-max-failures): after 0, 1,
- * 2 and 3 wrong PINs of the user and of the SO, after a right one, and
+ * with a failure limit of three (slot option pin-max-failures), and of one:
+ * after 0, 1, 2 and 3 wrong PINs of the user and of the SO, after a right one, and
  * after C_InitPIN.  Each state is read in this process and in a forked
  * child that did not try a PIN itself and initialises the library anew:
  * slotd publishes the flags in the token's segment for every process.
@@ -29,9 +29,9 @@
 #define WRONG_PIN "000000"
 #define LIMIT     3
 
-#define SLOT_CONF                                                         \
+#define SLOT_CONF(limit)                                                  \
 	"{ id = 0; backend = \"soft\"; token = \"softtok\"; options = { " \
-	"pin-kdf-memory = \"64\"; pin-kdf-time = \"1\"; pin-max-failures = \"3\"; }; }"
+	"pin-kdf-memory = \"64\"; pin-kdf-time = \"1\"; pin-max-failures = \"" limit "\"; }; }"
 
 /* Every flag this test speaks of. */
 #define PIN_STATE                                                                   \
@@ -47,7 +47,7 @@ struct fixture {
 	CK_SESSION_HANDLE s;
 };
 
-static int setup(void **state)
+static int setup_with(void **state, const char *slots)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	CK_UTF8CHAR label[32];
@@ -55,7 +55,7 @@ static int setup(void **state)
 
 	assert_non_null(fx);
 	assert_int_equal(harness_init(&fx->h), 0);
-	assert_int_equal(harness_write_conf(&fx->h, NULL, SLOT_CONF), 0);
+	assert_int_equal(harness_write_conf(&fx->h, NULL, slots), 0);
 	assert_int_equal(harness_start(&fx->h, NULL), 0);
 	harness_use_instance(&fx->h);
 	fx->dl = dlopen(harness_library(), RTLD_NOW | RTLD_LOCAL);
@@ -71,6 +71,16 @@ static int setup(void **state)
 	    CKR_OK);
 	*state = fx;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, SLOT_CONF("3"));
+}
+
+static int setup_one_try(void **state)
+{
+	return setup_with(state, SLOT_CONF("1"));
 }
 
 static int teardown(void **state)
@@ -210,11 +220,26 @@ static void test_so_flags(void **state)
 	assert_int_equal(login(fx, CKU_USER, USER_PIN), CKR_USER_PIN_NOT_INITIALIZED);
 }
 
+/* With a limit of one, every try is the final one; no count is low before a failure. */
+static void test_one_try(void **state)
+{
+	struct fixture *fx = *state;
+	const CK_FLAGS base = CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED;
+
+	expect_flags(fx, CKF_TOKEN_INITIALIZED | CKF_SO_PIN_FINAL_TRY);
+	init_user_pin(fx, USER_PIN);
+	expect_flags(fx, base | CKF_SO_PIN_FINAL_TRY | CKF_USER_PIN_FINAL_TRY);
+	assert_int_equal(login(fx, CKU_USER, WRONG_PIN), CKR_PIN_INCORRECT);
+	expect_flags(fx, base | CKF_SO_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED);
+	assert_int_equal(login(fx, CKU_USER, USER_PIN), CKR_PIN_LOCKED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_user_flags, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_so_flags, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_one_try, setup_one_try, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -237,17 +237,21 @@ static void tokens_pad(char *field, size_t size, const char *s)
 
 /*
  * The PIN state flags of a role with failures consecutive wrong PINs out of
- * limit: low after any, final when one try is left, locked at the limit.
- * A limit of one has no low count before the final try: both are set.
+ * limit: low after any, final when one try is left (from the start with a
+ * limit of one), and only locked at the limit.
  */
 static CK_FLAGS tokens_pin_flags(uint32_t failures, unsigned limit, CK_FLAGS low, CK_FLAGS final,
                                  CK_FLAGS locked)
 {
+	CK_FLAGS flags = 0;
+
 	if (failures >= limit)
 		return locked;
+	if (failures > 0)
+		flags |= low;
 	if (failures + 1 == limit)
-		return final | low;
-	return failures > 0 ? low : 0;
+		flags |= final;
+	return flags;
 }
 
 void slotd_tokens_publish(struct slotd *sd, struct slotd_token *tok)
@@ -267,11 +271,14 @@ void slotd_tokens_publish(struct slotd *sd, struct slotd_token *tok)
 		out.flags |= CKF_TOKEN_INITIALIZED;
 	if (in.user_pin_set)
 		out.flags |= CKF_USER_PIN_INITIALIZED;
-	/* No *_PIN_TO_BE_CHANGED: the token never chooses a PIN itself. */
-	out.flags |= tokens_pin_flags(in.user_failures, tok->pin_limit, CKF_USER_PIN_COUNT_LOW,
-	                              CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED);
-	out.flags |= tokens_pin_flags(in.so_failures, tok->pin_limit, CKF_SO_PIN_COUNT_LOW,
-	                              CKF_SO_PIN_FINAL_TRY, CKF_SO_PIN_LOCKED);
+	/* No *_PIN_TO_BE_CHANGED: the token never chooses a PIN itself.  A PIN not set has no state. */
+	if (in.user_pin_set)
+		out.flags |=
+		    tokens_pin_flags(in.user_failures, tok->pin_limit, CKF_USER_PIN_COUNT_LOW,
+		                     CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED);
+	if (in.initialized)
+		out.flags |= tokens_pin_flags(in.so_failures, tok->pin_limit, CKF_SO_PIN_COUNT_LOW,
+		                              CKF_SO_PIN_FINAL_TRY, CKF_SO_PIN_LOCKED);
 	tok_shm_publish_info(tok->shm.shm, &out);
 }
 
