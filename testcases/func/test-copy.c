@@ -11,8 +11,9 @@
  * CKA_TOKEN, CKA_PRIVATE and CKA_MODIFIABLE, moved the way the one-way
  * footnotes 11 and 12 allow, else CKR_ATTRIBUTE_READ_ONLY; CKA_TRUSTED
  * true needs the security officer (footnote 10).  openslot adds that a
- * key whose secret is protected stays private, and that an unmodifiable
- * object's copy keeps its content.  Each copy made is read back, and again
+ * key whose secret is protected stays private (CKA_PRIVATE false does not
+ * fit its other attributes: CKR_TEMPLATE_INCONSISTENT), and that an
+ * unmodifiable object's copy keeps its content.  Each copy made is read back, and again
  * from disk by a second process with its own C_Initialize.
  */
 #include <stdarg.h>
@@ -146,7 +147,7 @@ static CK_RV expected(CK_OBJECT_CLASS cls, enum source_kind kind, const CK_ATTRI
 	if (at->type == CKA_TRUSTED && now)
 		return CKR_ATTRIBUTE_READ_ONLY; /* the user is logged in, not the SO */
 	if (at->type == CKA_PRIVATE && !now && kind == SOURCE_HARDENED)
-		return CKR_ATTRIBUTE_READ_ONLY; /* a protected key stays private */
+		return CKR_TEMPLATE_INCONSISTENT; /* a protected key stays private */
 	return CKR_OK;
 }
 

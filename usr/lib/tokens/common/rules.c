@@ -28,9 +28,10 @@
  *   CKA_PRIVATE and the one-way flags towards their fixed value: its
  *   content stays as it is.
  * - A copy of a key that is sensitive or not extractable keeps CKA_PRIVATE
- *   true when the original has it (CKR_ATTRIBUTE_READ_ONLY, the code of an
- *   attribute the token does not let the caller change): a public copy
- *   would be stored in clear and usable without login.
+ *   true when the original has it: a public copy would be stored in clear
+ *   and usable without login.  CKA_PRIVATE false is then a value that does
+ *   not fit the key's other attributes, CKR_TEMPLATE_INCONSISTENT as the
+ *   specification of C_CopyObject names it.
  * - A copy is a new object: it may carry CKA_TRUSTED true only when the
  *   security officer makes it (else CKR_ATTRIBUTE_READ_ONLY), whether the
  *   template or the original says true.  slotd, which sees a copy as a new
@@ -456,7 +457,7 @@ CK_RV tok_rules_modify(const struct tok_attrs *obj, bool copy, const CK_ATTRIBUT
 	if (rv == CKR_OK)
 		rv = tok_attrs_copy(out, &in);
 	if (rv == CKR_OK && !rules_private_kept(s, obj, out))
-		rv = CKR_ATTRIBUTE_READ_ONLY;
+		rv = CKR_TEMPLATE_INCONSISTENT;
 	if (rv == CKR_OK && copy && !rules_so_only_kept(s, out, so))
 		rv = CKR_ATTRIBUTE_READ_ONLY;
 	if (rv == CKR_OK)

@@ -69,8 +69,9 @@ CK_RV tok_rules_build(enum tok_rules_op op, const CK_ATTRIBUTE *tmpl, CK_ULONG n
  * true: CKR_ATTRIBUTE_READ_ONLY), unknown types (CKR_ATTRIBUTE_TYPE_INVALID),
  * malformed values (CKR_ATTRIBUTE_VALUE_INVALID), CKA_TRUSTED true unless so
  * (the security officer is logged in), in the template or, for a copy, kept
- * from obj, and CKA_PRIVATE true -> false on a key that is sensitive or not
- * extractable (both CKR_ATTRIBUTE_READ_ONLY).  Keeps CKA_ALWAYS_SENSITIVE /
+ * from obj (CKR_ATTRIBUTE_READ_ONLY), and on a copy CKA_PRIVATE true ->
+ * false for a key that is, or becomes, sensitive or not extractable
+ * (CKR_TEMPLATE_INCONSISTENT).  Keeps CKA_ALWAYS_SENSITIVE /
  * CKA_NEVER_EXTRACTABLE consistent; a copy gets a new CKA_UNIQUE_ID.
  */
 CK_RV tok_rules_modify(const struct tok_attrs *obj, bool copy, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
