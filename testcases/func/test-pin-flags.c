@@ -188,6 +188,15 @@ static void test_user_flags(void **state)
 	expect_flags(fx, base);
 	assert_int_equal(login(fx, CKU_USER, "246810"), CKR_OK);
 	expect_flags(fx, base);
+
+	/* A new token has no user PIN until C_InitPIN, and no count of the old one. */
+	assert_int_equal(fx->f->C_Logout(fx->s), CKR_OK);
+	assert_int_equal(login(fx, CKU_USER, WRONG_PIN), CKR_PIN_INCORRECT);
+	assert_int_equal(fx->f->C_CloseSession(fx->s), CKR_OK);
+	CK_UTF8CHAR label[32];
+	memset(label, ' ', sizeof(label));
+	assert_int_equal(fx->f->C_InitToken(0, (CK_UTF8CHAR_PTR)SO_PIN, 8, label), CKR_OK);
+	expect_flags(fx, CKF_TOKEN_INITIALIZED);
 }
 
 static void test_so_flags(void **state)
