@@ -78,6 +78,33 @@ testcases_func_test_kdf_SOURCES = \
 testcases_func_test_kdf_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_kdf_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
 
+# The PIN state flags of CK_TOKEN_INFO, seen from two processes.
+check_PROGRAMS += testcases/func/test-pin-flags
+TESTS += testcases/func/test-pin-flags
+testcases_func_test_pin_flags_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/p11child.c \
+	testcases/func/p11child.h \
+	testcases/func/test-pin-flags.c \
+	$(NULL)
+testcases_func_test_pin_flags_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_pin_flags_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl
+
+# C_CopyObject walked over the attribute rules table, checked against the specification.
+check_PROGRAMS += testcases/func/test-copy
+TESTS += testcases/func/test-copy
+testcases_func_test_copy_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/p11child.c \
+	testcases/func/p11child.h \
+	testcases/func/test-copy.c \
+	usr/lib/tokens/common/rules_table.c \
+	$(NULL)
+testcases_func_test_copy_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_copy_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl
+
 check_PROGRAMS += testcases/func/test-policy
 TESTS += testcases/func/test-policy
 testcases_func_test_policy_SOURCES = \

@@ -193,8 +193,8 @@ static void test_protected_key_stays_private(void **state)
 	CK_SESSION_HANDLE s = login(fx, CKU_USER), anon;
 
 	assert_int_equal(fx->f->C_GenerateKeyPair(s, &gen, pt, 2, st, 4, &pub, &priv), CKR_OK);
-	assert_int_equal(fx->f->C_CopyObject(s, priv, out, 3, &copy), CKR_ATTRIBUTE_READ_ONLY);
-	assert_int_equal(fx->f->C_CopyObject(s, priv, out, 1, &copy), CKR_ATTRIBUTE_READ_ONLY);
+	assert_int_equal(fx->f->C_CopyObject(s, priv, out, 3, &copy), CKR_TEMPLATE_INCONSISTENT);
+	assert_int_equal(fx->f->C_CopyObject(s, priv, out, 1, &copy), CKR_TEMPLATE_INCONSISTENT);
 	/* A private copy is fine. */
 	out[0].pValue = &yes;
 	assert_int_equal(fx->f->C_CopyObject(s, priv, out, 3, &copy), CKR_OK);

@@ -142,7 +142,8 @@ static void test_init_and_pins(void **state)
 	assert_memory_equal(ti.label, "test token      ", 16);
 	assert_true(ti.flags & CKF_TOKEN_INITIALIZED);
 	assert_true(ti.flags & CKF_USER_PIN_INITIALIZED);
-	assert_true(ti.flags & CKF_USER_PIN_TO_BE_CHANGED);
+	/* The SO chose the user PIN, not the token: nothing to be changed. */
+	assert_false(ti.flags & (CKF_USER_PIN_TO_BE_CHANGED | CKF_SO_PIN_TO_BE_CHANGED));
 
 	s = open_rw(fx);
 	/* sessions exist: no re-initialisation */

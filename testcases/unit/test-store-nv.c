@@ -239,6 +239,33 @@ static void test_body_checked(void **state)
 	free(orig);
 }
 
+/*
+ * No PIN is marked to be changed: C_InitToken and C_InitPIN write only the
+ * initialised and PIN-set flags (0x1, 0x2).  The marks earlier files carry
+ * (0x4 user, 0x8 SO) are still read, and dropped at the next PIN change.
+ */
+static void test_no_pin_to_be_changed(void **state)
+{
+	struct fx *f = *state;
+	unsigned char body[56], *data;
+	size_t len;
+
+	data = slurp(f, TOK_STORE_NV_NAME, &len);
+	assert_int_equal(be32_at(data + FRAME_HEAD), 0x3);
+	memcpy(body, data + FRAME_HEAD, sizeof(body));
+	free(data);
+	body[3] |= 0xc;
+	write_nv_body(f, body, sizeof(body));
+	assert_true(info_of(f).user_pin_set);
+	assert_int_equal(login(f, CKU_USER, USER_PIN), CKR_OK);
+	assert_int_equal(
+	    tok_store_set_pin(f->st, CKU_USER, u(USER_PIN), strlen(USER_PIN), u("135790"), 6),
+	    CKR_OK);
+	data = slurp(f, TOK_STORE_NV_NAME, &len);
+	assert_int_equal(be32_at(data + FRAME_HEAD), 0x3);
+	free(data);
+}
+
 static void test_new_pins_use_token_params(void **state)
 {
 	struct fx *f = *state;
@@ -341,6 +368,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_body_layout, setup_token, teardown),
 	    cmocka_unit_test_setup_teardown(test_body_checked, setup_token, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_pin_to_be_changed, setup_token, teardown),
 	    cmocka_unit_test_setup_teardown(test_new_pins_use_token_params, setup_token, teardown),
 	    cmocka_unit_test_setup_teardown(test_forget_params, setup_token, teardown),
 	    cmocka_unit_test_setup_teardown(test_refused, setup_token, teardown),

@@ -291,8 +291,6 @@ static void test_init_token(void **state)
 	info = info_of(f);
 	assert_true(info.initialized);
 	assert_false(info.user_pin_set);
-	assert_false(info.user_pin_to_be_changed);
-	assert_false(info.so_pin_to_be_changed);
 	assert_string_equal(info.label, "My token");
 	assert_int_equal(info.so_failures, 0);
 	assert_int_equal(tok_store_login(f->st, CKU_SO, u(SO_PIN), strlen(SO_PIN), f->mk), CKR_OK);
@@ -327,7 +325,6 @@ static void test_user_pin(void **state)
 	struct tok_store_info info = info_of(f);
 
 	assert_true(info.user_pin_set);
-	assert_true(info.user_pin_to_be_changed);
 	assert_int_equal(login(f, CKU_USER, USER_PIN), CKR_OK);
 	assert_int_equal(login(f, CKU_USER, SO_PIN), CKR_PIN_INCORRECT);
 	assert_int_equal(info_of(f).user_failures, 1);
@@ -339,14 +336,12 @@ static void test_user_pin(void **state)
 	                                   u(USER_PIN2), strlen(USER_PIN2)),
 	                 CKR_OK);
 	info = info_of(f);
-	assert_false(info.user_pin_to_be_changed);
 	assert_int_equal(info.user_failures, 0);
 	assert_int_equal(login(f, CKU_USER, USER_PIN), CKR_PIN_INCORRECT);
 	assert_int_equal(login(f, CKU_USER, USER_PIN2), CKR_OK);
-	/* The SO resets the user PIN: to be changed again. */
+	/* The SO resets the user PIN. */
 	assert_int_equal(tok_store_init_user_pin(f->st, f->mk, u(USER_PIN), strlen(USER_PIN)),
 	                 CKR_OK);
-	assert_true(info_of(f).user_pin_to_be_changed);
 	assert_int_equal(login(f, CKU_USER, USER_PIN2), CKR_PIN_INCORRECT);
 	assert_int_equal(login(f, CKU_USER, USER_PIN), CKR_OK);
 	/* The SO PIN changes the same way. */
@@ -371,6 +366,14 @@ static void test_user_lockout_and_reset(void **state)
 	                 CKR_OK);
 	assert_int_equal(info_of(f).user_failures, 0);
 	assert_int_equal(login(f, CKU_USER, USER_PIN2), CKR_OK);
+	/* A lower limit of the handle locks sooner; out-of-range limits are ignored. */
+	tok_store_set_pin_limit(f->st, 2);
+	tok_store_set_pin_limit(f->st, 0);
+	tok_store_set_pin_limit(f->st, TOK_STORE_PIN_FAILS_MAX + 1);
+	assert_int_equal(login(f, CKU_USER, "bad"), CKR_PIN_INCORRECT);
+	assert_int_equal(login(f, CKU_USER, "bad"), CKR_PIN_INCORRECT);
+	assert_int_equal(login(f, CKU_USER, USER_PIN2), CKR_PIN_LOCKED);
+	assert_int_equal(info_of(f).user_failures, 2);
 }
 
 static uint32_t be32_at(const unsigned char *p)

@@ -95,8 +95,12 @@ static void tokens_apply_conf(struct slotd_token *tok, const struct os_slot_conf
 		tok->kdf.m_kib = 8 * tok->kdf.p;
 	tok->min_pin =
 	    (unsigned)tokens_option(slot, "min-pin-length", TOKENS_DEFAULT_MIN, 1, TOKENS_MAX_PIN);
-	if (tok->store)
+	tok->pin_limit = (unsigned)tokens_option(slot, "pin-max-failures", TOK_STORE_MAX_PIN_FAILS,
+	                                         1, TOK_STORE_PIN_FAILS_MAX);
+	if (tok->store) {
 		tok_store_set_kdf_params(tok->store, &tok->kdf);
+		tok_store_set_pin_limit(tok->store, tok->pin_limit);
+	}
 }
 
 /* Opens <lock>/<token>/LCK..<token>, made by slotd, never following a link. */
@@ -231,13 +235,23 @@ static void tokens_pad(char *field, size_t size, const char *s)
 	memcpy(field, s, n);
 }
 
-static CK_FLAGS tokens_pin_flags(uint32_t failures, CK_FLAGS low, CK_FLAGS final, CK_FLAGS locked)
+/*
+ * The PIN state flags of a role with failures consecutive wrong PINs out of
+ * limit: low after any, final when one try is left (from the start with a
+ * limit of one), and only locked at the limit.
+ */
+static CK_FLAGS tokens_pin_flags(uint32_t failures, unsigned limit, CK_FLAGS low, CK_FLAGS final,
+                                 CK_FLAGS locked)
 {
-	if (failures >= TOK_STORE_MAX_PIN_FAILS)
+	CK_FLAGS flags = 0;
+
+	if (failures >= limit)
 		return locked;
-	if (failures == TOK_STORE_MAX_PIN_FAILS - 1)
-		return final | low;
-	return failures > 0 ? low : 0;
+	if (failures > 0)
+		flags |= low;
+	if (failures + 1 == limit)
+		flags |= final;
+	return flags;
 }
 
 void slotd_tokens_publish(struct slotd *sd, struct slotd_token *tok)
@@ -257,14 +271,14 @@ void slotd_tokens_publish(struct slotd *sd, struct slotd_token *tok)
 		out.flags |= CKF_TOKEN_INITIALIZED;
 	if (in.user_pin_set)
 		out.flags |= CKF_USER_PIN_INITIALIZED;
-	if (in.user_pin_to_be_changed)
-		out.flags |= CKF_USER_PIN_TO_BE_CHANGED;
-	if (in.so_pin_to_be_changed)
-		out.flags |= CKF_SO_PIN_TO_BE_CHANGED;
-	out.flags |= tokens_pin_flags(in.user_failures, CKF_USER_PIN_COUNT_LOW,
-	                              CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED);
-	out.flags |= tokens_pin_flags(in.so_failures, CKF_SO_PIN_COUNT_LOW, CKF_SO_PIN_FINAL_TRY,
-	                              CKF_SO_PIN_LOCKED);
+	/* No *_PIN_TO_BE_CHANGED: the token never chooses a PIN itself.  A PIN not set has no state. */
+	if (in.user_pin_set)
+		out.flags |=
+		    tokens_pin_flags(in.user_failures, tok->pin_limit, CKF_USER_PIN_COUNT_LOW,
+		                     CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED);
+	if (in.initialized)
+		out.flags |= tokens_pin_flags(in.so_failures, tok->pin_limit, CKF_SO_PIN_COUNT_LOW,
+		                              CKF_SO_PIN_FINAL_TRY, CKF_SO_PIN_LOCKED);
 	tok_shm_publish_info(tok->shm.shm, &out);
 }
 

@@ -39,9 +39,10 @@ struct slotd_token {
 	int lock_fd;
 	struct tok_kdf_params kdf; /* slot options: new PINs' default, SET_KDF's floor */
 	unsigned min_pin;
-	bool dirty;    /* changes appended, not yet durable */
-	unsigned jobs; /* PIN jobs in flight on it */
-	bool retired;  /* its slot went away: closed when jobs reaches 0 */
+	unsigned pin_limit; /* consecutive wrong PINs that lock (slot option pin-max-failures) */
+	bool dirty;         /* changes appended, not yet durable */
+	unsigned jobs;      /* PIN jobs in flight on it */
+	bool retired;       /* its slot went away: closed when jobs reaches 0 */
 };
 
 /* One connection's login on one token. */

@@ -7,7 +7,11 @@
  * holds for that login; a new object passes tok_rules_check_new and a
  * change tok_rules_check_update against the stored object, with the SO's
  * privileges only for a connection logged in as the SO; an object that is
- * not destroyable stays.  A bad request gets its PKCS#11 error and changes
+ * not destroyable stays.  A copy (C_CopyObject) arrives as a new object:
+ * the library applied the copy rules, and slotd holds it to what any new
+ * object must be (no CKA_TRUSTED true but from the SO, a known class and
+ * type); a client could store the same attributes by C_CreateObject, since
+ * it reads every object its login lets it read.  A bad request gets its PKCS#11 error and changes
  * nothing.
  */
 #include "tokens.h"

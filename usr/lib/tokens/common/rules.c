@@ -19,17 +19,23 @@
  * - C_SetAttributeValue may change CKA_COPYABLE and CKA_DESTROYABLE only to
  *   false; CKA_MODIFIABLE, CKA_TOKEN and CKA_PRIVATE change only through
  *   C_CopyObject, CKA_MODIFIABLE only to false.
- * - C_CopyObject may change CKA_TOKEN, CKA_PRIVATE, CKA_MODIFIABLE,
- *   CKA_LABEL, CKA_ID and the one-way flags (CKA_SENSITIVE, CKA_EXTRACTABLE,
- *   CKA_WRAP_WITH_TRUSTED, CKA_COPYABLE, CKA_DESTROYABLE) in the direction
- *   they allow; the specification lets a token refuse the other attributes
- *   C_SetAttributeValue could change.  Copying an object whose
- *   CKA_MODIFIABLE is false may change only CKA_TOKEN, CKA_PRIVATE and the
- *   one-way flags.
+ * - C_CopyObject may change what C_SetAttributeValue may change, plus
+ *   CKA_TOKEN, CKA_PRIVATE and CKA_MODIFIABLE (only to false), all with
+ *   the one-way rules measured against the original (CKA_SENSITIVE only
+ *   to true, CKA_EXTRACTABLE and CKA_COPYABLE only to false, ...); the
+ *   tables say which (RULES_MODIFIABLE, RULES_COPY_ONLY).  Copying an
+ *   object whose CKA_MODIFIABLE is false may change only CKA_TOKEN,
+ *   CKA_PRIVATE and the one-way flags towards their fixed value: its
+ *   content stays as it is.
  * - A copy of a key that is sensitive or not extractable keeps CKA_PRIVATE
- *   true when the original has it (CKR_ATTRIBUTE_READ_ONLY, the code of an
- *   attribute the token does not let the caller change): a public copy
- *   would be stored in clear and usable without login.
+ *   true when the original has it: a public copy would be stored in clear
+ *   and usable without login.  CKA_PRIVATE false is then a value that does
+ *   not fit the key's other attributes, CKR_TEMPLATE_INCONSISTENT as the
+ *   specification of C_CopyObject names it.
+ * - A copy is a new object: it may carry CKA_TRUSTED true only when the
+ *   security officer makes it (else CKR_ATTRIBUTE_READ_ONLY), whether the
+ *   template or the original says true.  slotd, which sees a copy as a new
+ *   token object, holds it to the same rule (tok_rules_check_new).
  * - CKA_TRUSTED true in any template (create, generate, unwrap, derive,
  *   set, copy) needs the security officer logged in, else
  *   CKR_ATTRIBUTE_READ_ONLY; setting it false is open to everyone.
@@ -400,9 +406,9 @@ static CK_RV rules_check_change(const struct rules_shape *s, const struct tok_at
 	if (rv != CKR_OK)
 		return rv;
 	if (copy)
+		may = RULES_MODIFIABLE | RULES_COPY_ONLY;
+	if (copy && !tok_attrs_get_bool(obj, CKA_MODIFIABLE, CK_TRUE))
 		may = RULES_COPY_ONLY | RULES_ONLY_TRUE | RULES_ONLY_FALSE;
-	if (copy && tok_attrs_get_bool(obj, CKA_MODIFIABLE, CK_TRUE))
-		may |= RULES_COPY_TOO;
 	if (!(ra->flags & may) || (ra->flags & RULES_COMPUTED))
 		return CKR_ATTRIBUTE_READ_ONLY;
 	if (ra->kind == RULES_BOOL && !rules_one_way_ok(ra, obj, at))
@@ -451,6 +457,8 @@ CK_RV tok_rules_modify(const struct tok_attrs *obj, bool copy, const CK_ATTRIBUT
 	if (rv == CKR_OK)
 		rv = tok_attrs_copy(out, &in);
 	if (rv == CKR_OK && !rules_private_kept(s, obj, out))
+		rv = CKR_TEMPLATE_INCONSISTENT;
+	if (rv == CKR_OK && copy && !rules_so_only_kept(s, out, so))
 		rv = CKR_ATTRIBUTE_READ_ONLY;
 	if (rv == CKR_OK)
 		rv = rules_keep_history(s, out);

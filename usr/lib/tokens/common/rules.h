@@ -61,15 +61,18 @@ CK_RV tok_rules_build(enum tok_rules_op op, const CK_ATTRIBUTE *tmpl, CK_ULONG n
  * applies tmpl to a copy of obj into out.  Refuses: CKA_MODIFIABLE false on
  * set (CKR_ACTION_PROHIBITED), CKA_COPYABLE false on copy
  * (CKR_ACTION_PROHIBITED), attributes read-only after creation
- * (CKR_ATTRIBUTE_READ_ONLY; copy may change only CKA_TOKEN, CKA_PRIVATE,
- * CKA_MODIFIABLE, CKA_DESTROYABLE, CKA_LABEL, CKA_ID and the
- * one-way flags), CKA_SENSITIVE true -> false and CKA_EXTRACTABLE
- * false -> true (CKR_ATTRIBUTE_READ_ONLY), unknown types
- * (CKR_ATTRIBUTE_TYPE_INVALID), malformed values (CKR_ATTRIBUTE_VALUE_INVALID),
- * CKA_TRUSTED true unless so (the security officer is logged in), and
- * CKA_PRIVATE true -> false on a key that is sensitive or not extractable
- * (both CKR_ATTRIBUTE_READ_ONLY).  Keeps CKA_ALWAYS_SENSITIVE /
- * CKA_NEVER_EXTRACTABLE consistent.
+ * (CKR_ATTRIBUTE_READ_ONLY; a copy may change what a set may change plus
+ * CKA_TOKEN, CKA_PRIVATE and CKA_MODIFIABLE, and a copy of an object whose
+ * CKA_MODIFIABLE is false only CKA_TOKEN, CKA_PRIVATE and the one-way
+ * flags), a one-way flag moved back (CKA_SENSITIVE true -> false,
+ * CKA_EXTRACTABLE, CKA_COPYABLE, CKA_DESTROYABLE or CKA_MODIFIABLE false ->
+ * true: CKR_ATTRIBUTE_READ_ONLY), unknown types (CKR_ATTRIBUTE_TYPE_INVALID),
+ * malformed values (CKR_ATTRIBUTE_VALUE_INVALID), CKA_TRUSTED true unless so
+ * (the security officer is logged in), in the template or, for a copy, kept
+ * from obj (CKR_ATTRIBUTE_READ_ONLY), and on a copy CKA_PRIVATE true ->
+ * false for a key that is, or becomes, sensitive or not extractable
+ * (CKR_TEMPLATE_INCONSISTENT).  Keeps CKA_ALWAYS_SENSITIVE /
+ * CKA_NEVER_EXTRACTABLE consistent; a copy gets a new CKA_UNIQUE_ID.
  */
 CK_RV tok_rules_modify(const struct tok_attrs *obj, bool copy, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
                        bool so, struct tok_attrs *out);
@@ -93,7 +96,9 @@ CK_RV tok_rules_modify(const struct tok_attrs *obj, bool copy, const CK_ATTRIBUT
 CK_RV tok_rules_check_update(const struct tok_attrs *old, const struct tok_attrs *new, bool so);
 
 /*
- * For slotd: whether attrs may be stored as a new token object.  CKA_CLASS
+ * For slotd: whether attrs may be stored as a new token object (created,
+ * generated, unwrapped, derived or copied: slotd cannot tell them apart,
+ * and needs not, since a client may store as new whatever it can read).  CKA_CLASS
  * present (CKR_TEMPLATE_INCOMPLETE) and known (CKR_ATTRIBUTE_VALUE_INVALID)
  * with a key or certificate type the rules know (CKR_TEMPLATE_INCONSISTENT),
  * CKA_TOKEN true (CKR_TEMPLATE_INCONSISTENT), every attribute known to the

@@ -21,6 +21,16 @@ bool rules_who_may_set(const struct rules_attr *ra, const CK_ATTRIBUTE *at, bool
 	return *(const CK_BBOOL *)at->pValue == CK_FALSE;
 }
 
+bool rules_so_only_kept(const struct rules_shape *s, const struct tok_attrs *attrs, bool so)
+{
+	for (size_t l = 0; l < RULES_SHAPE_LISTS && !so; l++)
+		for (size_t i = 0; i < s->lists[l].n; i++)
+			if ((s->lists[l].v[i].flags & RULES_SO_TRUE) &&
+			    tok_attrs_get_bool(attrs, s->lists[l].v[i].type, CK_FALSE))
+				return false;
+	return true;
+}
+
 bool rules_private_kept(const struct rules_shape *s, const struct tok_attrs *before,
                         const struct tok_attrs *after)
 {

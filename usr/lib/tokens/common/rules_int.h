@@ -31,6 +31,13 @@ bool rules_one_way_ok(const struct rules_attr *ra, const struct tok_attrs *obj,
 bool rules_who_may_set(const struct rules_attr *ra, const CK_ATTRIBUTE *at, bool so);
 
 /*
+ * Whether a new object of shape s made by the caller (so: the security
+ * officer) may carry what attrs holds: an attribute only the SO may set to
+ * true (CKA_TRUSTED) is true only when so.
+ */
+bool rules_so_only_kept(const struct rules_shape *s, const struct tok_attrs *attrs, bool so);
+
+/*
  * Whether an object of shape s may become after from before as far as
  * CKA_PRIVATE goes: a key whose secret part is protected (CKA_SENSITIVE
  * true or CKA_EXTRACTABLE false in after) stays private once private, so

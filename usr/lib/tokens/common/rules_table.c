@@ -10,6 +10,11 @@
  *
  * CKA_TRUSTED may only be set to true by the security officer (footnote 10,
  * RULES_SO_TRUE); the caller of rules.c says whether the SO is logged in.
+ *
+ * What C_CopyObject may change follows from these flags alone: every
+ * attribute C_SetAttributeValue may change (RULES_MODIFIABLE, footnote 8)
+ * and the storage attributes CKA_TOKEN, CKA_PRIVATE and CKA_MODIFIABLE
+ * (RULES_COPY_ONLY), as the PKCS#11 text on copying objects says.
  */
 #include "rules_table.h"
 
@@ -33,7 +38,7 @@ static const struct rules_attr rules_storage[] = {
     RULES_ENTRY(CKA_TOKEN, BOOL, RULES_COPY_ONLY, FALSE),
     RULES_ENTRY(CKA_PRIVATE, BOOL, RULES_COPY_ONLY, NONE), /* per shape */
     RULES_ENTRY(CKA_MODIFIABLE, BOOL, RULES_COPY_ONLY | RULES_ONLY_FALSE, TRUE),
-    RULES_ENTRY(CKA_LABEL, BYTES, RULES_MODIFIABLE | RULES_COPY_TOO, EMPTY),
+    RULES_ENTRY(CKA_LABEL, BYTES, RULES_MODIFIABLE, EMPTY),
     RULES_ENTRY(CKA_COPYABLE, BOOL, RULES_MODIFIABLE | RULES_ONLY_FALSE, TRUE),
     RULES_ENTRY(CKA_DESTROYABLE, BOOL, RULES_MODIFIABLE | RULES_ONLY_FALSE, TRUE),
     RULES_ENTRY(CKA_UNIQUE_ID, BYTES, RULES_COMPUTED, NONE),
@@ -63,7 +68,7 @@ static const struct rules_attr rules_certificate[] = {
 /* X.509 certificates: table 23; only CKA_ID, CKA_ISSUER, CKA_SERIAL_NUMBER may change. */
 static const struct rules_attr rules_x509[] = {
     RULES_ENTRY(CKA_SUBJECT, BYTES, RULES_REQ_CREATE, NONE),
-    RULES_ENTRY(CKA_ID, BYTES, RULES_MODIFIABLE | RULES_COPY_TOO, EMPTY),
+    RULES_ENTRY(CKA_ID, BYTES, RULES_MODIFIABLE, EMPTY),
     RULES_ENTRY(CKA_ISSUER, BYTES, RULES_MODIFIABLE, EMPTY),
     RULES_ENTRY(CKA_SERIAL_NUMBER, BYTES, RULES_MODIFIABLE, EMPTY),
     RULES_ENTRY(CKA_VALUE, BYTES, RULES_REQ_CREATE | RULES_NONEMPTY, NONE),
@@ -80,7 +85,7 @@ static const struct rules_attr rules_x509[] = {
 /* Every key: table 26. */
 static const struct rules_attr rules_key[] = {
     RULES_ENTRY(CKA_KEY_TYPE, ULONG, 0, NONE),
-    RULES_ENTRY(CKA_ID, BYTES, RULES_MODIFIABLE | RULES_COPY_TOO, EMPTY),
+    RULES_ENTRY(CKA_ID, BYTES, RULES_MODIFIABLE, EMPTY),
     RULES_ENTRY(CKA_START_DATE, DATE, RULES_MODIFIABLE, EMPTY),
     RULES_ENTRY(CKA_END_DATE, DATE, RULES_MODIFIABLE, EMPTY),
     RULES_ENTRY(CKA_DERIVE, BOOL, RULES_MODIFIABLE, FALSE),

@@ -43,14 +43,13 @@ enum rules_default {
 #define RULES_NO_GEN     0x0008u /* 4: refused by generation (key material) */
 #define RULES_NO_UNWRAP  0x0010u /* 6: refused by C_UnwrapKey and C_DeriveKey (key material) */
 #define RULES_SENSITIVE  0x0020u /* 7: hidden when CKA_SENSITIVE or !CKA_EXTRACTABLE */
-#define RULES_MODIFIABLE 0x0040u /* 8: C_SetAttributeValue may change it */
+#define RULES_MODIFIABLE 0x0040u /* 8: C_SetAttributeValue and C_CopyObject may change it */
 #define RULES_COPY_ONLY  0x0080u /* only C_CopyObject may change it (CKA_TOKEN, ...) */
 #define RULES_ONLY_TRUE  0x0100u /* 11: once true it stays true */
 #define RULES_ONLY_FALSE 0x0200u /* 12: once false it stays false */
 #define RULES_COMPUTED   0x0400u /* set by the token only, never by a template */
 #define RULES_NONEMPTY   0x0800u /* an empty value is invalid */
 #define RULES_CHECK_ENUM 0x1000u /* a CK_ULONG limited to 0 .. rules_attr.max */
-#define RULES_COPY_TOO   0x2000u /* C_CopyObject may change it too (CKA_LABEL, CKA_ID) */
 #define RULES_SO_TRUE    0x4000u /* 10: only the security officer may set it to true */
 
 /* Key material: absent from generation and unwrap templates, fixed after creation. */

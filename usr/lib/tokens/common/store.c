@@ -152,6 +152,7 @@ static int store_open(const char *data_dir, int lock_fd, bool reader, uid_t owne
 	st->lock_fd = lock_fd;
 	st->reader = reader;
 	st->owner = owner;
+	st->pin_limit = TOK_STORE_MAX_PIN_FAILS;
 	st->kdf = (struct tok_kdf_params){TOK_STORE_KDF_DEFAULT_M_KIB, TOK_STORE_KDF_DEFAULT_T,
 	                                  TOK_STORE_KDF_DEFAULT_P};
 	st->threads = 1;
@@ -217,6 +218,15 @@ void tok_store_set_kdf_params(struct tok_store *st, const struct tok_kdf_params 
 		return;
 	pthread_mutex_lock(&st->mutex);
 	st->kdf = p ? *p : dflt;
+	pthread_mutex_unlock(&st->mutex);
+}
+
+void tok_store_set_pin_limit(struct tok_store *st, unsigned limit)
+{
+	if (limit < 1 || limit > TOK_STORE_PIN_FAILS_MAX)
+		return;
+	pthread_mutex_lock(&st->mutex);
+	st->pin_limit = limit;
 	pthread_mutex_unlock(&st->mutex);
 }
 

@@ -56,7 +56,8 @@
 #include "tokshm.h"
 
 #define TOK_STORE_KEY_LEN       32
-#define TOK_STORE_MAX_PIN_FAILS 10 /* then the PIN is locked */
+#define TOK_STORE_MAX_PIN_FAILS 10  /* the default limit of consecutive wrong PINs */
+#define TOK_STORE_PIN_FAILS_MAX 100 /* the highest limit a handle accepts */
 
 /*
  * Argon2id parameters of a PIN: memory m_kib in KiB, t passes, p lanes.
@@ -86,10 +87,8 @@ struct tok_store;
 
 /* The token record (NVTOK.DAT) as the common layer sees it. */
 struct tok_store_info {
-	bool initialized;  /* C_InitToken was done */
-	bool user_pin_set; /* C_InitPIN was done */
-	bool user_pin_to_be_changed;
-	bool so_pin_to_be_changed;
+	bool initialized;       /* C_InitToken was done */
+	bool user_pin_set;      /* C_InitPIN was done */
 	char label[33];         /* NUL-terminated, at most 32 bytes */
 	uint32_t user_failures; /* consecutive wrong user PINs */
 	uint32_t so_failures;
@@ -147,6 +146,14 @@ void tok_store_close(struct tok_store *st);
  * recorded in their file.  Tests lower them for speed.
  */
 void tok_store_set_kdf_params(struct tok_store *st, const struct tok_kdf_params *p);
+
+/*
+ * The number of consecutive wrong PINs after which a role's PIN is locked
+ * through this handle (TOK_STORE_MAX_PIN_FAILS until changed; values
+ * outside 1..TOK_STORE_PIN_FAILS_MAX are ignored): slotd's slot option.
+ * Counters already recorded stay; a lower limit may lock a PIN at once.
+ */
+void tok_store_set_pin_limit(struct tok_store *st, unsigned limit);
 
 /*
  * Records in NVTOK.DAT (durably, before returning) the Argon2id parameters
@@ -213,7 +220,7 @@ CK_RV tok_store_init_token(struct tok_store *st, const CK_UTF8CHAR *so_pin, CK_U
  * CKR_PIN_INCORRECT; a right one resets the counter.  An attempt is refused
  * with CKR_PIN_LOCKED, without deriving anything, when the failures so far
  * plus the attempts of that user still deriving on other threads reach
- * TOK_STORE_MAX_PIN_FAILS: concurrent attempts never get more guesses than
+ * the handle's limit (tok_store_set_pin_limit): concurrent attempts never get more guesses than
  * the limit.  CKR_USER_PIN_NOT_INITIALIZED when the user PIN was never set
  * (or the token never initialised); CKR_TOKEN_NOT_RECOGNIZED for the SO of a
  * token never initialised, which has no SO PIN yet; CKR_USER_TYPE_INVALID
@@ -223,16 +230,17 @@ CK_RV tok_store_login(struct tok_store *st, CK_USER_TYPE user, const CK_UTF8CHAR
                       uint8_t mk[TOK_STORE_KEY_LEN]);
 
 /*
- * C_InitPIN (SO logged in, mk known): wraps mk under the new user PIN, which
- * is then to be changed by the user; clears the user's failure counter.
+ * C_InitPIN (SO logged in, mk known): wraps mk under the new user PIN and
+ * clears the user's failure counter, which unlocks a locked user PIN.  The
+ * PIN is the SO's choice, not the token's: it is not marked to be changed.
  * CKR_TOKEN_NOT_RECOGNIZED on a token never initialised.
  */
 CK_RV tok_store_init_user_pin(struct tok_store *st, const uint8_t mk[TOK_STORE_KEY_LEN],
                               const CK_UTF8CHAR *pin, CK_ULONG len);
 
 /*
- * C_SetPIN: checks the old PIN (counted like a login, same codes), wraps mk
- * under the new one and clears that user's "to be changed" flag.
+ * C_SetPIN: checks the old PIN (counted like a login, same codes) and wraps
+ * mk under the new one.
  */
 CK_RV tok_store_set_pin(struct tok_store *st, CK_USER_TYPE user, const CK_UTF8CHAR *old_pin,
                         CK_ULONG old_len, const CK_UTF8CHAR *new_pin, CK_ULONG new_len);

@@ -32,6 +32,7 @@ struct tok_store {
 	uid_t owner;  /* required owner of files read, (uid_t)-1: any */
 	struct os_tokshm *shm;
 	struct tok_kdf_params kdf; /* for PINs set through this handle */
+	unsigned pin_limit;        /* consecutive wrong PINs that lock, tok_store_set_pin_limit */
 	unsigned threads;          /* 1..TOK_STORE_MAX_THREADS, see tok_store_set_threads */
 	/*
 	 * Serialises the threads of this process over the cached index and

@@ -13,14 +13,13 @@
 #include "store_file.h"
 #include "store_int.h"
 
-#define NV_MAGIC              "OSNV"
-#define NV_BODY_LEN           56
-#define NV_INITIALIZED        0x1u
-#define NV_USER_PIN_SET       0x2u
-#define NV_USER_PIN_TO_CHANGE 0x4u
-#define NV_SO_PIN_TO_CHANGE   0x8u
-#define NV_KNOWN_FLAGS        0xfu
-#define NV_MAX_FILE           4096
+#define NV_MAGIC        "OSNV"
+#define NV_BODY_LEN     56
+#define NV_INITIALIZED  0x1u
+#define NV_USER_PIN_SET 0x2u
+/* 0x4 and 0x8 marked PINs to be changed in earlier files: read, then dropped. */
+#define NV_KNOWN_FLAGS 0xfu
+#define NV_MAX_FILE    4096
 /* flags, label, SO and user failures, m, t, p */
 _Static_assert(NV_BODY_LEN == 4 + 32 + 2 * 4 + 3 * 4, "NVTOK.DAT body layout");
 
@@ -36,9 +35,7 @@ static const struct tok_store_frame nv_frame = {0, 0};
 static uint32_t nv_flags(const struct tok_store_info *info)
 {
 	return (info->initialized ? NV_INITIALIZED : 0) |
-	       (info->user_pin_set ? NV_USER_PIN_SET : 0) |
-	       (info->user_pin_to_be_changed ? NV_USER_PIN_TO_CHANGE : 0) |
-	       (info->so_pin_to_be_changed ? NV_SO_PIN_TO_CHANGE : 0);
+	       (info->user_pin_set ? NV_USER_PIN_SET : 0);
 }
 
 static CK_RV nv_parse(const struct os_buf *body, struct tok_store_info *info)
@@ -67,8 +64,6 @@ static CK_RV nv_parse(const struct os_buf *body, struct tok_store_info *info)
 	info->label[n] = '\0';
 	info->initialized = flags & NV_INITIALIZED;
 	info->user_pin_set = flags & NV_USER_PIN_SET;
-	info->user_pin_to_be_changed = flags & NV_USER_PIN_TO_CHANGE;
-	info->so_pin_to_be_changed = flags & NV_SO_PIN_TO_CHANGE;
 	return CKR_OK;
 }
 

@@ -12,13 +12,18 @@
  *   - an attempt first reserves one of the guesses still allowed
  *     (st->inflight): it is refused with CKR_PIN_LOCKED when the failures
  *     in NVTOK.DAT plus the attempts of that role still deriving reach
- *     TOK_STORE_MAX_PIN_FAILS, so concurrent attempts never exceed the
- *     limit; its outcome is written to NVTOK.DAT before it returns;
+ *     the handle's limit (st->pin_limit), so concurrent attempts never
+ *     exceed it; its outcome is written to NVTOK.DAT before it returns;
  *   - st->mk_epoch counts the rewrites of MK_SO, MK_USER and the token: an
  *     attempt or a change that finds it moved while it derived was made
  *     against files that are gone; it is not counted and is started over
  *     (a few times, then CKR_FUNCTION_FAILED).
  * Failure counters live in NVTOK.DAT, which only the writer opens.
+ *
+ * No PIN is ever marked "to be changed": every PIN is chosen by the SO or
+ * the user, none by the token (CKF_USER_PIN_TO_BE_CHANGED and
+ * CKF_SO_PIN_TO_BE_CHANGED mean a PIN the token set itself, and programs
+ * such as NSS then press for a change).
  */
 #include <string.h>
 
@@ -49,7 +54,7 @@ static CK_RV pin_precheck_inlock(struct tok_store *st, CK_USER_TYPE user,
 		return user == CKU_SO ? CKR_TOKEN_NOT_RECOGNIZED : CKR_USER_PIN_NOT_INITIALIZED;
 	if (user == CKU_USER && !nv->user_pin_set)
 		return CKR_USER_PIN_NOT_INITIALIZED;
-	if ((uint64_t)fails + st->inflight[TOK_STORE_ROLE(user)] >= TOK_STORE_MAX_PIN_FAILS)
+	if ((uint64_t)fails + st->inflight[TOK_STORE_ROLE(user)] >= st->pin_limit)
 		return CKR_PIN_LOCKED;
 	return CKR_OK;
 }
@@ -216,7 +221,6 @@ CK_RV tok_store_init_user_pin(struct tok_store *st, const uint8_t mk[TOK_STORE_K
 		rv = pin_put_mk_inlock(st, CKU_USER, &file);
 	if (rv == CKR_OK) {
 		nv.user_pin_set = true;
-		nv.user_pin_to_be_changed = true;
 		nv.user_failures = 0;
 		rv = tok_store_nv_write(st->data_fd, &nv);
 		st->token_changed = true;
@@ -243,10 +247,7 @@ static CK_RV pin_commit_inlock(struct tok_store *st, CK_USER_TYPE user, const st
 		rv = pin_put_mk_inlock(st, user, file);
 	if (rv != CKR_OK)
 		return rv;
-	if (user == CKU_SO)
-		nv.so_pin_to_be_changed = false;
-	else
-		nv.user_pin_to_be_changed = false;
+	/* Rewritten as this version writes it: marks an earlier one kept are dropped. */
 	st->token_changed = true;
 	return tok_store_nv_write(st->data_fd, &nv);
 }

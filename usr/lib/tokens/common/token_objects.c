@@ -100,6 +100,8 @@ static CK_RV token_commit_inlock(struct tok_token *t, const struct tok_caller *c
 {
 	struct tok_store_entry entry = {0};
 	bool token = tok_attrs_get_bool(attrs, CKA_TOKEN, CK_FALSE);
+	/* Read now: the replace below frees the object replaced. */
+	bool was_session = replaces && !replaces->token;
 	CK_RV rv = token_may_write_inlock(t, c, attrs);
 
 	if (rv != CKR_OK)
@@ -127,7 +129,7 @@ static CK_RV token_commit_inlock(struct tok_token *t, const struct tok_caller *c
 		tok_object_unref(obj);
 		return CKR_HOST_MEMORY;
 	}
-	if (!token && !(replaces && !replaces->token))
+	if (!token && !was_session)
 		t->n_session_objects++;
 	if (out)
 		*out = obj->handle;
