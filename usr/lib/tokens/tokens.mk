@@ -36,6 +36,8 @@ libtoken_soft_la_SOURCES = \
 	usr/lib/tokens/soft/asym.h \
 	usr/lib/tokens/soft/asym_sig.c \
 	usr/lib/tokens/soft/asym_sig.h \
+	usr/lib/tokens/soft/dh.c \
+	usr/lib/tokens/soft/dh.h \
 	usr/lib/tokens/soft/digest.c \
 	usr/lib/tokens/soft/digest.h \
 	usr/lib/tokens/soft/ec.c \

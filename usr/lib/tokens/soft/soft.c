@@ -19,6 +19,8 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
+#include "dh.h"
+
 #define SOFT_MODEL "openslot soft"
 
 struct soft_token {
@@ -101,10 +103,7 @@ static CK_RV soft_token_info(void *ctx, CK_TOKEN_INFO *info)
 }
 
 static const struct soft_mech *const soft_tables[] = {
-    soft_rsa_mechs,
-    soft_ec_mechs,
-    soft_aes_mechs,
-    soft_digest_mechs,
+    soft_rsa_mechs, soft_ec_mechs, soft_dh_mechs, soft_aes_mechs, soft_digest_mechs,
 };
 
 #define SOFT_MAX_MECHS 512
@@ -244,6 +243,8 @@ static CK_RV soft_check_key(void *ctx, struct tok_attrs *key)
 
 	if (rv == CKR_OK)
 		rv = soft_ec_check_key(key);
+	if (rv == CKR_OK)
+		rv = soft_dh_check_key(key);
 	if (rv == CKR_OK)
 		rv = soft_secret_check_key(key);
 	return rv;
