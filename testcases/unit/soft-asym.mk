@@ -11,6 +11,7 @@ endif
 testcases_unit_test_soft_asym_SOURCES = \
 	testcases/unit/soft-asym-cross.c \
 	testcases/unit/soft-asym-curves.c \
+	testcases/unit/soft-asym-dh.c \
 	testcases/unit/soft-asym-ec.c \
 	testcases/unit/soft-asym-util.c \
 	testcases/unit/soft-asym.h \

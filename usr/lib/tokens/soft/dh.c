@@ -138,19 +138,14 @@ static CK_RV dh_push_value(const struct tok_attrs *attrs, bool priv, BIGNUM *bn[
 	return CKR_OK;
 }
 
-/*
- * The EVP_PKEY of a CKK_DH key or domain parameters object (the build
- * function of soft_key_pkey()).
- */
-static EVP_PKEY *dh_build(const struct tok_attrs *attrs, CK_RV *rv)
+/* The EVP_PKEY of attrs taken as an object of class cls: its domain, and its value for a key. */
+static EVP_PKEY *dh_build_as(const struct tok_attrs *attrs, CK_OBJECT_CLASS cls, CK_RV *rv)
 {
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	CK_OBJECT_CLASS cls = CKO_DOMAIN_PARAMETERS;
 	BIGNUM *bn[4] = {NULL, NULL, NULL, NULL};
 	EVP_PKEY *pkey = NULL;
 	int selection = EVP_PKEY_KEY_PARAMETERS;
 
-	tok_attrs_get_ulong(attrs, CKA_CLASS, &cls);
 	*rv = bld ? dh_push_domain(attrs, bld, bn) : CKR_HOST_MEMORY;
 	if (*rv == CKR_OK && !dh_bits_ok((CK_ULONG)BN_num_bits(bn[0])))
 		*rv = CKR_ATTRIBUTE_VALUE_INVALID;
@@ -164,6 +159,18 @@ static EVP_PKEY *dh_build(const struct tok_attrs *attrs, CK_RV *rv)
 	for (size_t i = 0; i < 4; i++)
 		BN_clear_free(bn[i]);
 	return pkey;
+}
+
+/*
+ * The EVP_PKEY of a CKK_DH key or domain parameters object (the build
+ * function of soft_key_pkey()).
+ */
+static EVP_PKEY *dh_build(const struct tok_attrs *attrs, CK_RV *rv)
+{
+	CK_OBJECT_CLASS cls = CKO_DOMAIN_PARAMETERS;
+
+	tok_attrs_get_ulong(attrs, CKA_CLASS, &cls);
+	return dh_build_as(attrs, cls, rv);
 }
 
 /* OpenSSL's quick checks: p odd, 1 < g < p - 1, and for a public key 1 < y < p - 1. */
@@ -208,7 +215,7 @@ static EVP_PKEY *dh_gen_domain(const struct tok_attrs *pub, CK_RV *rv)
 		*rv = CKR_KEY_SIZE_RANGE;
 		return NULL;
 	}
-	params = dh_build(pub, rv);
+	params = dh_build_as(pub, CKO_DOMAIN_PARAMETERS, rv);
 	if (params) {
 		*rv = dh_validate(params, false);
 		if (*rv != CKR_OK) {
