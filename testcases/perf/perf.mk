@@ -6,6 +6,8 @@ noinst_PROGRAMS += testcases/perf/os-bench
 testcases_perf_os_bench_SOURCES = \
 	testcases/perf/bench.c \
 	testcases/perf/bench.h \
+	testcases/perf/bench_agree.c \
+	testcases/perf/bench_agree.h \
 	testcases/perf/bench_objects.c \
 	testcases/perf/bench_objects.h \
 	testcases/perf/bench_objpar.c \
