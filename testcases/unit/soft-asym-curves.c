@@ -3,9 +3,9 @@
  * secp256k1, brainpool r1 and t1): generation, ECDSA and ECDH on each,
  * with CKA_EC_PARAMS as an OID and as a curve name; ECDSA verification of
  * published signatures (NIST CAVP SigGen for P-224, Wycheproof for
- * brainpool r1 and secp256k1), the ECDH vectors of RFC 7027, and for the
- * t1 curves, which have no published vectors, signatures and shared
- * secrets checked by OpenSSL itself.
+ * brainpool r1 and secp256k1), the ECDH vectors of RFC 7027 and NIST CAVP
+ * (P-224), and for the t1 curves, which have no published vectors,
+ * signatures and shared secrets checked by OpenSSL itself.
  */
 #include "soft-asym.h"
 
@@ -253,11 +253,31 @@ static void ec_priv(struct key *k, const char *params, const char *d)
 	OK(be->check_key(ctx, &k->a));
 }
 
+/* NIST CAVP ECC CDH Primitive (SP 800-56A 5.7.1.2), [P-224] COUNT = 0. */
+static void ecdh_p224_kat(void)
+{
+	struct key iut, cavs, out;
+	CK_BYTE z[28];
+
+	hex("7d96f9a3bd3c05cf5cc37feb8b9d5209d5c2597464dec3e9983743e8", z);
+	ec_priv(&iut, "06052b81040021", "8346a60fc6f293ca5a0d2af68ba71d1dd389e5e40837942df3e43cbd");
+	ec_pub(&cavs, "06052b81040021", "af33cd0629bc7e996320a3f40368f74de8704fa37b8fab69abaae280",
+	       "882092ccbba7930f419a8a4f9bb16978bbc3838729992559a6f2e2d7", 28);
+	OK(ecdh(&iut, CKM_ECDH1_DERIVE, attr(&cavs, CKA_EC_POINT)->pValue, 57, &out));
+	assert_int_equal(attr(&out, CKA_VALUE)->ulValueLen, 28);
+	assert_memory_equal(attr(&out, CKA_VALUE)->pValue, z, 28);
+	key_free(&out);
+	key_free(&cavs);
+	key_free(&iut);
+}
+
 void test_curves_ecdh_kat(void **state)
 {
 	CK_MECHANISM sha = {CKM_ECDSA_SHA384, NULL, 0};
 	struct key a, b, qa, qb, out;
 	CK_BYTE z[64];
+
+	ecdh_p224_kat();
 
 	for (size_t i = 0; i < LEN(rfc7027); i++) {
 		CK_ULONG n = hex(rfc7027[i].z, z);
