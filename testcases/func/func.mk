@@ -67,6 +67,17 @@ testcases_func_test_conformance_SOURCES = \
 testcases_func_test_conformance_CFLAGS = $(AM_CFLAGS)
 testcases_func_test_conformance_LDADD = libos_common.la $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
 
+# The soft token's further EC curves and Diffie-Hellman through the library.
+check_PROGRAMS += testcases/func/test-keyagree
+TESTS += testcases/func/test-keyagree
+testcases_func_test_keyagree_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/test-keyagree.c \
+	$(NULL)
+testcases_func_test_keyagree_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_keyagree_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
+
 # A token's own KDF parameters, set by its SO with pkcsconf --kdf.
 check_PROGRAMS += testcases/func/test-kdf
 TESTS += testcases/func/test-kdf

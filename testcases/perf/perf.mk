@@ -8,6 +8,8 @@ testcases_perf_os_bench_SOURCES = \
 	testcases/perf/bench.h \
 	testcases/perf/bench_des.c \
 	testcases/perf/bench_des.h \
+	testcases/perf/bench_agree.c \
+	testcases/perf/bench_agree.h \
 	testcases/perf/bench_objects.c \
 	testcases/perf/bench_objects.h \
 	testcases/perf/bench_objpar.c \

@@ -29,7 +29,9 @@ static void test_curve_names(void **state)
 	assert_int_equal(pcf_curve_by_name("secp521r1")->scalar_len, 66);
 	assert_int_equal(pcf_curve_by_name("ed25519")->key_type, CKK_EC_EDWARDS);
 	assert_ptr_equal(pcf_curve_by_ossl("ED448"), pcf_curve_by_name("ed448"));
-	assert_null(pcf_curve_by_name("brainpoolP256r1"));
+	assert_int_equal(pcf_curve_by_name("brainpoolP384t1")->scalar_len, 48);
+	assert_int_equal(pcf_curve_by_name("P-224")->bits, 224);
+	assert_null(pcf_curve_by_name("brainpoolP320r1"));
 	assert_null(pcf_curve_by_name(""));
 }
 

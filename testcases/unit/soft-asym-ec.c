@@ -60,8 +60,8 @@ void test_ec_generate_errors(void **state)
 		const char *params;
 		CK_RV rv;
 	} cases[] = {
-	    {ED25519_OID, CKR_CURVE_NOT_SUPPORTED},              /* not for CKM_EC_KEY_PAIR_GEN */
-	    {"06092b2403030208010107", CKR_CURVE_NOT_SUPPORTED}, /* brainpoolP256r1 */
+	    {ED25519_OID, CKR_CURVE_NOT_SUPPORTED},            /* not for CKM_EC_KEY_PAIR_GEN */
+	    {"06082a8648ce3d030101", CKR_CURVE_NOT_SUPPORTED}, /* prime192v1 */
 	    {"130a7072696d6532353676", CKR_ATTRIBUTE_VALUE_INVALID},
 	    {"0a0b0c", CKR_ATTRIBUTE_VALUE_INVALID},
 	    {NULL, CKR_TEMPLATE_INCOMPLETE},
@@ -194,7 +194,7 @@ void test_ec_check_key(void **state)
 	assert_int_equal(be->check_key(ctx, &k.a), CKR_ATTRIBUTE_VALUE_INVALID);
 	key_set_hex(&k, CKA_EC_POINT, "0441");
 	assert_int_equal(be->check_key(ctx, &k.a), CKR_ATTRIBUTE_VALUE_INVALID);
-	key_set_hex(&k, CKA_EC_PARAMS, "06092b2403030208010107");
+	key_set_hex(&k, CKA_EC_PARAMS, "06082a8648ce3d030101"); /* prime192v1 */
 	assert_int_equal(be->check_key(ctx, &k.a), CKR_CURVE_NOT_SUPPORTED);
 	key_set_hex(&k, CKA_EC_PARAMS, ED25519_OID);
 	assert_int_equal(be->check_key(ctx, &k.a), CKR_TEMPLATE_INCONSISTENT);

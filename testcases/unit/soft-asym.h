@@ -103,6 +103,20 @@ void test_x25519_kat(void **state);
 void test_montgomery(void **state);
 void test_ecdh_p256_kat(void **state);
 
+/* The tests of soft-asym-curves.c. */
+void test_curves_generate(void **state);
+void test_curves_ecdsa_kat(void **state);
+void test_curves_ecdh_kat(void **state);
+void test_curves_twisted_cross(void **state);
+void test_curves_names(void **state);
+
+/* The tests of soft-asym-dh.c. */
+void test_dh_params(void **state);
+void test_dh_agree(void **state);
+void test_dh_generate_errors(void **state);
+void test_dh_kat(void **state);
+void test_dh_check_key(void **state);
+
 /* The tests of soft-asym-cross.c. */
 void test_openssl_verifies_token(void **state);
 void test_token_verifies_openssl(void **state);

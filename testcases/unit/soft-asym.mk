@@ -10,6 +10,8 @@ TESTS += testcases/unit/test-soft-asym
 endif
 testcases_unit_test_soft_asym_SOURCES = \
 	testcases/unit/soft-asym-cross.c \
+	testcases/unit/soft-asym-curves.c \
+	testcases/unit/soft-asym-dh.c \
 	testcases/unit/soft-asym-ec.c \
 	testcases/unit/soft-asym-util.c \
 	testcases/unit/soft-asym.h \

@@ -1155,14 +1155,67 @@ static void test_table_sane(void **state)
 	}
 	assert_null(rules_table_shape(CKO_PUBLIC_KEY, CKK_AES));
 	assert_null(rules_table_shape(CKO_HW_FEATURE, RULES_NO_SUB));
-	assert_false(rules_table_known_class(CKO_DOMAIN_PARAMETERS));
+	assert_false(rules_table_known_class(CKO_MECHANISM));
+	assert_true(rules_table_known_class(CKO_DOMAIN_PARAMETERS));
 	assert_true(rules_table_known_sub(CKA_KEY_TYPE, CKK_EC_EDWARDS));
 	assert_false(rules_table_known_sub(CKA_CERTIFICATE_TYPE, CKC_WTLS));
+}
+
+/* Diffie-Hellman keys and domain parameters: what creation computes, what generation takes. */
+static void test_dh_objects(void **state)
+{
+	static CK_OBJECT_CLASS c_domain = CKO_DOMAIN_PARAMETERS;
+	static CK_KEY_TYPE k_dh = CKK_DH;
+	static const unsigned char p[] = {0x00, 0xe3, 0x01}, g[] = {0x02}, x[] = {0x00, 0x05};
+	CK_ATTRIBUTE dom[] = {T_VAR(CKA_CLASS, c_domain), T_VAR(CKA_KEY_TYPE, k_dh),
+	                      T_BYTES(CKA_PRIME, p), T_BYTES(CKA_BASE, g)};
+	CK_ATTRIBUTE priv[] = {T_VAR(CKA_CLASS, c_priv), T_VAR(CKA_KEY_TYPE, k_dh),
+	                       T_BYTES(CKA_PRIME, p), T_BYTES(CKA_BASE, g), T_BYTES(CKA_VALUE, x)};
+	CK_ATTRIBUTE gen[] = {T_VAR(CKA_PRIME_BITS, bits2048)};
+	CK_ATTRIBUTE pubgen[] = {T_BYTES(CKA_PRIME, p), T_BYTES(CKA_BASE, g)};
+	CK_ATTRIBUTE bits = T_VAR(CKA_VALUE_BITS, bits2048);
+	struct tok_attrs a;
+	CK_ULONG v;
+
+	/* Creation computes CKA_PRIME_BITS and CKA_VALUE_BITS and refuses them given. */
+	assert_int_equal(build(op_create, dom, T_N(dom), T_NONE, T_NONE, 0, &a), CKR_OK);
+	assert_true(tok_attrs_get_ulong(&a, CKA_PRIME_BITS, &v));
+	assert_int_equal(v, 16);
+	assert_int_equal(tok_attrs_get_bool(&a, CKA_LOCAL, CK_TRUE), CK_FALSE);
+	assert_int_equal(tok_attrs_get_bool(&a, CKA_PRIVATE, CK_TRUE), CK_FALSE);
+	tok_attrs_free(&a);
+	assert_int_equal(build(op_create, priv, T_N(priv), T_NONE, T_NONE, 0, &a), CKR_OK);
+	assert_true(tok_attrs_get_ulong(&a, CKA_VALUE_BITS, &v));
+	assert_int_equal(v, 3);
+	assert_true(tok_rules_is_sensitive(&a, CKA_VALUE) == false);
+	tok_attrs_free(&a);
+	expect_build(CKR_TEMPLATE_INCOMPLETE, op_create, priv, 4, T_NONE, T_NONE);
+	dom[2] = T_VAR(CKA_PRIME_BITS, bits2048);
+	expect_build(CKR_ATTRIBUTE_READ_ONLY, op_create, dom, T_N(dom), T_NONE, T_NONE);
+
+	/* C_GenerateKey makes domain parameters when the mechanism says so. */
+	assert_int_equal(build(op_gen, gen, 1, c_domain, k_dh, CKM_DH_PKCS_PARAMETER_GEN, &a),
+	                 CKR_OK);
+	assert_true(tok_attrs_get_ulong(&a, CKA_CLASS, &v));
+	assert_int_equal(v, CKO_DOMAIN_PARAMETERS);
+	assert_int_equal(tok_attrs_get_bool(&a, CKA_LOCAL, CK_FALSE), CK_TRUE);
+	tok_attrs_free(&a);
+	expect_build(CKR_TEMPLATE_INCOMPLETE, op_gen, gen, 0, c_domain, k_dh);
+	expect_build(CKR_TEMPLATE_INCONSISTENT, op_gen, pubgen, 1, c_domain, k_dh);
+	dom[2] = T_VAR(CKA_CLASS, c_secret);
+	expect_build(CKR_TEMPLATE_INCONSISTENT, op_gen, dom + 2, 1, c_domain, k_dh);
+
+	/* A pair: the public template carries the domain, the private one may ask for bits. */
+	expect_build(CKR_OK, op_pub, pubgen, 2, c_pub, k_dh);
+	expect_build(CKR_TEMPLATE_INCOMPLETE, op_pub, pubgen, 1, c_pub, k_dh);
+	expect_build(CKR_OK, op_priv, &bits, 1, c_priv, k_dh);
+	expect_build(CKR_TEMPLATE_INCONSISTENT, op_priv, pubgen, 1, c_priv, k_dh);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {cmocka_unit_test(test_create_rsa_public),
+	                                   cmocka_unit_test(test_dh_objects),
 	                                   cmocka_unit_test(test_create_rsa_private),
 	                                   cmocka_unit_test(test_generate_rsa_pair),
 	                                   cmocka_unit_test(test_generate_ec_pairs),

@@ -16,6 +16,18 @@ static const unsigned char oid_p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48,
 static const unsigned char oid_p384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
 static const unsigned char oid_p521[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
 static const unsigned char oid_k256[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x0a};
+static const unsigned char oid_p224[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x21};
+/* brainpoolP256r1 .. brainpoolP512t1: 1.3.36.3.3.2.8.1.1.7 .. 14 (RFC 5639). */
+#define OID_BRAINPOOL(last)                                                        \
+	{                                                                          \
+		0x06, 0x09, 0x2b, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, (last) \
+	}
+static const unsigned char oid_bp256r1[] = OID_BRAINPOOL(0x07);
+static const unsigned char oid_bp256t1[] = OID_BRAINPOOL(0x08);
+static const unsigned char oid_bp384r1[] = OID_BRAINPOOL(0x0b);
+static const unsigned char oid_bp384t1[] = OID_BRAINPOOL(0x0c);
+static const unsigned char oid_bp512r1[] = OID_BRAINPOOL(0x0d);
+static const unsigned char oid_bp512t1[] = OID_BRAINPOOL(0x0e);
 static const unsigned char oid_ed25519[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
 static const unsigned char oid_ed448[] = {0x06, 0x03, 0x2b, 0x65, 0x71};
 
@@ -26,6 +38,13 @@ static const struct pcf_curve ec_curves[] = {
     {"secp384r1", "p-384", CKK_EC, 384, CURVE_OID(oid_p384), NULL, "secp384r1", 48},
     {"secp521r1", "p-521", CKK_EC, 521, CURVE_OID(oid_p521), NULL, "secp521r1", 66},
     {"secp256k1", NULL, CKK_EC, 256, CURVE_OID(oid_k256), NULL, "secp256k1", 32},
+    {"secp224r1", "p-224", CKK_EC, 224, CURVE_OID(oid_p224), NULL, "secp224r1", 28},
+    {"brainpoolP256r1", NULL, CKK_EC, 256, CURVE_OID(oid_bp256r1), NULL, "brainpoolP256r1", 32},
+    {"brainpoolP256t1", NULL, CKK_EC, 256, CURVE_OID(oid_bp256t1), NULL, "brainpoolP256t1", 32},
+    {"brainpoolP384r1", NULL, CKK_EC, 384, CURVE_OID(oid_bp384r1), NULL, "brainpoolP384r1", 48},
+    {"brainpoolP384t1", NULL, CKK_EC, 384, CURVE_OID(oid_bp384t1), NULL, "brainpoolP384t1", 48},
+    {"brainpoolP512r1", NULL, CKK_EC, 512, CURVE_OID(oid_bp512r1), NULL, "brainpoolP512r1", 64},
+    {"brainpoolP512t1", NULL, CKK_EC, 512, CURVE_OID(oid_bp512t1), NULL, "brainpoolP512t1", 64},
     {"ed25519", NULL, CKK_EC_EDWARDS, 255, CURVE_OID(oid_ed25519), "edwards25519", "ED25519", 32},
     {"ed448", NULL, CKK_EC_EDWARDS, 448, CURVE_OID(oid_ed448), "edwards448", "ED448", 57},
 };

@@ -56,12 +56,16 @@ static bool rules_op_generates(enum tok_rules_op op)
 	       op == TOK_RULES_GENERATE_PRIVATE;
 }
 
-/* The class an operation makes, or RULES_NONE when the template says. */
-static CK_OBJECT_CLASS rules_op_class(enum tok_rules_op op)
+/*
+ * The class an operation makes, or RULES_NONE when the template says.
+ * C_GenerateKey makes a secret key unless its mechanism makes domain
+ * parameters (implied).
+ */
+static CK_OBJECT_CLASS rules_op_class(enum tok_rules_op op, CK_OBJECT_CLASS implied)
 {
 	switch (op) {
 	case TOK_RULES_GENERATE:
-		return CKO_SECRET_KEY;
+		return implied == CKO_DOMAIN_PARAMETERS ? implied : CKO_SECRET_KEY;
 	case TOK_RULES_GENERATE_PUBLIC:
 		return CKO_PUBLIC_KEY;
 	case TOK_RULES_GENERATE_PRIVATE:
@@ -78,7 +82,9 @@ static bool rules_op_allows_class(enum tok_rules_op op, CK_OBJECT_CLASS cls)
 		return true;
 	if (op == TOK_RULES_UNWRAP || op == TOK_RULES_DERIVE)
 		return cls == CKO_SECRET_KEY || cls == CKO_PRIVATE_KEY;
-	return cls == rules_op_class(op);
+	if (op == TOK_RULES_GENERATE)
+		return cls == CKO_SECRET_KEY || cls == CKO_DOMAIN_PARAMETERS;
+	return cls == rules_op_class(op, RULES_NONE);
 }
 
 static bool rules_read_ulong(const CK_ATTRIBUTE *at, CK_ULONG *out)
@@ -134,7 +140,7 @@ CK_RV rules_check_value(const struct rules_attr *ra, const CK_ATTRIBUTE *at)
 static CK_RV rules_resolve_class(enum tok_rules_op op, const struct tok_attrs *in,
                                  CK_OBJECT_CLASS implied, CK_OBJECT_CLASS *cls)
 {
-	CK_OBJECT_CLASS want = rules_op_class(op);
+	CK_OBJECT_CLASS want = rules_op_class(op, implied);
 	const CK_ATTRIBUTE *at = tok_attrs_find(in, CKA_CLASS);
 
 	if (want == RULES_NONE)
@@ -293,7 +299,10 @@ static CK_ULONG rules_bit_length(const unsigned char *p, CK_ULONG len)
 	return bits;
 }
 
-/* CKA_MODULUS_BITS and CKA_VALUE_LEN of a created key follow from its value. */
+/*
+ * CKA_MODULUS_BITS, CKA_VALUE_BITS, CKA_PRIME_BITS and CKA_VALUE_LEN of a
+ * created object follow from its values.
+ */
 static CK_RV rules_fill_lengths(enum tok_rules_op op, const struct rules_shape *s,
                                 struct tok_attrs *out)
 {
@@ -301,6 +310,12 @@ static CK_RV rules_fill_lengths(enum tok_rules_op op, const struct rules_shape *
 
 	if (op != TOK_RULES_CREATE)
 		return CKR_OK;
+	if (rules_table_attr(s, CKA_VALUE_BITS) && (at = tok_attrs_find(out, CKA_VALUE)))
+		return tok_attrs_set_ulong(out, CKA_VALUE_BITS,
+		                           rules_bit_length(at->pValue, at->ulValueLen));
+	if (rules_table_attr(s, CKA_PRIME_BITS) && (at = tok_attrs_find(out, CKA_PRIME)))
+		return tok_attrs_set_ulong(out, CKA_PRIME_BITS,
+		                           rules_bit_length(at->pValue, at->ulValueLen));
 	if (rules_table_attr(s, CKA_MODULUS_BITS) && (at = tok_attrs_find(out, CKA_MODULUS))) {
 		CK_ULONG bits = rules_bit_length(at->pValue, at->ulValueLen);
 		if (bits == 0)

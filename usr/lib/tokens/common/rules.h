@@ -17,7 +17,7 @@
 
 enum tok_rules_op {
 	TOK_RULES_CREATE,           /* C_CreateObject: the caller supplies everything */
-	TOK_RULES_GENERATE,         /* C_GenerateKey: secret key, value made by the token */
+	TOK_RULES_GENERATE,         /* C_GenerateKey: secret key or domain parameters */
 	TOK_RULES_GENERATE_PUBLIC,  /* C_GenerateKeyPair, public template */
 	TOK_RULES_GENERATE_PRIVATE, /* C_GenerateKeyPair, private template */
 	TOK_RULES_UNWRAP,           /* C_UnwrapKey: value comes from the wrapped bytes */
@@ -27,7 +27,8 @@ enum tok_rules_op {
 /*
  * Builds a new object's attributes from a caller's template for op.
  * implied_class / implied_key_type: what the mechanism implies
- * (CKO_SECRET_KEY and CKK_AES for CKM_AES_KEY_GEN; (CK_ULONG)-1 when the
+ * (CKO_SECRET_KEY and CKK_AES for CKM_AES_KEY_GEN, CKO_DOMAIN_PARAMETERS
+ * and CKK_DH for CKM_DH_PKCS_PARAMETER_GEN; (CK_ULONG)-1 when the
  * template must say).  mech: the mechanism (CKA_KEY_GEN_MECHANISM,
  * CKA_LOCAL) or CK_UNAVAILABLE_INFORMATION for C_CreateObject.
  *

@@ -170,6 +170,38 @@ static const struct rules_attr rules_ec_private[] = {
     RULES_ENTRY(CKA_VALUE, BYTES, RULES_REQ_CREATE | RULES_MATERIAL | RULES_SENSITIVE, NONE),
 };
 
+/* Diffie-Hellman (PKCS #3) public keys: the domain is given on generation. */
+static const struct rules_attr rules_dh_public[] = {
+    RULES_ENTRY(CKA_PRIME, BYTES, RULES_REQ_CREATE | RULES_REQ_GEN | RULES_NONEMPTY, NONE),
+    RULES_ENTRY(CKA_BASE, BYTES, RULES_REQ_CREATE | RULES_REQ_GEN | RULES_NONEMPTY, NONE),
+    RULES_ENTRY(CKA_VALUE, BYTES, RULES_REQ_CREATE | RULES_MATERIAL, NONE),
+};
+
+/*
+ * The private half: the domain comes from the public template on
+ * generation, where CKA_VALUE_BITS may ask for the length of the private
+ * value; on creation it is computed from the value.
+ */
+static const struct rules_attr rules_dh_private[] = {
+    RULES_ENTRY(CKA_PRIME, BYTES, RULES_REQ_CREATE | RULES_MATERIAL, NONE),
+    RULES_ENTRY(CKA_BASE, BYTES, RULES_REQ_CREATE | RULES_MATERIAL, NONE),
+    RULES_ENTRY(CKA_VALUE, BYTES, RULES_REQ_CREATE | RULES_MATERIAL | RULES_SENSITIVE, NONE),
+    RULES_ENTRY(CKA_VALUE_BITS, ULONG, RULES_NO_CREATE | RULES_NO_UNWRAP, NONE),
+};
+
+/* Every domain parameters object: PKCS#11 2.40 table 52. */
+static const struct rules_attr rules_domain[] = {
+    RULES_ENTRY(CKA_KEY_TYPE, ULONG, 0, NONE),
+    RULES_ENTRY(CKA_LOCAL, BOOL, RULES_COMPUTED, NONE),
+};
+
+/* Diffie-Hellman domain parameters: table 73; generation asks for a prime size. */
+static const struct rules_attr rules_dh_domain[] = {
+    RULES_ENTRY(CKA_PRIME, BYTES, RULES_REQ_CREATE | RULES_NO_GEN | RULES_NONEMPTY, NONE),
+    RULES_ENTRY(CKA_BASE, BYTES, RULES_REQ_CREATE | RULES_NO_GEN | RULES_NONEMPTY, NONE),
+    RULES_ENTRY(CKA_PRIME_BITS, ULONG, RULES_NO_CREATE | RULES_REQ_GEN, NONE),
+};
+
 /*
  * Generic secrets, AES and HMAC keys: the value is given on creation (its
  * length computed), and its length is given on generation.  A length may
@@ -214,6 +246,14 @@ static const struct rules_attr rules_des_value[] = {
 			RULES_LIST(tl)                                                        \
 		}                                                                             \
 	}
+#define RULES_SHAPE_DOMAIN(kt, tl)                                                              \
+	{                                                                                       \
+		.cls = CKO_DOMAIN_PARAMETERS, .sub = (kt), .sub_attr = CKA_KEY_TYPE, .lists = { \
+			RULES_LIST(rules_storage),                                              \
+			RULES_LIST(rules_domain),                                               \
+			RULES_LIST(tl)                                                          \
+		}                                                                               \
+	}
 #define RULES_SHAPE_PUBLIC(kt, tl)  RULES_SHAPE_KEY(CKO_PUBLIC_KEY, kt, false, rules_public, tl)
 #define RULES_SHAPE_PRIVATE(kt, tl) RULES_SHAPE_KEY(CKO_PRIVATE_KEY, kt, true, rules_private, tl)
 #define RULES_SHAPE_SECRET(kt) \
@@ -230,6 +270,9 @@ static const struct rules_shape rules_shapes[] = {
     RULES_SHAPE_PRIVATE(CKK_EC, rules_ec_private),
     RULES_SHAPE_PRIVATE(CKK_EC_EDWARDS, rules_ec_private),
     RULES_SHAPE_PRIVATE(CKK_EC_MONTGOMERY, rules_ec_private),
+    RULES_SHAPE_PUBLIC(CKK_DH, rules_dh_public),
+    RULES_SHAPE_PRIVATE(CKK_DH, rules_dh_private),
+    RULES_SHAPE_DOMAIN(CKK_DH, rules_dh_domain),
     RULES_SHAPE_SECRET(CKK_GENERIC_SECRET),
     RULES_SHAPE_SECRET(CKK_AES),
     RULES_SHAPE_KEY(CKO_SECRET_KEY, CKK_DES, true, rules_secret, rules_des_value),

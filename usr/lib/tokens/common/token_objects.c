@@ -41,12 +41,20 @@ static CK_KEY_TYPE token_implied_key_type(CK_MECHANISM_TYPE mech)
 	    {CKM_SHA3_256_KEY_GEN, CKK_SHA3_256_HMAC},
 	    {CKM_SHA3_384_KEY_GEN, CKK_SHA3_384_HMAC},
 	    {CKM_SHA3_512_KEY_GEN, CKK_SHA3_512_HMAC},
+	    {CKM_DH_PKCS_KEY_PAIR_GEN, CKK_DH},
+	    {CKM_DH_PKCS_PARAMETER_GEN, CKK_DH},
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (map[i].mech == mech)
 			return map[i].type;
 	return (CK_KEY_TYPE)-1;
+}
+
+/* The class C_GenerateKey makes with a mechanism: domain parameters or a secret key. */
+static CK_OBJECT_CLASS token_generated_class(CK_MECHANISM_TYPE mech)
+{
+	return mech == CKM_DH_PKCS_PARAMETER_GEN ? CKO_DOMAIN_PARAMETERS : CKO_SECRET_KEY;
 }
 
 static bool token_visible_inlock(const struct tok_token *t, const struct tok_object *obj)
@@ -189,7 +197,7 @@ CK_RV tok_token_generate_key(struct tok_token *t, const struct tok_caller *c,
 	if (!t->ops->generate_key)
 		return CKR_MECHANISM_INVALID;
 	tok_attrs_init(&attrs);
-	rv = tok_rules_build(TOK_RULES_GENERATE, tmpl, n, CKO_SECRET_KEY,
+	rv = tok_rules_build(TOK_RULES_GENERATE, tmpl, n, token_generated_class(mech->mechanism),
 	                     token_implied_key_type(mech->mechanism), mech->mechanism, c->so,
 	                     &attrs);
 	if (rv == CKR_OK)

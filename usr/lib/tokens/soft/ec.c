@@ -124,7 +124,7 @@ static CK_RV eddsa_init(const struct soft_mech *m, enum os_backend_op kind,
 }
 
 /* Key sizes (bits) of the curves, as CK_MECHANISM_INFO gives them. */
-#define EC_MIN_BITS  256
+#define EC_MIN_BITS  224
 #define EC_MAX_BITS  521
 #define ECX_MIN_BITS 255
 #define ECX_MAX_BITS 448
@@ -159,7 +159,7 @@ const struct soft_mech soft_ec_mechs[] = {
     ECDSA_MECH(CKM_ECDSA_SHA3_512),
     {
         .type = CKM_ECDH1_DERIVE,
-        .min_key = ECX_MIN_BITS,
+        .min_key = EC_MIN_BITS,
         .max_key = EC_MAX_BITS,
         .flags = CKF_DERIVE | EC_CURVE_FLAGS,
         .derive = soft_ec_derive,

@@ -5,66 +5,121 @@
 
 #include <string.h>
 
+#include <openssl/asn1.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+
 #include "asym.h"
 
-/* DER OBJECT IDENTIFIERs of the named curves. */
-static const CK_BYTE oid_p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
-static const CK_BYTE oid_p384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
-static const CK_BYTE oid_p521[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
-static const CK_BYTE oid_k256[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x0a};
-static const CK_BYTE oid_x25519[] = {0x06, 0x03, 0x2b, 0x65, 0x6e};
-static const CK_BYTE oid_x448[] = {0x06, 0x03, 0x2b, 0x65, 0x6f};
-static const CK_BYTE oid_ed25519[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
-static const CK_BYTE oid_ed448[] = {0x06, 0x03, 0x2b, 0x65, 0x71};
-
-#define EC_OID(o) o, sizeof(o)
+/*
+ * CKA_EC_PARAMS is decoded by OpenSSL (d2i_ASN1_OBJECT,
+ * d2i_ASN1_PRINTABLESTRING) and the curve found by its NID, so any valid
+ * DER encoding of a listed curve's OID or name is accepted.
+ */
+#define EC_W(nid, name, bits, n)                                                            \
+	{                                                                                   \
+		nid, name, name, SOFT_EC_WEIERSTRASS, CKK_EC, bits, n, 2 * (n) + 1, 2 * (n) \
+	}
 
 static const struct soft_ec_curve ec_curves[] = {
-    {"prime256v1", "prime256v1", EC_OID(oid_p256), SOFT_EC_WEIERSTRASS, CKK_EC, 256, 32, 65, 64},
-    {"secp384r1", "secp384r1", EC_OID(oid_p384), SOFT_EC_WEIERSTRASS, CKK_EC, 384, 48, 97, 96},
-    {"secp521r1", "secp521r1", EC_OID(oid_p521), SOFT_EC_WEIERSTRASS, CKK_EC, 521, 66, 133, 132},
-    {"secp256k1", "secp256k1", EC_OID(oid_k256), SOFT_EC_WEIERSTRASS, CKK_EC, 256, 32, 65, 64},
-    {"ED25519", "edwards25519", EC_OID(oid_ed25519), SOFT_EC_EDWARDS, CKK_EC_EDWARDS, 255, 32, 32,
-     64},
-    {"ED448", "edwards448", EC_OID(oid_ed448), SOFT_EC_EDWARDS, CKK_EC_EDWARDS, 448, 57, 57, 114},
-    {"X25519", "curve25519", EC_OID(oid_x25519), SOFT_EC_MONTGOMERY, CKK_EC_MONTGOMERY, 255, 32, 32,
-     0},
-    {"X448", "curve448", EC_OID(oid_x448), SOFT_EC_MONTGOMERY, CKK_EC_MONTGOMERY, 448, 56, 56, 0},
+    EC_W(NID_X9_62_prime256v1, "prime256v1", 256, 32),
+    EC_W(NID_secp384r1, "secp384r1", 384, 48),
+    EC_W(NID_secp521r1, "secp521r1", 521, 66),
+    EC_W(NID_secp224r1, "secp224r1", 224, 28),
+    EC_W(NID_secp256k1, "secp256k1", 256, 32),
+    EC_W(NID_brainpoolP256r1, "brainpoolP256r1", 256, 32),
+    EC_W(NID_brainpoolP256t1, "brainpoolP256t1", 256, 32),
+    EC_W(NID_brainpoolP384r1, "brainpoolP384r1", 384, 48),
+    EC_W(NID_brainpoolP384t1, "brainpoolP384t1", 384, 48),
+    EC_W(NID_brainpoolP512r1, "brainpoolP512r1", 512, 64),
+    EC_W(NID_brainpoolP512t1, "brainpoolP512t1", 512, 64),
+    {NID_ED25519, "ED25519", "edwards25519", SOFT_EC_EDWARDS, CKK_EC_EDWARDS, 255, 32, 32, 64},
+    {NID_ED448, "ED448", "edwards448", SOFT_EC_EDWARDS, CKK_EC_EDWARDS, 448, 57, 57, 114},
+    {NID_X25519, "X25519", "curve25519", SOFT_EC_MONTGOMERY, CKK_EC_MONTGOMERY, 255, 32, 32, 0},
+    {NID_X448, "X448", "curve448", SOFT_EC_MONTGOMERY, CKK_EC_MONTGOMERY, 448, 56, 56, 0},
 };
 
 #define EC_CURVE_COUNT (sizeof(ec_curves) / sizeof(ec_curves[0]))
 
-/* DER tags that CKA_EC_PARAMS may start with: OID, PrintableString, explicit parameters. */
-#define DER_OID             0x06
-#define DER_PRINTABLESTRING 0x13
-#define DER_SEQUENCE        0x30
+/* The DER tag of explicit parameters (a SEQUENCE), which no token supports. */
+#define DER_SEQUENCE 0x30
+
+static const struct soft_ec_curve *ec_curve_by_nid(int nid)
+{
+	for (size_t i = 0; nid != NID_undef && i < EC_CURVE_COUNT; i++)
+		if (ec_curves[i].nid == nid)
+			return &ec_curves[i];
+	return NULL;
+}
+
+/* The NID of a curve name: the table's, OpenSSL's short name, the NIST or SEC 2 name. */
+static int ec_name_nid(const char *name)
+{
+	int nid;
+
+	for (size_t i = 0; i < EC_CURVE_COUNT; i++)
+		if (strcmp(name, ec_curves[i].printable) == 0)
+			return ec_curves[i].nid;
+	if (strcmp(name, "secp256r1") == 0)
+		return NID_X9_62_prime256v1;
+	nid = OBJ_sn2nid(name);
+	return nid != NID_undef ? nid : EC_curve_nist2nid(name);
+}
+
+/*
+ * The NID the DER of an OID or of a PrintableString names, all of der
+ * consumed; NID_undef for a well-formed OID or name OpenSSL does not
+ * know, -1 when der is neither.
+ */
+static int ec_params_nid(const CK_BYTE *der, long len)
+{
+	const unsigned char *p = der;
+	ASN1_OBJECT *obj = d2i_ASN1_OBJECT(NULL, &p, len);
+	ASN1_PRINTABLESTRING *str;
+	int nid = -1;
+	char name[64];
+
+	if (obj) {
+		if (p == der + len)
+			nid = OBJ_obj2nid(obj);
+		ASN1_OBJECT_free(obj);
+		return nid;
+	}
+	p = der;
+	str = d2i_ASN1_PRINTABLESTRING(NULL, &p, len);
+	if (str && p == der + len) {
+		int n = ASN1_STRING_length(str);
+
+		nid = NID_undef;
+		if (n > 0 && (size_t)n < sizeof(name) &&
+		    !memchr(ASN1_STRING_get0_data(str), 0, (size_t)n)) {
+			memcpy(name, ASN1_STRING_get0_data(str), (size_t)n);
+			name[n] = 0;
+			nid = ec_name_nid(name);
+		}
+	}
+	ASN1_STRING_free(str);
+	return nid;
+}
 
 CK_RV soft_ec_curve_find(const CK_ATTRIBUTE *params, const struct soft_ec_curve **curve)
 {
-	const CK_BYTE *der;
-	size_t len;
+	int nid;
 
 	*curve = NULL;
 	if (!params)
 		return CKR_TEMPLATE_INCOMPLETE;
-	der = params->pValue;
-	len = params->ulValueLen;
-	if (len < 2 || (size_t)der[1] + 2 != len)
-		return len > 2 && der[0] == DER_SEQUENCE ? CKR_CURVE_NOT_SUPPORTED
-		                                         : CKR_ATTRIBUTE_VALUE_INVALID;
-	for (size_t i = 0; i < EC_CURVE_COUNT; i++) {
-		const struct soft_ec_curve *c = &ec_curves[i];
-
-		if ((der[0] == DER_OID && len == c->oid_len && memcmp(der, c->oid, len) == 0) ||
-		    (der[0] == DER_PRINTABLESTRING && len - 2 == strlen(c->printable) &&
-		     memcmp(der + 2, c->printable, len - 2) == 0)) {
-			*curve = c;
-			return CKR_OK;
-		}
-	}
-	if (der[0] == DER_OID || der[0] == DER_PRINTABLESTRING || der[0] == DER_SEQUENCE)
-		return CKR_CURVE_NOT_SUPPORTED;
-	return CKR_ATTRIBUTE_VALUE_INVALID;
+	if (!params->pValue || params->ulValueLen < 2 || params->ulValueLen > TOK_ATTRS_MAX_VALUE)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	nid = ec_params_nid(params->pValue, (long)params->ulValueLen);
+	ERR_clear_error();
+	if (nid == -1)
+		return ((const CK_BYTE *)params->pValue)[0] == DER_SEQUENCE
+		           ? CKR_CURVE_NOT_SUPPORTED
+		           : CKR_ATTRIBUTE_VALUE_INVALID;
+	*curve = ec_curve_by_nid(nid);
+	return *curve ? CKR_OK : CKR_CURVE_NOT_SUPPORTED;
 }
 
 /* Whether bytes are a public key of the curve as OpenSSL takes it. */

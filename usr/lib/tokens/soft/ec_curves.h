@@ -20,10 +20,9 @@ enum soft_ec_family {
 #define SOFT_EC_VALUE_MAX 66
 
 struct soft_ec_curve {
+	int nid;               /* OpenSSL's NID of the named curve's OBJECT IDENTIFIER */
 	const char *ossl;      /* OpenSSL group (Weierstrass) or key type name */
 	const char *printable; /* the PrintableString form of CKA_EC_PARAMS */
-	const CK_BYTE *oid;    /* DER of the named curve's OBJECT IDENTIFIER */
-	size_t oid_len;
 	enum soft_ec_family family;
 	CK_KEY_TYPE key_type;
 	CK_ULONG bits;    /* key size in CK_MECHANISM_INFO terms */
@@ -34,7 +33,10 @@ struct soft_ec_curve {
 
 /*
  * The curve CKA_EC_PARAMS names, as the DER of a named curve's OID or the
- * PrintableString of its name.  CKR_TEMPLATE_INCOMPLETE when absent,
+ * DER PrintableString of its name (PKCS#11 3.0): the name in the table
+ * ("brainpoolP256r1", "edwards25519"), OpenSSL's short name of the curve
+ * ("prime256v1", "ED25519"), its NIST name ("P-256") or its SEC 2 name
+ * ("secp256r1").  CKR_TEMPLATE_INCOMPLETE when absent,
  * CKR_CURVE_NOT_SUPPORTED for well-formed parameters of another curve (or
  * explicit ones), CKR_ATTRIBUTE_VALUE_INVALID for anything else.
  */

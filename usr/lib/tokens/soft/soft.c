@@ -21,6 +21,7 @@
 #include <openssl/rand.h>
 
 #include "des.h"
+#include "dh.h"
 
 #define SOFT_MODEL "openslot soft"
 
@@ -113,6 +114,7 @@ static CK_RV soft_token_info(void *ctx, CK_TOKEN_INFO *info)
 static const struct soft_mech *const soft_tables[] = {
     soft_rsa_mechs,
     soft_ec_mechs,
+    soft_dh_mechs,
     soft_aes_mechs,
     soft_digest_mechs,
     soft_des_mechs,
@@ -270,6 +272,8 @@ static CK_RV soft_check_key(void *ctx, struct tok_attrs *key)
 
 	if (rv == CKR_OK)
 		rv = soft_ec_check_key(key);
+	if (rv == CKR_OK)
+		rv = soft_dh_check_key(key);
 	if (rv == CKR_OK)
 		rv = soft_secret_check_key(key);
 	return rv;
