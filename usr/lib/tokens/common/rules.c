@@ -65,13 +65,18 @@ static CK_OBJECT_CLASS rules_op_class(enum tok_rules_op op)
 	}
 }
 
-/* Unwrapping and deriving make keys with a secret part; creation makes anything. */
+/*
+ * Unwrapping and deriving make keys with a secret part (and CKM_HKDF_DATA a
+ * data object); creation makes anything.
+ */
 static bool rules_op_allows_class(enum tok_rules_op op, CK_OBJECT_CLASS cls)
 {
 	if (op == TOK_RULES_CREATE)
 		return true;
-	if (op == TOK_RULES_UNWRAP || op == TOK_RULES_DERIVE)
+	if (op == TOK_RULES_UNWRAP)
 		return cls == CKO_SECRET_KEY || cls == CKO_PRIVATE_KEY;
+	if (op == TOK_RULES_DERIVE) /* data objects only where the mechanism implies them */
+		return cls == CKO_SECRET_KEY || cls == CKO_PRIVATE_KEY || cls == CKO_DATA;
 	return cls == rules_op_class(op);
 }
 
