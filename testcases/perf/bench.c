@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 
 #include "bench.h"
+#include "bench_derive.h"
 #include "bench_objects.h"
 #include "bench_ops.h"
 #include "bench_ossl.h"
@@ -277,6 +278,7 @@ static void bench_measure_all(struct bench_p11 *p, const struct bench_opts *o,
 			bench_progress("raw OpenSSL cannot be set up: no OpenSSL column");
 	}
 	bench_ops_run(p, ossl, o, r);
+	bench_derive_run(p, ossl != NULL, o, r);
 	bench_par_run(p, ossl, o, r);
 	bench_ossl_free(ossl);
 	bench_objects_run(p, o, r);

@@ -18,4 +18,5 @@ for row in "open+close session" "ECDSA P-256 sign ECDSA (hash)" "SHA-256 1 MiB" 
 	grep -q "^| $row |" "$out" || fail "row '$row' missing"
 done
 grep -q '^| 100 |' "$out" || fail "no token object row"
+grep -q '^| HKDF-SHA256 derive 32 B key |' "$out" || fail "no HKDF row"
 echo "os-bench smoke run: ok"
