@@ -388,6 +388,10 @@ static void test_pbkdf2_errors(void **state)
 	assert_int_equal(pbkdf2_gen(&r, sizeof(r), CKK_GENERIC_SECRET, 20, &key),
 	                 CKR_MECHANISM_PARAM_INVALID);
 	tok_attrs_free(&key);
+	q = p, q.ulPasswordLen = 4097;
+	assert_int_equal(pbkdf2_gen(&q, sizeof(q), CKK_GENERIC_SECRET, 20, &key),
+	                 CKR_MECHANISM_PARAM_INVALID);
+	tok_attrs_free(&key);
 	q = p, q.saltSource = 2;
 	assert_int_equal(pbkdf2_gen(&q, sizeof(q), CKK_GENERIC_SECRET, 20, &key),
 	                 CKR_MECHANISM_PARAM_INVALID);

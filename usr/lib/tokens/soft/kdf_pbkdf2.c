@@ -7,9 +7,11 @@
  * CK_ULONG and a pointer are as wide: CK_PKCS5_PBKD2_PARAMS2 of 3.0 carries
  * the password length, CK_PKCS5_PBKD2_PARAMS of 2.40 a pointer to it.  The
  * last field is read as a length when it is at most KDF_PASSWORD_MAX and as
- * a pointer otherwise: Linux maps nothing at addresses that low
- * (vm.mmap_min_addr is 64 KiB), so no valid pointer is taken for a length.
- * A parameter of another size is refused.
+ * a pointer from KDF_POINTER_MIN on: Linux maps nothing below 64 KiB
+ * (vm.mmap_min_addr), so no valid pointer is taken for a length, and a
+ * value between the two is refused.  A longer password given by value is
+ * thus refused too, or, from 64 KiB on, taken for a pointer; no password
+ * is that long.  A parameter of another size is refused.
  *
  * The salt must be given (CKZ_SALT_SPECIFIED) and the pseudo-random
  * function is HMAC with SHA-1 or a SHA-2 hash (CKP_PKCS5_PBKD2_HMAC_*);
@@ -27,8 +29,9 @@
 #include "fetch.h"
 #include "secret.h"
 
-/* The longest password, in bytes; see above for why it is also a bound on pointers. */
+/* The longest password, in bytes, and the lowest address a pointer may have (see above). */
 #define KDF_PASSWORD_MAX 4096
+#define KDF_POINTER_MIN  0x10000UL
 
 _Static_assert(sizeof(CK_PKCS5_PBKD2_PARAMS) == sizeof(CK_PKCS5_PBKD2_PARAMS2),
                "the two PBKDF2 parameter layouts are told apart by their last field");
@@ -60,6 +63,8 @@ static CK_RV kdf_pbkdf2_password_len(const CK_PKCS5_PBKD2_PARAMS2 *p, CK_ULONG *
 		*len = p->ulPasswordLen;
 		return CKR_OK;
 	}
+	if (p->ulPasswordLen < KDF_POINTER_MIN)
+		return CKR_MECHANISM_PARAM_INVALID;
 	ptr = ((const CK_PKCS5_PBKD2_PARAMS *)p)->ulPasswordLen;
 	if (*ptr > KDF_PASSWORD_MAX)
 		return CKR_MECHANISM_PARAM_INVALID;
