@@ -70,6 +70,24 @@ static CK_RV derive_ossl_op(void *arg)
 	return ok ? CKR_OK : CKR_FUNCTION_FAILED;
 }
 
+/*
+ * What C_DeriveKey costs beyond the derivation: making and destroying a
+ * session secret key of the same size, from a template that gives its value.
+ */
+static CK_RV derive_object_op(void *arg)
+{
+	struct derive_p11 *d = arg;
+	static CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	static CK_KEY_TYPE type = CKK_GENERIC_SECRET;
+	CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof(cls)},
+	                    {CKA_KEY_TYPE, &type, sizeof(type)},
+	                    {CKA_VALUE, (void *)derive_ikm, DERIVE_OUT}};
+	CK_OBJECT_HANDLE h;
+	CK_RV rv = d->f->C_CreateObject(d->s, t, sizeof(t) / sizeof(t[0]), &h);
+
+	return rv == CKR_OK ? d->f->C_DestroyObject(d->s, h) : rv;
+}
+
 /* The base key, a session generic secret usable for derivation; CKR_OK or why not. */
 static CK_RV derive_p11_setup(struct bench_p11 *p, struct derive_p11 *d)
 {
@@ -122,18 +140,42 @@ static void derive_hkdf_row(struct bench_p11 *p, bool with_ossl, const struct be
 	EVP_KDF_free(raw.kdf);
 }
 
+/* The object part alone, without an OpenSSL counterpart. */
+static void derive_object_row(struct bench_p11 *p, const struct bench_opts *o,
+                              struct bench_row *row)
+{
+	struct derive_p11 d = {.f = p->f, .s = p->session};
+
+	bench_measure_pair(derive_object_op, &d, NULL, NULL, o, &row->p11, &row->ossl);
+}
+
+/* Appends a row to r with the OpenSSL column skipped; NULL when r is full. */
+static struct bench_row *derive_row(struct bench_report *r, const char *id, const char *name)
+{
+	struct bench_row *row;
+
+	if (r->nrows >= BENCH_MAX_ROWS)
+		return NULL;
+	row = &r->rows[r->nrows++];
+	memset(row, 0, sizeof(*row));
+	row->id = id;
+	row->name = name;
+	row->ossl.status = BENCH_SKIPPED;
+	return row;
+}
+
 void bench_derive_run(struct bench_p11 *p, bool with_ossl, const struct bench_opts *o,
                       struct bench_report *r)
 {
 	struct bench_row *row;
 
-	if (!bench_wanted(o, "hkdf-sha256") || r->nrows >= BENCH_MAX_ROWS)
+	if (bench_wanted(o, "hkdf-object") &&
+	    (row = derive_row(r, "hkdf-object", "secret key create+destroy 32 B")))
+		derive_object_row(p, o, row);
+
+	if (!bench_wanted(o, "hkdf-sha256") ||
+	    !(row = derive_row(r, "hkdf-sha256", "HKDF-SHA256 derive 32 B key")))
 		return;
-	row = &r->rows[r->nrows++];
-	memset(row, 0, sizeof(*row));
-	row->id = "hkdf-sha256";
-	row->name = "HKDF-SHA256 derive 32 B key";
-	row->ossl.status = BENCH_SKIPPED;
 	derive_hkdf_row(p, with_ossl && !o->no_openssl, o, row);
 	if (row->p11.status == BENCH_OK && row->ossl.status == BENCH_OK)
 		bench_progress("%-18s %12.0f ops/s  (OpenSSL %.0f, %.2fx)", row->id,
