@@ -246,6 +246,11 @@ static void test_hkdf_errors(void **state)
 	assert_int_equal(derive(CKM_HKDF_DERIVE, &p, sizeof(p), &ikm, NULL, &out),
 	                 CKR_TEMPLATE_INCONSISTENT);
 	tok_attrs_free(&out);
+	out_template(&out, CKO_DATA, 0, 0);
+	OK(tok_attrs_set_ulong(&out, CKA_VALUE_LEN, 0));
+	assert_int_equal(derive(CKM_HKDF_DATA, &p, sizeof(p), &ikm, NULL, &out),
+	                 CKR_TEMPLATE_INCONSISTENT);
+	tok_attrs_free(&out);
 	out_template(&out, CKO_SECRET_KEY, CKK_AES, 20);
 	assert_int_equal(derive(CKM_HKDF_DERIVE, &p, sizeof(p), &ikm, NULL, &out),
 	                 CKR_TEMPLATE_INCONSISTENT);

@@ -97,8 +97,10 @@ CK_RV soft_kdf_out_len(const struct tok_attrs *obj, CK_ULONG dflt, CK_ULONG *len
 {
 	CK_ULONG want = soft_asym_secret_len(obj);
 
+	if (tok_attrs_get_ulong(obj, CKA_VALUE_LEN, len) && *len == 0)
+		return CKR_TEMPLATE_INCONSISTENT;
 	*len = want ? want : dflt;
-	if (*len == 0 && !want)
+	if (*len == 0)
 		return CKR_TEMPLATE_INCOMPLETE;
 	return *len >= 1 && *len <= SOFT_KDF_OUT_MAX ? CKR_OK : CKR_TEMPLATE_INCONSISTENT;
 }

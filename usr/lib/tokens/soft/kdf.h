@@ -41,8 +41,8 @@ CK_RV soft_kdf_x963(const char *digest, const CK_BYTE *z, size_t zlen, const CK_
  * The length of the value a KDF makes for the new object: its
  * CKA_VALUE_LEN when the template gave one, else the key type's fixed
  * length (DES keys), else dflt.  CKR_TEMPLATE_INCOMPLETE when none of the
- * three gives a length, CKR_TEMPLATE_INCONSISTENT for a length of 0 or
- * more than SOFT_KDF_OUT_MAX.
+ * three gives a length, CKR_TEMPLATE_INCONSISTENT for a CKA_VALUE_LEN of 0
+ * or a length of more than SOFT_KDF_OUT_MAX.
  */
 CK_RV soft_kdf_out_len(const struct tok_attrs *obj, CK_ULONG dflt, CK_ULONG *len);
 
