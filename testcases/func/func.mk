@@ -211,3 +211,14 @@ testcases_func_test_aead_params_SOURCES = \
 	$(NULL)
 testcases_func_test_aead_params_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_aead_params_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
+
+# The key derivation mechanisms (HKDF, PBKDF2, SP 800-108, ECDH with a KDF).
+check_PROGRAMS += testcases/func/test-derive
+TESTS += testcases/func/test-derive
+testcases_func_test_derive_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/test-derive.c \
+	$(NULL)
+testcases_func_test_derive_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_derive_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread

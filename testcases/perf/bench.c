@@ -18,6 +18,7 @@
 #include "bench.h"
 #include "bench_des.h"
 #include "bench_agree.h"
+#include "bench_derive.h"
 #include "bench_objects.h"
 #include "bench_ops.h"
 #include "bench_ossl.h"
@@ -281,6 +282,7 @@ static void bench_measure_all(struct bench_p11 *p, const struct bench_opts *o,
 	bench_ops_run(p, ossl, o, r);
 	bench_des_run(p, o, r);
 	bench_agree_run(p, o, r);
+	bench_derive_run(p, ossl != NULL, o, r);
 	bench_par_run(p, ossl, o, r);
 	bench_ossl_free(ossl);
 	bench_objects_run(p, o, r);

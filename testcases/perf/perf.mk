@@ -14,6 +14,8 @@ testcases_perf_os_bench_SOURCES = \
 	testcases/perf/bench_objects.h \
 	testcases/perf/bench_objpar.c \
 	testcases/perf/bench_objpar.h \
+	testcases/perf/bench_derive.c \
+	testcases/perf/bench_derive.h \
 	testcases/perf/bench_kdf.c \
 	testcases/perf/bench_kdf.h \
 	testcases/perf/bench_ops.c \

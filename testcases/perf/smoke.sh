@@ -21,4 +21,5 @@ for row in "ECDSA brainpoolP256r1 sign ECDSA (hash)" "DH ffdhe2048 derive DH_PKC
 	grep -q "^| $row | [0-9]" "$out" || fail "row '$row' missing or not measured"
 done
 grep -q '^| 100 |' "$out" || fail "no token object row"
+grep -q '^| HKDF-SHA256 derive 32 B key |' "$out" || fail "no HKDF row"
 echo "os-bench smoke run: ok"

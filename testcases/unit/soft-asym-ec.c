@@ -327,7 +327,7 @@ static CK_RV derive(struct key *base, CK_MECHANISM_TYPE mech, CK_ULONG kdf, cons
 	CK_ECDH1_DERIVE_PARAMS p = {kdf, shared_len, (CK_BYTE *)shared, publen, (CK_BYTE *)pubdata};
 	CK_MECHANISM m = {mech, &p, sizeof(p)};
 
-	return be->derive_key(ctx, &m, &base->ref, &out->a);
+	return be->derive_key(ctx, &m, &base->ref, NULL, &out->a);
 }
 
 static void assert_value(struct key *k, const CK_BYTE *want, CK_ULONG len)
@@ -491,11 +491,11 @@ void test_ecdh_p256_kat(void **state)
 		CK_MECHANISM m = {CKM_ECDH1_DERIVE, &p, sizeof(p) - 1};
 
 		secret_template(&out, CKK_GENERIC_SECRET, 0);
-		assert_int_equal(be->derive_key(ctx, &m, &iut.ref, &out.a),
+		assert_int_equal(be->derive_key(ctx, &m, &iut.ref, NULL, &out.a),
 		                 CKR_MECHANISM_PARAM_INVALID);
 		m.pParameter = NULL;
 		m.ulParameterLen = 0;
-		assert_int_equal(be->derive_key(ctx, &m, &iut.ref, &out.a),
+		assert_int_equal(be->derive_key(ctx, &m, &iut.ref, NULL, &out.a),
 		                 CKR_MECHANISM_PARAM_INVALID);
 		key_free(&out);
 	}

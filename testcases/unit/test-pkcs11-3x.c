@@ -145,6 +145,30 @@ static void test_corrected_return_values(void **state)
 	assert_int_equal(CKR_PUBLIC_KEY_INVALID, 0x000001B9UL);
 }
 
+/* The key derivation additions (pkcs11_3x_kdf.h): values and layouts of the specification. */
+static void test_kdf_additions(void **state)
+{
+	assert_int_equal(CKK_HKDF, 0x00000042UL);
+	assert_int_equal(CKM_HKDF_DERIVE, 0x0000402AUL);
+	assert_int_equal(CKM_HKDF_DATA, 0x0000402BUL);
+	assert_int_equal(CKM_HKDF_KEY_GEN, 0x0000402CUL);
+	assert_int_equal(CKM_SP800_108_COUNTER_KDF, 0x000003ACUL);
+	assert_int_equal(CKF_HKDF_SALT_KEY, 0x00000004UL);
+	assert_int_equal(CK_SP800_108_DKM_LENGTH, 0x00000003UL);
+	assert_int_equal(CK_SP800_108_COUNTER, CK_SP800_108_OPTIONAL_COUNTER);
+	assert_int_equal(CKP_PKCS5_PBKD2_HMAC_SHA256, 0x00000004UL);
+	assert_int_equal(CKZ_SALT_SPECIFIED, 0x00000001UL);
+	assert_int_equal(offsetof(CK_HKDF_PARAMS, prfHashMechanism), sizeof(CK_ULONG));
+	assert_int_equal(offsetof(CK_HKDF_PARAMS, hSaltKey), 5 * sizeof(CK_ULONG));
+	assert_int_equal(sizeof(CK_HKDF_PARAMS), 8 * sizeof(CK_ULONG));
+	assert_int_equal(offsetof(CK_SP800_108_KDF_PARAMS, pAdditionalDerivedKeys),
+	                 4 * sizeof(CK_ULONG));
+	assert_int_equal(offsetof(CK_SP800_108_DKM_LENGTH_FORMAT, ulWidthInBits),
+	                 2 * sizeof(CK_ULONG));
+	assert_int_equal(offsetof(CK_PKCS5_PBKD2_PARAMS2, ulPasswordLen), 8 * sizeof(CK_ULONG));
+	assert_int_equal(sizeof(CK_PKCS5_PBKD2_PARAMS), sizeof(CK_PKCS5_PBKD2_PARAMS2));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +179,7 @@ int main(void)
 	    cmocka_unit_test(test_parameter_structs),
 	    cmocka_unit_test(test_constants),
 	    cmocka_unit_test(test_corrected_return_values),
+	    cmocka_unit_test(test_kdf_additions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -685,4 +685,6 @@ typedef CK_FUNCTION_LIST_3_0_PTR *CK_FUNCTION_LIST_3_0_PTR_PTR;
 }
 #endif
 
+#include "openslot/pkcs11_3x_kdf.h"
+
 #endif

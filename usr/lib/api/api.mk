@@ -45,6 +45,7 @@ pkcs11lib_LTLIBRARIES += libopenslot.la
 libopenslot_la_SOURCES = \
 	usr/include/openslot/pkcs11.h \
 	usr/include/openslot/pkcs11_3x.h \
+	usr/include/openslot/pkcs11_3x_kdf.h \
 	usr/lib/api/api.h \
 	usr/lib/api/entry.c \
 	usr/lib/api/entry.h \

@@ -52,6 +52,10 @@ libtoken_soft_la_SOURCES = \
 	usr/lib/tokens/soft/ec_keys.h \
 	usr/lib/tokens/soft/fetch.c \
 	usr/lib/tokens/soft/fetch.h \
+	usr/lib/tokens/soft/kdf.c \
+	usr/lib/tokens/soft/kdf.h \
+	usr/lib/tokens/soft/kdf_kbkdf.c \
+	usr/lib/tokens/soft/kdf_pbkdf2.c \
 	usr/lib/tokens/soft/mac.c \
 	usr/lib/tokens/soft/mac.h \
 	usr/lib/tokens/soft/rsa.c \

@@ -173,6 +173,15 @@ struct os_backend_ops {
 	 * C_WrapKey (out/outlen as above), C_UnwrapKey and C_DeriveKey (key
 	 * holds the attributes built from the template; the backend adds the
 	 * material as for generation).
+	 *
+	 * derive_key: param_key is the key a mechanism parameter names by
+	 * handle (CK_HKDF_PARAMS.hSaltKey with CKF_HKDF_SALT_KEY), resolved by
+	 * the common layer and checked like the base key (visible, CKA_DERIVE,
+	 * CKA_ALLOWED_MECHANISMS); NULL when the parameter names none.  A
+	 * backend never resolves a handle itself.  CKM_HKDF_DATA makes a data
+	 * object: key is then of class CKO_DATA and carries the requested
+	 * length as CKA_VALUE_LEN, which the common layer removes after the
+	 * backend has set CKA_VALUE.
 	 */
 	CK_RV(*wrap_key)
 	(void *ctx, const CK_MECHANISM *mech, const struct os_backend_key *wrapping,
@@ -182,7 +191,7 @@ struct os_backend_ops {
 	 const CK_BYTE *in, CK_ULONG inlen, struct tok_attrs *key);
 	CK_RV(*derive_key)
 	(void *ctx, const CK_MECHANISM *mech, const struct os_backend_key *base,
-	 struct tok_attrs *key);
+	 const struct os_backend_key *param_key, struct tok_attrs *key);
 
 	/* Frees what the backend cached in a key's cache slot. */
 	void (*key_cache_free)(void *ctx, void *cache);

@@ -42,6 +42,8 @@
  */
 #include "rules.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -75,15 +77,20 @@ static CK_OBJECT_CLASS rules_op_class(enum tok_rules_op op, CK_OBJECT_CLASS impl
 	}
 }
 
-/* Unwrapping and deriving make keys with a secret part; creation makes anything. */
+/*
+ * Unwrapping and deriving make keys with a secret part (and CKM_HKDF_DATA a
+ * data object); creation makes anything.
+ */
 static bool rules_op_allows_class(enum tok_rules_op op, CK_OBJECT_CLASS cls)
 {
 	if (op == TOK_RULES_CREATE)
 		return true;
-	if (op == TOK_RULES_UNWRAP || op == TOK_RULES_DERIVE)
+	if (op == TOK_RULES_UNWRAP)
 		return cls == CKO_SECRET_KEY || cls == CKO_PRIVATE_KEY;
 	if (op == TOK_RULES_GENERATE)
 		return cls == CKO_SECRET_KEY || cls == CKO_DOMAIN_PARAMETERS;
+	if (op == TOK_RULES_DERIVE) /* data objects only where the mechanism implies them */
+		return cls == CKO_SECRET_KEY || cls == CKO_PRIVATE_KEY || cls == CKO_DATA;
 	return cls == rules_op_class(op, RULES_NONE);
 }
 
@@ -268,13 +275,56 @@ static CK_RV rules_fill_defaults(const struct rules_shape *s, CK_OBJECT_CLASS cl
 	return rv;
 }
 
+/*
+ * The source of CKA_UNIQUE_ID: a random prefix drawn once per process (and
+ * again in a forked child, so parent and child never share one) followed by
+ * a counter.  One getrandom() per object cost more than all the rest of
+ * making a session object.
+ */
+static struct {
+	pthread_once_t once;
+	pthread_mutex_t lock;
+	bool drawn;
+	unsigned char prefix[RULES_UNIQUE_ID_BYTES - sizeof(uint64_t)];
+	uint64_t next;
+} rules_ids = {.once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void rules_ids_forked(void)
+{
+	pthread_mutex_init(&rules_ids.lock, NULL);
+	rules_ids.drawn = false;
+}
+
+static void rules_ids_init(void)
+{
+	pthread_atfork(NULL, NULL, rules_ids_forked);
+}
+
+/* Fills raw with the next unique ID of this process. */
+static bool rules_next_id(unsigned char raw[RULES_UNIQUE_ID_BYTES])
+{
+	bool ok = true;
+
+	pthread_once(&rules_ids.once, rules_ids_init);
+	pthread_mutex_lock(&rules_ids.lock);
+	if (!rules_ids.drawn)
+		rules_ids.drawn = getrandom(rules_ids.prefix, sizeof(rules_ids.prefix), 0) ==
+		                  (ssize_t)sizeof(rules_ids.prefix);
+	ok = rules_ids.drawn;
+	memcpy(raw, rules_ids.prefix, sizeof(rules_ids.prefix));
+	memcpy(raw + sizeof(rules_ids.prefix), &rules_ids.next, sizeof(rules_ids.next));
+	rules_ids.next++;
+	pthread_mutex_unlock(&rules_ids.lock);
+	return ok;
+}
+
 static CK_RV rules_set_unique_id(struct tok_attrs *out)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[RULES_UNIQUE_ID_BYTES];
 	char id[2 * RULES_UNIQUE_ID_BYTES];
 
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+	if (!rules_next_id(raw))
 		return CKR_FUNCTION_FAILED;
 	for (size_t i = 0; i < sizeof(raw); i++) {
 		id[2 * i] = hex[raw[i] >> 4];

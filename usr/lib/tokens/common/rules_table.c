@@ -287,6 +287,7 @@ static const struct rules_shape rules_shapes[] = {
     RULES_SHAPE_SECRET(CKK_SHA3_256_HMAC),
     RULES_SHAPE_SECRET(CKK_SHA3_384_HMAC),
     RULES_SHAPE_SECRET(CKK_SHA3_512_HMAC),
+    RULES_SHAPE_SECRET(CKK_HKDF),
 };
 
 #define RULES_N_SHAPES (sizeof(rules_shapes) / sizeof(rules_shapes[0]))

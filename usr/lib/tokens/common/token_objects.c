@@ -43,6 +43,7 @@ static CK_KEY_TYPE token_implied_key_type(CK_MECHANISM_TYPE mech)
 	    {CKM_SHA3_512_KEY_GEN, CKK_SHA3_512_HMAC},
 	    {CKM_DH_PKCS_KEY_PAIR_GEN, CKK_DH},
 	    {CKM_DH_PKCS_PARAMETER_GEN, CKK_DH},
+	    {CKM_HKDF_KEY_GEN, CKK_HKDF},
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -321,26 +322,107 @@ CK_RV tok_token_unwrap(struct tok_token *t, const struct tok_caller *c, const CK
 	return token_commit(t, c, &attrs, out);
 }
 
+/* Whether mech is one of the HKDF derivations, whose parameter may name a salt key. */
+static bool token_is_hkdf(CK_MECHANISM_TYPE mech)
+{
+	return mech == CKM_HKDF_DERIVE || mech == CKM_HKDF_DATA;
+}
+
+/*
+ * The key a derivation's parameter names by handle, checked as the base
+ * key is: the salt key of an HKDF extract step with CKF_HKDF_SALT_KEY.
+ * *obj is NULL (CKR_OK) when the parameter names none; a malformed
+ * parameter is left for the backend to refuse.
+ */
+static CK_RV token_param_key(struct tok_token *t, const CK_MECHANISM *mech, struct tok_object **obj)
+{
+	const CK_HKDF_PARAMS *p = mech->pParameter;
+
+	*obj = NULL;
+	if (!token_is_hkdf(mech->mechanism) || !p || mech->ulParameterLen != sizeof(*p) ||
+	    !p->bExtract || p->ulSaltType != CKF_HKDF_SALT_KEY)
+		return CKR_OK;
+	return token_usable_key(t, p->hSaltKey, CKA_DERIVE, mech->mechanism, obj);
+}
+
+/*
+ * The attributes of a derived object from the template.  CKM_HKDF_DATA
+ * makes a data object, whose length the template gives as CKA_VALUE_LEN
+ * although data objects have no such attribute: it is taken out before the
+ * rules see the template and put into attrs for the backend (the caller
+ * removes it afterwards).  Every other derivation makes a secret key.
+ */
+static CK_RV token_derive_build(const struct tok_caller *c, const CK_MECHANISM *mech,
+                                const CK_ATTRIBUTE *tmpl, CK_ULONG n, struct tok_attrs *attrs)
+{
+	CK_ATTRIBUTE *rest;
+	CK_ULONG m = 0, len = 0;
+	bool has_len = false;
+	CK_RV rv = CKR_OK;
+
+	if (mech->mechanism != CKM_HKDF_DATA)
+		return tok_rules_build(TOK_RULES_DERIVE, tmpl, n, CKO_SECRET_KEY, (CK_ULONG)-1,
+		                       mech->mechanism, c->so, attrs);
+	rest = calloc(n ? n : 1, sizeof(*rest));
+	if (!rest)
+		return CKR_HOST_MEMORY;
+	for (CK_ULONG i = 0; i < n && rv == CKR_OK; i++) {
+		if (tmpl[i].type != CKA_VALUE_LEN)
+			rest[m++] = tmpl[i];
+		else if (!tmpl[i].pValue || tmpl[i].ulValueLen != sizeof(CK_ULONG))
+			rv = CKR_ATTRIBUTE_VALUE_INVALID;
+		else {
+			has_len = true;
+			memcpy(&len, tmpl[i].pValue, sizeof(len));
+		}
+	}
+	if (rv == CKR_OK)
+		rv = tok_rules_build(TOK_RULES_DERIVE, rest, m, CKO_DATA, (CK_ULONG)-1,
+		                     mech->mechanism, c->so, attrs);
+	if (rv == CKR_OK && has_len)
+		rv = tok_attrs_set_ulong(attrs, CKA_VALUE_LEN, len);
+	free(rest);
+	return rv;
+}
+
+/* Runs the backend's derivation and finishes the new object's attributes. */
+static CK_RV token_derive_run(struct tok_token *t, const CK_MECHANISM *mech, struct tok_object *key,
+                              struct tok_object *param, struct tok_attrs *attrs)
+{
+	struct os_backend_key bk = tok_object_key(key), pk;
+	CK_RV rv;
+
+	if (param)
+		pk = tok_object_key(param);
+	if (!t->ops->derive_key)
+		return CKR_MECHANISM_INVALID;
+	rv = t->ops->derive_key(t->ctx, mech, &bk, param ? &pk : NULL, attrs);
+	if (rv == CKR_OK && mech->mechanism == CKM_HKDF_DATA)
+		tok_attrs_remove(attrs, CKA_VALUE_LEN);
+	if (rv == CKR_OK)
+		rv = token_fill_value_len(attrs);
+	return rv;
+}
+
 CK_RV tok_token_derive(struct tok_token *t, const struct tok_caller *c, const CK_MECHANISM *mech,
                        CK_OBJECT_HANDLE base, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
                        CK_OBJECT_HANDLE *out)
 {
-	struct tok_object *key;
+	struct tok_object *key, *param = NULL;
 	struct tok_attrs attrs;
 	CK_RV rv = token_usable_key(t, base, CKA_DERIVE, mech->mechanism, &key);
 
 	if (rv != CKR_OK)
 		return rv;
+	rv = token_param_key(t, mech, &param);
 	tok_attrs_init(&attrs);
-	rv = tok_rules_build(TOK_RULES_DERIVE, tmpl, n, CKO_SECRET_KEY, (CK_ULONG)-1,
-	                     mech->mechanism, c->so, &attrs);
-	struct os_backend_key bk = tok_object_key(key);
 	if (rv == CKR_OK)
-		rv = t->ops->derive_key ? t->ops->derive_key(t->ctx, mech, &bk, &attrs)
-		                        : CKR_MECHANISM_INVALID;
+		rv = token_derive_build(c, mech, tmpl, n, &attrs);
 	if (rv == CKR_OK)
-		rv = token_fill_value_len(&attrs);
+		rv = token_derive_run(t, mech, key, param, &attrs);
 	tok_object_unref(key);
+	if (param)
+		tok_object_unref(param);
 	if (rv != CKR_OK) {
 		tok_attrs_free(&attrs);
 		return rv;

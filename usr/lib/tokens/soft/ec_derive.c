@@ -12,6 +12,7 @@
 
 #include "asym.h"
 #include "ec_keys.h"
+#include "kdf.h"
 
 /* Longest value a KDF is asked for. */
 #define EC_DERIVED_MAX 1024
@@ -55,27 +56,6 @@ static CK_RV ec_shared_secret(EVP_PKEY *pkey, EVP_PKEY *peer, bool cofactor, CK_
 	return rv;
 }
 
-/* ANSI X9.63 KDF: Hash(Z || counter || SharedInfo) for counter 1, 2, ... */
-static CK_RV ec_x963(const struct soft_hash *hash, const CK_BYTE *z, size_t zlen,
-                     const CK_ECDH1_DERIVE_PARAMS *p, CK_BYTE *out, size_t len)
-{
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "X963KDF", NULL);
-	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-	OSSL_PARAM params[4], *q = params;
-	int ok;
-
-	*q++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)hash->name, 0);
-	*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)z, zlen);
-	if (p->ulSharedDataLen)
-		*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, p->pSharedData,
-		                                         p->ulSharedDataLen);
-	*q = OSSL_PARAM_construct_end();
-	ok = ctx && EVP_KDF_derive(ctx, out, len, params) == 1;
-	EVP_KDF_CTX_free(ctx);
-	EVP_KDF_free(kdf);
-	return ok ? CKR_OK : soft_ossl_fail();
-}
-
 /* Turns Z into the new key's value. */
 static CK_RV ec_derive_value(const struct soft_hash *kdf, const CK_ECDH1_DERIVE_PARAMS *p,
                              const CK_BYTE *z, size_t zlen, struct tok_attrs *key)
@@ -90,7 +70,7 @@ static CK_RV ec_derive_value(const struct soft_hash *kdf, const CK_ECDH1_DERIVE_
 		return CKR_TEMPLATE_INCONSISTENT;
 	if (!kdf)
 		return soft_asym_set_secret(key, z + zlen - len, len);
-	rv = ec_x963(kdf, z, zlen, p, out, len);
+	rv = soft_kdf_x963(kdf->name, z, zlen, p->pSharedData, p->ulSharedDataLen, out, len);
 	if (rv == CKR_OK)
 		rv = soft_asym_set_secret(key, out, len);
 	OPENSSL_cleanse(out, len);

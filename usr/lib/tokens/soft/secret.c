@@ -80,15 +80,15 @@ bool soft_secret_len_ok(CK_KEY_TYPE type, CK_ULONG len)
 		return len == secret_fixed_len(type);
 	if (type == CKK_AES)
 		return len == 16 || len == 24 || len == 32;
-	if (type == CKK_GENERIC_SECRET || soft_digest_by_key_type(type))
+	if (type == CKK_GENERIC_SECRET || type == CKK_HKDF || soft_digest_by_key_type(type))
 		return len >= 1 && len <= SOFT_SECRET_MAX;
 	return false;
 }
 
 static bool secret_type_known(CK_KEY_TYPE type)
 {
-	return type == CKK_AES || type == CKK_GENERIC_SECRET || soft_digest_by_key_type(type) ||
-	       secret_fixed_len(type);
+	return type == CKK_AES || type == CKK_GENERIC_SECRET || type == CKK_HKDF ||
+	       soft_digest_by_key_type(type) || secret_fixed_len(type);
 }
 
 /* Sets CKA_VALUE and, for the key types that have it, CKA_VALUE_LEN. */

@@ -8,6 +8,7 @@
  * objects themselves are kept by the token common layer.
  */
 #include "soft.h"
+#include "kdf.h"
 #include "state.h"
 
 #include <pthread.h>
@@ -118,6 +119,7 @@ static const struct soft_mech *const soft_tables[] = {
     soft_aes_mechs,
     soft_digest_mechs,
     soft_des_mechs,
+    soft_kdf_mechs,
 };
 /* clang-format on */
 
@@ -416,10 +418,14 @@ static CK_RV soft_unwrap_key(void *ctx, const CK_MECHANISM *mech,
 }
 
 static CK_RV soft_derive_key(void *ctx, const CK_MECHANISM *mech, const struct os_backend_key *base,
-                             struct tok_attrs *key)
+                             const struct os_backend_key *param_key, struct tok_attrs *key)
 {
 	const struct soft_mech *m = soft_mech_find(ctx, mech->mechanism);
 
+	if (m && m->derive_keyed)
+		return m->derive_keyed(mech, base, param_key, key);
+	if (param_key)
+		return CKR_MECHANISM_PARAM_INVALID;
 	return m && m->derive ? m->derive(mech, base, key) : CKR_MECHANISM_INVALID;
 }
 

@@ -76,6 +76,14 @@ struct soft_mech {
 	 CK_ULONG inlen, struct tok_attrs *key);
 	CK_RV(*derive)
 	(const CK_MECHANISM *mech, const struct os_backend_key *base, struct tok_attrs *key);
+	/*
+	 * Set instead of derive by a mechanism whose parameter may name a
+	 * second key (CK_HKDF_PARAMS.hSaltKey): param_key is that key as the
+	 * common layer resolved it, or NULL when the parameter names none.
+	 */
+	CK_RV(*derive_keyed)
+	(const CK_MECHANISM *mech, const struct os_backend_key *base,
+	 const struct os_backend_key *param_key, struct tok_attrs *key);
 };
 
 /* The family tables (each ends with an entry of type CK_UNAVAILABLE_INFORMATION). */

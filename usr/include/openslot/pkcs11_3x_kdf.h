@@ -1,0 +1,218 @@
+/*
+ * The key derivation parts of PKCS#11 3.0 that the 2.40 header of p11-kit
+ * 0.24 lacks: HKDF (CKM_HKDF_DERIVE, CKM_HKDF_DATA, CKM_HKDF_KEY_GEN and
+ * CKK_HKDF), the SP 800-108 counter-mode KDF, and the PKCS #5 PBKDF2
+ * parameters with their pseudo-random functions and salt sources.  Written
+ * from the specification with its standard names; included by pkcs11_3x.h,
+ * whose conventions it follows (each constant guarded on its own, the types
+ * only while the underlying header reports Cryptoki 2.x).
+ */
+#ifndef OPENSLOT_PKCS11_3X_KDF_H
+#define OPENSLOT_PKCS11_3X_KDF_H
+
+#include <p11-kit/pkcs11.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef CKK_HKDF
+#define CKK_HKDF 0x00000042UL
+#endif
+
+#ifndef CKM_SP800_108_COUNTER_KDF
+#define CKM_SP800_108_COUNTER_KDF 0x000003ACUL
+#endif
+#ifndef CKM_SP800_108_FEEDBACK_KDF
+#define CKM_SP800_108_FEEDBACK_KDF 0x000003ADUL
+#endif
+#ifndef CKM_SP800_108_DOUBLE_PIPELINE_KDF
+#define CKM_SP800_108_DOUBLE_PIPELINE_KDF 0x000003AEUL
+#endif
+#ifndef CKM_HKDF_DERIVE
+#define CKM_HKDF_DERIVE 0x0000402AUL
+#endif
+#ifndef CKM_HKDF_DATA
+#define CKM_HKDF_DATA 0x0000402BUL
+#endif
+#ifndef CKM_HKDF_KEY_GEN
+#define CKM_HKDF_KEY_GEN 0x0000402CUL
+#endif
+
+/* CK_HKDF_PARAMS.ulSaltType */
+#ifndef CKF_HKDF_SALT_NULL
+#define CKF_HKDF_SALT_NULL 0x00000001UL
+#endif
+#ifndef CKF_HKDF_SALT_DATA
+#define CKF_HKDF_SALT_DATA 0x00000002UL
+#endif
+#ifndef CKF_HKDF_SALT_KEY
+#define CKF_HKDF_SALT_KEY 0x00000004UL
+#endif
+
+/* CK_PRF_DATA_PARAM.type */
+#ifndef CK_SP800_108_ITERATION_VARIABLE
+#define CK_SP800_108_ITERATION_VARIABLE 0x00000001UL
+#endif
+#ifndef CK_SP800_108_OPTIONAL_COUNTER
+#define CK_SP800_108_OPTIONAL_COUNTER 0x00000002UL
+#endif
+#ifndef CK_SP800_108_COUNTER
+#define CK_SP800_108_COUNTER CK_SP800_108_OPTIONAL_COUNTER
+#endif
+#ifndef CK_SP800_108_DKM_LENGTH
+#define CK_SP800_108_DKM_LENGTH 0x00000003UL
+#endif
+#ifndef CK_SP800_108_BYTE_ARRAY
+#define CK_SP800_108_BYTE_ARRAY 0x00000004UL
+#endif
+
+/* CK_SP800_108_DKM_LENGTH_FORMAT.dkmLengthMethod */
+#ifndef CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS
+#define CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS 0x00000001UL
+#endif
+#ifndef CK_SP800_108_DKM_LENGTH_SUM_OF_SEGMENTS
+#define CK_SP800_108_DKM_LENGTH_SUM_OF_SEGMENTS 0x00000002UL
+#endif
+
+/* CK_PKCS5_PBKD2_PARAMS.prf */
+#ifndef CKP_PKCS5_PBKD2_HMAC_SHA1
+#define CKP_PKCS5_PBKD2_HMAC_SHA1 0x00000001UL
+#endif
+#ifndef CKP_PKCS5_PBKD2_HMAC_GOSTR3411
+#define CKP_PKCS5_PBKD2_HMAC_GOSTR3411 0x00000002UL
+#endif
+#ifndef CKP_PKCS5_PBKD2_HMAC_SHA224
+#define CKP_PKCS5_PBKD2_HMAC_SHA224 0x00000003UL
+#endif
+#ifndef CKP_PKCS5_PBKD2_HMAC_SHA256
+#define CKP_PKCS5_PBKD2_HMAC_SHA256 0x00000004UL
+#endif
+#ifndef CKP_PKCS5_PBKD2_HMAC_SHA384
+#define CKP_PKCS5_PBKD2_HMAC_SHA384 0x00000005UL
+#endif
+#ifndef CKP_PKCS5_PBKD2_HMAC_SHA512
+#define CKP_PKCS5_PBKD2_HMAC_SHA512 0x00000006UL
+#endif
+#ifndef CKP_PKCS5_PBKD2_HMAC_SHA512_224
+#define CKP_PKCS5_PBKD2_HMAC_SHA512_224 0x00000007UL
+#endif
+#ifndef CKP_PKCS5_PBKD2_HMAC_SHA512_256
+#define CKP_PKCS5_PBKD2_HMAC_SHA512_256 0x00000008UL
+#endif
+
+/* CK_PKCS5_PBKD2_PARAMS.saltSource */
+#ifndef CKZ_SALT_SPECIFIED
+#define CKZ_SALT_SPECIFIED 0x00000001UL
+#endif
+
+#if CRYPTOKI_VERSION_MAJOR < 3
+
+/* Parameters of CKM_HKDF_DERIVE and CKM_HKDF_DATA. */
+typedef struct CK_HKDF_PARAMS {
+	CK_BBOOL bExtract;
+	CK_BBOOL bExpand;
+	CK_MECHANISM_TYPE prfHashMechanism;
+	CK_ULONG ulSaltType;
+	CK_BYTE_PTR pSalt;
+	CK_ULONG ulSaltLen;
+	CK_OBJECT_HANDLE hSaltKey;
+	CK_BYTE_PTR pInfo;
+	CK_ULONG ulInfoLen;
+} CK_HKDF_PARAMS;
+
+typedef CK_HKDF_PARAMS *CK_HKDF_PARAMS_PTR;
+
+/* The SP 800-108 KDFs: one input of the PRF, and the formats of its fields. */
+typedef CK_ULONG CK_PRF_DATA_TYPE;
+typedef CK_MECHANISM_TYPE CK_SP800_108_PRF_TYPE;
+
+typedef struct CK_PRF_DATA_PARAM {
+	CK_PRF_DATA_TYPE type;
+	CK_VOID_PTR pValue;
+	CK_ULONG ulValueLen;
+} CK_PRF_DATA_PARAM;
+
+typedef CK_PRF_DATA_PARAM *CK_PRF_DATA_PARAM_PTR;
+
+typedef struct CK_SP800_108_COUNTER_FORMAT {
+	CK_BBOOL bLittleEndian;
+	CK_ULONG ulWidthInBits;
+} CK_SP800_108_COUNTER_FORMAT;
+
+typedef CK_SP800_108_COUNTER_FORMAT *CK_SP800_108_COUNTER_FORMAT_PTR;
+
+typedef CK_ULONG CK_SP800_108_DKM_LENGTH_METHOD;
+
+typedef struct CK_SP800_108_DKM_LENGTH_FORMAT {
+	CK_SP800_108_DKM_LENGTH_METHOD dkmLengthMethod;
+	CK_BBOOL bLittleEndian;
+	CK_ULONG ulWidthInBits;
+} CK_SP800_108_DKM_LENGTH_FORMAT;
+
+typedef CK_SP800_108_DKM_LENGTH_FORMAT *CK_SP800_108_DKM_LENGTH_FORMAT_PTR;
+
+typedef struct CK_DERIVED_KEY {
+	CK_ATTRIBUTE_PTR pTemplate;
+	CK_ULONG ulAttributeCount;
+	CK_OBJECT_HANDLE_PTR phKey;
+} CK_DERIVED_KEY;
+
+typedef CK_DERIVED_KEY *CK_DERIVED_KEY_PTR;
+
+typedef struct CK_SP800_108_KDF_PARAMS {
+	CK_SP800_108_PRF_TYPE prfType;
+	CK_ULONG ulNumberOfDataParams;
+	CK_PRF_DATA_PARAM_PTR pDataParams;
+	CK_ULONG ulAdditionalDerivedKeys;
+	CK_DERIVED_KEY_PTR pAdditionalDerivedKeys;
+} CK_SP800_108_KDF_PARAMS;
+
+typedef CK_SP800_108_KDF_PARAMS *CK_SP800_108_KDF_PARAMS_PTR;
+
+/* PKCS #5 PBKDF2: the pseudo-random function and the salt source. */
+typedef CK_ULONG CK_PKCS5_PBKD2_PSEUDO_RANDOM_FUNCTION_TYPE;
+typedef CK_PKCS5_PBKD2_PSEUDO_RANDOM_FUNCTION_TYPE *CK_PKCS5_PBKD2_PSEUDO_RANDOM_FUNCTION_TYPE_PTR;
+typedef CK_ULONG CK_PKCS5_PBKDF2_SALT_SOURCE_TYPE;
+typedef CK_PKCS5_PBKDF2_SALT_SOURCE_TYPE *CK_PKCS5_PBKDF2_SALT_SOURCE_TYPE_PTR;
+
+/*
+ * The parameters of CKM_PKCS5_PBKD2 as 2.40 defined them, with the
+ * password length passed by pointer.
+ */
+typedef struct CK_PKCS5_PBKD2_PARAMS {
+	CK_PKCS5_PBKDF2_SALT_SOURCE_TYPE saltSource;
+	CK_VOID_PTR pSaltSourceData;
+	CK_ULONG ulSaltSourceDataLen;
+	CK_ULONG iterations;
+	CK_PKCS5_PBKD2_PSEUDO_RANDOM_FUNCTION_TYPE prf;
+	CK_VOID_PTR pPrfData;
+	CK_ULONG ulPrfDataLen;
+	CK_UTF8CHAR_PTR pPassword;
+	CK_ULONG_PTR ulPasswordLen;
+} CK_PKCS5_PBKD2_PARAMS;
+
+typedef CK_PKCS5_PBKD2_PARAMS *CK_PKCS5_PBKD2_PARAMS_PTR;
+
+/* The corrected layout of 3.0: the password length by value. */
+typedef struct CK_PKCS5_PBKD2_PARAMS2 {
+	CK_PKCS5_PBKDF2_SALT_SOURCE_TYPE saltSource;
+	CK_VOID_PTR pSaltSourceData;
+	CK_ULONG ulSaltSourceDataLen;
+	CK_ULONG iterations;
+	CK_PKCS5_PBKD2_PSEUDO_RANDOM_FUNCTION_TYPE prf;
+	CK_VOID_PTR pPrfData;
+	CK_ULONG ulPrfDataLen;
+	CK_UTF8CHAR_PTR pPassword;
+	CK_ULONG ulPasswordLen;
+} CK_PKCS5_PBKD2_PARAMS2;
+
+typedef CK_PKCS5_PBKD2_PARAMS2 *CK_PKCS5_PBKD2_PARAMS2_PTR;
+
+#endif /* CRYPTOKI_VERSION_MAJOR < 3 */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
