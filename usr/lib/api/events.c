@@ -13,10 +13,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "notice.h"
 #include "paths.h"
 #include "proto.h"
 
@@ -33,7 +33,7 @@ static CK_RV events_open(struct os_client *cl, const char *name)
 
 	if (os_client_connect_conf(cl, api_state.conf, name, err, sizeof(err)) == 0)
 		return CKR_OK;
-	syslog(LOG_ERR, "openslot: %s", err);
+	api_notice_connect(cl, api_state.socket_path, err);
 	api_trace(API_TRACE_ERROR, "%s", err);
 	return CKR_DEVICE_ERROR;
 }

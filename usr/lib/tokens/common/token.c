@@ -28,6 +28,8 @@ int tok_token_open(struct tok_token *t, const struct os_backend_ops *ops, void *
 	t->writer = place->writer;
 	t->login = TOK_NO_USER;
 	t->trace = trace ? trace : token_no_trace;
+	t->damaged = place->damaged;
+	t->damaged_arg = place->damaged_arg;
 	t->seen_objects = UINT64_MAX;
 	t->seen_token = UINT64_MAX;
 	tok_objects_init(&t->objects);
@@ -82,6 +84,8 @@ static void token_take_loaded(void *arg, const struct tok_store_entry *e, CK_RV 
 
 	if (rv != CKR_OK) {
 		t->trace(1, "token object %016llx skipped: 0x%lx", (unsigned long long)e->id, rv);
+		if (t->damaged)
+			t->damaged(t->damaged_arg, e->id, rv);
 		return;
 	}
 	obj = tok_object_new(attrs);
