@@ -39,6 +39,7 @@ int tok_token_open(struct tok_token *t, const struct os_backend_ops *ops, void *
 		return -1;
 	}
 	tok_store_set_threads(t->store, threads);
+	tok_store_set_trace(t->store, t->trace);
 	tok_token_sync(t);
 	return 0;
 }
@@ -144,8 +145,10 @@ static void token_reload_all_inlock(struct tok_token *t)
 	struct tok_store_entry *entries = NULL, *load = NULL;
 	size_t n = 0, n_load = 0;
 
-	if (tok_store_list(t->store, &entries, &n) != CKR_OK)
+	if (tok_store_list(t->store, &entries, &n) != CKR_OK) {
+		t->trace(1, "token store: cannot read the object index");
 		return;
+	}
 	/* Sorted only when loaded objects are to be looked up in it. */
 	if (t->objects.n)
 		qsort(entries, n, sizeof(*entries), token_cmp_entry);
@@ -170,6 +173,8 @@ static void token_reload_all_inlock(struct tok_token *t)
 		if (n_load)
 			tok_store_load_objects(t->store, load, n_load, t->have_mk ? t->mk : NULL,
 			                       token_take_loaded, t);
+		t->trace(4, "token store: full load: %zu stored, %zu dropped, %zu loaded%s", n,
+		         s.n_drop, n_load, t->have_mk ? " (with private objects)" : "");
 	}
 	free(load);
 	free(s.drop);
@@ -211,6 +216,7 @@ static void token_reload_inlock(struct tok_token *t)
 	if (n_load)
 		tok_store_load_objects(t->store, changed, n_load, t->have_mk ? t->mk : NULL,
 		                       token_take_loaded, t);
+	t->trace(4, "token store: reload: %zu changed, %zu loaded", n, n_load);
 	free(changed);
 }
 
