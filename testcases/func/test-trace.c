@@ -88,6 +88,7 @@ static int setup(void **state)
 	assert_int_equal(harness_write_conf(&fx->h, NULL, SLOT_SOFT), 0);
 	assert_int_equal(harness_start(&fx->h, NULL), 0);
 	harness_use_instance(&fx->h);
+	syslog_count = 0;
 	*state = fx;
 	return 0;
 }
@@ -203,6 +204,19 @@ static CK_RV create_bad_object(struct fixture *fx, CK_SESSION_HANDLE s)
 	return fx->f->C_CreateObject(s, tmpl, 2, &h);
 }
 
+static CK_RV make_token_object(struct fixture *fx, CK_SESSION_HANDLE s)
+{
+	CK_OBJECT_CLASS klass = CKO_DATA;
+	CK_BBOOL yes = CK_TRUE;
+	CK_ATTRIBUTE tmpl[] = {
+	    {CKA_CLASS, &klass, sizeof(klass)},
+	    {CKA_TOKEN, &yes, 1},
+	};
+	CK_OBJECT_HANDLE h;
+
+	return fx->f->C_CreateObject(s, tmpl, 2, &h);
+}
+
 static void test_level1_errors_only(void **state)
 {
 	struct fixture *fx = *state;
@@ -217,14 +231,21 @@ static void test_level1_errors_only(void **state)
 	assert_int_equal(fx->f->C_GenerateRandom(s, rnd, sizeof(rnd)), CKR_OK);
 	rv = create_bad_object(fx, s);
 	assert_int_not_equal(rv, CKR_OK);
-	assert_int_equal(fx->f->C_CloseSession(s), CKR_OK);
+	/* with slotd gone, a change fails with the device's error and says why */
+	assert_true(WIFEXITED(harness_stop(&fx->h)));
+	assert_int_equal(make_token_object(fx, s), CKR_DEVICE_ERROR);
+	fx->f->C_CloseSession(s);
 	assert_int_equal(fx->f->C_Finalize(NULL), CKR_OK);
 
 	text = read_trace(fx);
-	/* one error line for the failed create, naming the function and result */
-	assert_int_equal(count_lines(text, "C_CreateObject", NULL), 1);
+	/* one error line per failed create, naming the function and result */
+	assert_int_equal(count_lines(text, "C_CreateObject", NULL), 2);
 	assert_int_equal(count_lines(text, " ERROR ", "C_CreateObject(", os_p11_rv_name(rv),
 	                             "CKA_MODULUS_BITS", NULL),
+	                 1);
+	/* why: the connection broke during the change, or was found broken before */
+	assert_int_equal(count_lines(text, " ERROR C_CreateObject(", "= CKR_DEVICE_ERROR (",
+	                             " us): ", "slotd", NULL),
 	                 1);
 	/* nothing for the calls that succeeded */
 	assert_int_equal(count_lines(text, "C_GenerateRandom", NULL), 0);

@@ -228,8 +228,6 @@ int api_trace_level(void);
  */
 void api_trace(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void api_trace_v(int level, const char *fmt, va_list ap);
-/* Why the call running on this thread fails, for its trace line (no line of its own). */
-void api_trace_reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * Notes that the running call reached slot: when the slot's config sets
  * log-calls, the call's line is written whatever the level.  The call's

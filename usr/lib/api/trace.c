@@ -206,17 +206,6 @@ void api_trace(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-void api_trace_reason(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!trace_span.active)
-		return;
-	va_start(ap, fmt);
-	trace_span_add_reason(fmt, ap);
-	va_end(ap);
-}
-
 void api_trace_call(const struct api_slot *slot, const char *fn, CK_RV rv, const char *fmt, ...)
 {
 	if (slot && slot->info.log_calls && trace_span.active) {
