@@ -123,6 +123,8 @@ testcases_func_test_trace_SOURCES = \
 	testcases/func/harness.c \
 	testcases/func/harness.h \
 	testcases/func/test-trace.c \
+	testcases/func/users.c \
+	testcases/func/users.h \
 	$(NULL)
 testcases_func_test_trace_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_trace_LDFLAGS = -Wl,--export-dynamic

@@ -14,16 +14,24 @@
 #include <cmocka.h>
 
 #include <dlfcn.h>
+#include <grp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "openslot/pkcs11.h"
 #include "harness.h"
 #include "p11names.h"
+#include "users.h"
+
+/* An identity outside the instance's group: nobody. */
+#define OUTSIDER 65534
 
 #define SO_PIN   "so-secret-8642"
 #define USER_PIN "user-secret-9753"
@@ -77,6 +85,7 @@ struct fixture {
 	struct harness h;
 	void *dl;
 	CK_FUNCTION_LIST_3_0 *f;
+	char lib[PATH_MAX]; /* a copy others may load (users_share_instance) */
 };
 
 static int setup(void **state)
@@ -111,7 +120,7 @@ static CK_RV start(struct fixture *fx, const char *level)
 	CK_RV rv;
 
 	if (!fx->dl) {
-		fx->dl = dlopen(harness_library(), RTLD_NOW | RTLD_LOCAL);
+		fx->dl = dlopen(fx->lib[0] ? fx->lib : harness_library(), RTLD_NOW | RTLD_LOCAL);
 		assert_non_null(fx->dl);
 		CK_C_GetInterface get = (CK_C_GetInterface)dlsym(fx->dl, "C_GetInterface");
 		assert_int_equal(get(NULL, NULL, &iface, 0), CKR_OK);
@@ -412,6 +421,39 @@ static int child_token_damaged(struct fixture *fx)
 	return 0;
 }
 
+/* As nobody, outside the group: the socket refuses the connection. */
+static int child_denied(struct fixture *fx)
+{
+	if (setgroups(0, NULL) < 0 || setresgid(OUTSIDER, OUTSIDER, OUTSIDER) < 0 ||
+	    setresuid(OUTSIDER, OUTSIDER, OUTSIDER) < 0)
+		return 5;
+	for (int i = 0; i < 3; i++)
+		if (start(fx, NULL) == CKR_OK)
+			return 2;
+	if (syslog_count != 1)
+		return 3;
+	if (!strstr(syslog_lines[0], "may not connect to slotd at ") ||
+	    !strstr(syslog_lines[0], "Permission denied; this process is not in group ") ||
+	    !strstr(syslog_lines[0], "add the user with 'usermod -aG "))
+		return 4;
+	return 0;
+}
+
+/* Root, facing a server on the socket that runs as nobody. */
+static int child_impostor(struct fixture *fx)
+{
+	for (int i = 0; i < 3; i++)
+		if (start(fx, NULL) == CKR_OK)
+			return 2;
+	if (syslog_count != 1)
+		return 3;
+	if (!strstr(syslog_lines[0], "openslot: refusing the server on ") ||
+	    !strstr(syslog_lines[0], "it runs as uid 65534") ||
+	    !strstr(syslog_lines[0], "stop the program listening there and start slotd"))
+		return 4;
+	return 0;
+}
+
 static void run_child(struct fixture *fx, int (*fn)(struct fixture *))
 {
 	int status;
@@ -461,6 +503,63 @@ static void test_syslog_token_damaged(void **state)
 	assert_int_equal(syslog_count, 0);
 }
 
+static void test_syslog_denied(void **state)
+{
+	struct fixture *fx = *state;
+
+	if (geteuid() != 0)
+		skip(); /* only root can become another user */
+	assert_int_equal(users_share_instance(&fx->h, fx->lib, sizeof(fx->lib)), 0);
+	run_child(fx, child_denied);
+}
+
+/*
+ * Listens on path as nobody (bound as root, which may write the run
+ * directory; SO_PEERCRED reports who called listen) until killed.
+ */
+static pid_t start_impostor(const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int ready[2];
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+		unlink(path);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+		    setresgid(OUTSIDER, OUTSIDER, OUTSIDER) < 0 ||
+		    setresuid(OUTSIDER, OUTSIDER, OUTSIDER) < 0 || listen(fd, 16) < 0)
+			_exit(1);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	return pid;
+}
+
+static void test_syslog_impostor(void **state)
+{
+	struct fixture *fx = *state;
+	pid_t impostor;
+
+	if (geteuid() != 0)
+		skip(); /* only root can become another user */
+	assert_true(WIFEXITED(harness_stop(&fx->h)));
+	impostor = start_impostor(fx->h.socket);
+	run_child(fx, child_impostor);
+	kill(impostor, SIGKILL);
+	assert_int_equal(waitpid(impostor, NULL, 0), impostor);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +568,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_level4_steps_no_secrets, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_syslog_slotd_absent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_syslog_token_damaged, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_syslog_denied, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_syslog_impostor, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include "notice.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -74,12 +75,48 @@ static const char *notice_user(char *buf, size_t len)
 	return buf;
 }
 
-void api_notice_connect(const struct os_client *cl, const char *path, const char *err)
+/* True when this process has group name among its groups. */
+static bool notice_in_group(const char *name)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+	gid_t groups[256];
+	int n;
+
+	if (getgrnam_r(name, &gr, buf, sizeof(buf), &res) != 0 || !res)
+		return false;
+	if (getegid() == res->gr_gid)
+		return true;
+	n = getgroups(sizeof(groups) / sizeof(groups[0]), groups);
+	for (int i = 0; i < n; i++)
+		if (groups[i] == res->gr_gid)
+			return true;
+	return false;
+}
+
+/* The socket refused this user: not in the group, or the modes are wrong. */
+static void notice_denied(const char *path, int err)
 {
 	const char *group =
 	    api_state.conf && api_state.conf->group ? api_state.conf->group : "pkcs11";
 	char user[64];
 
+	notice_user(user, sizeof(user));
+	if (!notice_in_group(group))
+		api_notice(API_NOTICE_DENIED,
+		           "user %s may not connect to slotd at %s: %s; this process is not in "
+		           "group %s: add the user with 'usermod -aG %s %s' and log in again",
+		           user, path, strerror(err), group, group, user);
+	else
+		api_notice(API_NOTICE_DENIED,
+		           "user %s may not connect to slotd at %s: %s, although in group %s; "
+		           "restart slotd, which sets the modes of its directories, with "
+		           "'systemctl restart %s'",
+		           user, path, strerror(err), group, NOTICE_UNIT);
+}
+
+void api_notice_connect(const struct os_client *cl, const char *path, const char *err)
+{
 	switch (cl->failure) {
 	case OS_CLIENT_FAIL_ABSENT:
 		api_notice(API_NOTICE_SLOTD_ABSENT,
@@ -87,12 +124,7 @@ void api_notice_connect(const struct os_client *cl, const char *path, const char
 		           strerror(cl->failure_errno), NOTICE_UNIT);
 		break;
 	case OS_CLIENT_FAIL_DENIED:
-		notice_user(user, sizeof(user));
-		api_notice(
-		    API_NOTICE_DENIED,
-		    "user %s may not connect to slotd at %s: %s; user %s is not in group %s: "
-		    "add it with 'usermod -aG %s %s' and log in again",
-		    user, path, strerror(cl->failure_errno), user, group, group, user);
+		notice_denied(path, cl->failure_errno);
 		break;
 	case OS_CLIENT_FAIL_PEER:
 		api_notice(API_NOTICE_IMPOSTOR,
