@@ -253,9 +253,8 @@ static void test_level1_errors_only(void **state)
 	                             "CKA_MODULUS_BITS", NULL),
 	                 1);
 	/* why: the connection broke during the change, or was found broken before */
-	assert_int_equal(count_lines(text, " ERROR C_CreateObject(", "= CKR_DEVICE_ERROR (",
-	                             " us): ", "slotd", NULL),
-	                 1);
+	assert_int_equal(
+	    count_lines(text, " ERROR C_CreateObject(", "= CKR_DEVICE_ERROR: ", "slotd", NULL), 1);
 	/* nothing for the calls that succeeded */
 	assert_int_equal(count_lines(text, "C_GenerateRandom", NULL), 0);
 	assert_int_equal(count_lines(text, "C_OpenSession", NULL), 0);

@@ -241,7 +241,8 @@ struct api_trace_span {
 	struct timespec start;
 	const char *fn;
 	CK_RV rv;
-	long us;
+	long us;    /* how long the call took, when timed */
+	bool timed; /* at level 3, or with log-calls */
 	int level;
 };
 /* Starts a call's span; false when no trace is open (the call is then not traced). */

@@ -37,8 +37,9 @@
 static struct {
 	pthread_mutex_t lock;
 	FILE *fp;
-	int level; /* atomic: OPENSLOT_TRACE_LEVEL, 0 when off */
-	bool on;   /* atomic: the file is open (a level, or log-calls) */
+	int level;  /* atomic: OPENSLOT_TRACE_LEVEL, 0 when off */
+	bool on;    /* atomic: the file is open (a level, or log-calls) */
+	bool timed; /* atomic: call lines carry durations (level 3 or log-calls) */
 } trace = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* What the traced call running on this thread has gathered so far. */
@@ -123,6 +124,9 @@ void api_trace_open(void)
 		setvbuf(trace.fp, NULL, _IOLBF, 0);
 	__atomic_store_n(&trace.level, trace.fp ? level : 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&trace.on, trace.fp != NULL, __ATOMIC_RELEASE);
+	__atomic_store_n(&trace.timed,
+	                 trace.fp && (level >= API_TRACE_INFO || trace_any_log_calls()),
+	                 __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&trace.lock);
 }
 
@@ -134,6 +138,7 @@ void api_trace_close(void)
 	trace.fp = NULL;
 	__atomic_store_n(&trace.level, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&trace.on, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&trace.timed, false, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&trace.lock);
 }
 
@@ -261,7 +266,10 @@ bool api_trace_span_begin(struct api_trace_span *sp)
 	trace_span.log_calls = false;
 	trace_span.reason_len = 0;
 	trace_span.reason[0] = '\0';
-	clock_gettime(CLOCK_MONOTONIC, &sp->start);
+	/* Errors and warnings alone are written without the time a call took. */
+	sp->timed = __atomic_load_n(&trace.timed, __ATOMIC_ACQUIRE);
+	if (sp->timed)
+		clock_gettime(CLOCK_MONOTONIC, &sp->start);
 	return true;
 }
 
@@ -279,9 +287,11 @@ bool api_trace_span_end(struct api_trace_span *sp, const char *fn, CK_RV rv)
 	struct timespec now;
 	int level = api_trace_level();
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	sp->us =
-	    (now.tv_sec - sp->start.tv_sec) * 1000000L + (now.tv_nsec - sp->start.tv_nsec) / 1000L;
+	if (sp->timed) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		sp->us = (now.tv_sec - sp->start.tv_sec) * 1000000L +
+		         (now.tv_nsec - sp->start.tv_nsec) / 1000L;
+	}
 	sp->fn = fn;
 	sp->rv = rv;
 	sp->level = trace_rv_level(fn, rv);
@@ -296,7 +306,7 @@ bool api_trace_span_end(struct api_trace_span *sp, const char *fn, CK_RV rv)
 void api_trace_span_write(const struct api_trace_span *sp, const char *fmt, ...)
 {
 	char args[512], line[sizeof(args) + sizeof(trace_span.reason) + 160], where[40] = "";
-	char rvbuf[OS_P11_STR_LEN];
+	char rvbuf[OS_P11_STR_LEN], took[32] = "";
 	bool reason = trace_span.reason_len != 0;
 	va_list ap;
 
@@ -309,8 +319,10 @@ void api_trace_span_write(const struct api_trace_span *sp, const char *fmt, ...)
 	}
 	if (trace_span.log_calls)
 		snprintf(where, sizeof(where), "slot %lu ", trace_span.slot);
-	snprintf(line, sizeof(line), "%s%s(%s) = %s (%ld us)%s%s", where, sp->fn, args,
-	         os_p11_rv_str(sp->rv, rvbuf, sizeof(rvbuf)), sp->us, reason ? ": " : "",
+	if (sp->timed)
+		snprintf(took, sizeof(took), " (%ld us)", sp->us);
+	snprintf(line, sizeof(line), "%s%s(%s) = %s%s%s%s", where, sp->fn, args,
+	         os_p11_rv_str(sp->rv, rvbuf, sizeof(rvbuf)), took, reason ? ": " : "",
 	         reason ? trace_span.reason : "");
 	trace_write(sp->level == API_TRACE_INFO ? "CALL" : trace_tags[sp->level], line);
 }
