@@ -5,7 +5,8 @@
  * writes <log-dir>/trace.<pid>.  Every PKCS#11 call made through the
  * function lists is a span (calls.c): the line for it is written when it
  * ends, at the level its result deserves (trace_rv_level), with the
- * arguments, the result and the time it took.  An error traced while a
+ * arguments, the result and, at level 3 or with log-calls, the time it
+ * took.  An error traced while a
  * span is open on the thread is the reason of that call: it is kept and
  * written on the call's own line rather than on a line of its own.  A slot
  * whose configuration sets log-calls gets the line of every call into it,
