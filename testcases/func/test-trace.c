@@ -13,7 +13,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -158,15 +160,15 @@ static void init_token(struct fixture *fx)
 	assert_int_equal(fx->f->C_CloseSession(s), CKR_OK);
 }
 
-/* The whole trace file of this process (freed by the caller). */
-static char *read_trace(struct fixture *fx)
+/* The whole trace file of process pid (freed by the caller). */
+static char *read_trace_of(struct fixture *fx, pid_t pid)
 {
 	char path[PATH_MAX];
 	struct stat st;
 	FILE *fp;
 	char *text;
 
-	snprintf(path, sizeof(path), "%s/log/trace.%ld", fx->h.dir, (long)getpid());
+	snprintf(path, sizeof(path), "%s/log/trace.%ld", fx->h.dir, (long)pid);
 	fp = fopen(path, "r");
 	assert_non_null(fp);
 	assert_int_equal(fstat(fileno(fp), &st), 0);
@@ -175,6 +177,11 @@ static char *read_trace(struct fixture *fx)
 	assert_int_equal(fread(text, 1, (size_t)st.st_size, fp), (size_t)st.st_size);
 	fclose(fp);
 	return text;
+}
+
+static char *read_trace(struct fixture *fx)
+{
+	return read_trace_of(fx, getpid());
 }
 
 /* Lines of text holding every one of the (NULL-terminated) words. */
@@ -420,6 +427,23 @@ static int child_token_damaged(struct fixture *fx)
 	return 0;
 }
 
+/* Three rounds loading a token whose one object file is damaged: one line. */
+static int child_object_damaged(struct fixture *fx)
+{
+	for (int i = 0; i < 3; i++) {
+		if (start(fx, "1") != CKR_OK)
+			return 2;
+		fx->f->C_Finalize(NULL);
+	}
+	if (syslog_count != 1)
+		return 3;
+	if (!strstr(syslog_lines[0], "openslot: token 'softtok' at ") ||
+	    !strstr(syslog_lines[0], " is damaged (") ||
+	    !strstr(syslog_lines[0], "and was skipped; restore "))
+		return 4;
+	return 0;
+}
+
 /* As nobody, outside the group: the socket refuses the connection. */
 static int child_denied(struct fixture *fx)
 {
@@ -453,6 +477,9 @@ static int child_impostor(struct fixture *fx)
 	return 0;
 }
 
+/* The last child run_child started. */
+static pid_t last_child;
+
 static void run_child(struct fixture *fx, int (*fn)(struct fixture *))
 {
 	int status;
@@ -468,6 +495,7 @@ static void run_child(struct fixture *fx, int (*fn)(struct fixture *))
 			        syslog_lines[0]);
 		_exit(r);
 	}
+	last_child = pid;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
@@ -500,6 +528,64 @@ static void test_syslog_token_damaged(void **state)
 	run_child(fx, child_token_damaged);
 	/* the parent was told nothing: each process has its own */
 	assert_int_equal(syslog_count, 0);
+}
+
+/* Flips a byte in the middle of the one object file under TOK_OBJ. */
+static void damage_object_file(struct fixture *fx)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 256];
+	struct dirent *de;
+	struct stat st;
+	int n = 0, fd;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/data/softtok/TOK_OBJ", fx->h.dir);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, "OBJ_IDX") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		n++;
+	}
+	closedir(d);
+	assert_int_equal(n, 1);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	unsigned char c;
+	assert_int_equal(pread(fd, &c, 1, st.st_size / 2), 1);
+	c ^= 0x55;
+	assert_int_equal(pwrite(fd, &c, 1, st.st_size / 2), 1);
+	close(fd);
+}
+
+static void test_syslog_object_damaged(void **state)
+{
+	struct fixture *fx = *state;
+	static CK_BYTE big[10000]; /* past what an index record holds: one copy only */
+	CK_OBJECT_CLASS klass = CKO_DATA;
+	CK_BBOOL yes = CK_TRUE;
+	CK_ATTRIBUTE tmpl[] = {
+	    {CKA_CLASS, &klass, sizeof(klass)},
+	    {CKA_TOKEN, &yes, 1},
+	    {CKA_VALUE, big, sizeof(big)},
+	};
+	CK_OBJECT_HANDLE h;
+	CK_SESSION_HANDLE s;
+	char *text;
+
+	assert_int_equal(start(fx, NULL), CKR_OK);
+	init_token(fx);
+	s = open_rw(fx);
+	assert_int_equal(fx->f->C_CreateObject(s, tmpl, 3, &h), CKR_OK);
+	assert_int_equal(fx->f->C_Finalize(NULL), CKR_OK);
+	damage_object_file(fx);
+	run_child(fx, child_object_damaged);
+	/* the child's level-1 trace says which object was skipped */
+	text = read_trace_of(fx, last_child);
+	assert_true(count_lines(text, " ERROR token object ", " skipped: ", NULL) >= 1);
+	free(text);
 }
 
 static void test_syslog_denied(void **state)
@@ -567,6 +653,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_level4_steps_no_secrets, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_syslog_slotd_absent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_syslog_token_damaged, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_syslog_object_damaged, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_syslog_denied, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_syslog_impostor, setup, teardown),
 	};
