@@ -222,3 +222,18 @@ testcases_func_test_derive_SOURCES = \
 	$(NULL)
 testcases_func_test_derive_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_derive_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
+
+# The trace file at each level, and the syslog lines for problems a person
+# must fix (syslog() is replaced in the test program, which exports it).
+check_PROGRAMS += testcases/func/test-trace
+TESTS += testcases/func/test-trace
+testcases_func_test_trace_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/test-trace.c \
+	testcases/func/users.c \
+	testcases/func/users.h \
+	$(NULL)
+testcases_func_test_trace_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_trace_LDFLAGS = -Wl,--export-dynamic
+testcases_func_test_trace_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread

@@ -9,9 +9,11 @@
  *
  * Files: init.c (initialise, finalise, fork), slots.c (slot table and
  * backends), sessions.c (session handles and counts), events.c (slotd
- * connection and slot events), interface.c (function lists), trace.c
- * (trace file and per-slot call logs), locks.c (lock files), entry_state.c
- * (saved operation state), entry.c (the remaining PKCS#11 functions).
+ * connection and slot events), interface.c (function lists), calls.c
+ * (the traced functions the lists point at), trace.c (trace file and
+ * per-slot call logs), notice.c (syslog lines for problems a person must
+ * fix), locks.c (lock files), entry_state.c (saved operation
+ * state), entry.c (the remaining PKCS#11 functions).
  */
 #ifndef API_H
 #define API_H
@@ -22,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "openslot/pkcs11.h"
 #include "backend.h"
@@ -196,6 +199,9 @@ void api_events_lost_client_inlock(void);
 /* With client_lock held: a new counts connection; 0 or -1. */
 int api_events_reconnect_client_inlock(void);
 
+/* interface.c: C_GetInfo of the 3.0 function list. */
+CK_RV api_interface_get_info_30(CK_INFO_PTR info);
+
 /* remote.c: the writer of a slot's token, slotd over the counts connection. */
 void api_remote_writer(struct api_slot *slot, struct tok_writer *w);
 void api_events_wake(void);
@@ -215,11 +221,41 @@ int api_locks_shared_timed(int fd, int timeout_ms);
 /* trace.c */
 void api_trace_open(void);
 void api_trace_close(void);
+/* The level of OPENSLOT_TRACE_LEVEL in force (0: off). */
+int api_trace_level(void);
+/*
+ * A line at level (API_TRACE_*).  An error traced during a call (see
+ * api_trace_span_begin) becomes that call's reason instead.
+ */
 void api_trace(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void api_trace_v(int level, const char *fmt, va_list ap);
-/* One line per call into a slot whose config sets log-calls. */
+/*
+ * Notes that the running call reached slot: when the slot's config sets
+ * log-calls, the call's line is written whatever the level.  The call's
+ * name, result and arguments are written by calls.c, not from here.
+ */
 void api_trace_call(const struct api_slot *slot, const char *fn, CK_RV rv, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* One PKCS#11 call being traced (calls.c). */
+struct api_trace_span {
+	struct timespec start;
+	const char *fn;
+	CK_RV rv;
+	long us;    /* how long the call took, when timed */
+	bool timed; /* at level 3, or with log-calls */
+	int level;
+};
+/* Starts a call's span; false when no trace is open (the call is then not traced). */
+bool api_trace_span_begin(struct api_trace_span *sp);
+/*
+ * Ends the span of fn with rv: true when its line is due, to be written
+ * with api_trace_span_write (a reason gathered for a call whose line is not
+ * due is written on its own).
+ */
+bool api_trace_span_end(struct api_trace_span *sp, const char *fn, CK_RV rv);
+void api_trace_span_write(const struct api_trace_span *sp, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #define API_TRACE_ERROR 1
 #define API_TRACE_WARN  2

@@ -47,6 +47,8 @@ libopenslot_la_SOURCES = \
 	usr/include/openslot/pkcs11_3x.h \
 	usr/include/openslot/pkcs11_3x_kdf.h \
 	usr/lib/api/api.h \
+	usr/lib/api/calls.c \
+	usr/lib/api/calls.h \
 	usr/lib/api/entry.c \
 	usr/lib/api/entry.h \
 	usr/lib/api/entry_crypto.c \
@@ -57,6 +59,8 @@ libopenslot_la_SOURCES = \
 	usr/lib/api/init.c \
 	usr/lib/api/interface.c \
 	usr/lib/api/locks.c \
+	usr/lib/api/notice.c \
+	usr/lib/api/notice.h \
 	usr/lib/api/remote.c \
 	usr/lib/api/sessions.c \
 	usr/lib/api/slots.c \

@@ -13,10 +13,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "notice.h"
 #include "paths.h"
 #include "proto.h"
 
@@ -31,9 +31,12 @@ static CK_RV events_open(struct os_client *cl, const char *name)
 {
 	char err[512];
 
-	if (os_client_connect_conf(cl, api_state.conf, name, err, sizeof(err)) == 0)
+	if (os_client_connect_conf(cl, api_state.conf, name, err, sizeof(err)) == 0) {
+		api_trace(API_TRACE_DEBUG, "%s: connected to slotd at %s (pid %llu)", name,
+		          api_state.socket_path, (unsigned long long)cl->slotd_pid);
 		return CKR_OK;
-	syslog(LOG_ERR, "openslot: %s", err);
+	}
+	api_notice_connect(cl, api_state.socket_path, err);
 	api_trace(API_TRACE_ERROR, "%s", err);
 	return CKR_DEVICE_ERROR;
 }
@@ -167,6 +170,7 @@ void api_events_lost_client_inlock(void)
 
 int api_events_reconnect_client_inlock(void)
 {
+	api_trace(API_TRACE_DEBUG, "openslot: reconnecting to slotd");
 	api_events_lost_client_inlock();
 	if (events_open(&api_state.client, "openslot") != CKR_OK)
 		return -1;
@@ -292,6 +296,7 @@ static CK_RV events_reconnect_inlock(void)
 	if (api_state.events_ok)
 		os_client_close(&api_state.events);
 	api_state.events_ok = false;
+	api_trace(API_TRACE_DEBUG, "openslot-events: reconnecting to slotd");
 	for (int waited = 0; waited < EVENTS_RECONNECT_MS; waited += 100) {
 		char err[512];
 		if (api_state.finalizing)

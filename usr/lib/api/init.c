@@ -17,10 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <syslog.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "notice.h"
 
 struct api_state api_state = {
     .lock = PTHREAD_RWLOCK_INITIALIZER,
@@ -117,7 +117,7 @@ static CK_RV init_check_args(const CK_C_INITIALIZE_ARGS *args)
 
 static CK_RV init_fail(CK_RV rv, const char *what)
 {
-	syslog(LOG_ERR, "openslot: C_Initialize failed: %s", what);
+	api_notice(API_NOTICE_INIT, "C_Initialize failed: %s", what);
 	api_trace(API_TRACE_ERROR, "C_Initialize failed: %s", what);
 	return rv;
 }

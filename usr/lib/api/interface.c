@@ -2,13 +2,14 @@
  * The function tables and interfaces the library offers: "PKCS 11" 3.0
  * (the default) and 2.40, both flagged CKF_INTERFACE_FORK_SAFE, plus
  * C_GetFunctionList for 2.x callers.  Each table reports its own version
- * through its own C_GetInfo.
+ * through its own C_GetInfo.  The tables point at the traced functions
+ * of calls.c; the exported C_ symbols are the functions themselves.
  */
 #include "api.h"
 
 #include <string.h>
 
-#include "functions.h"
+#include "calls.h"
 
 static CK_RV interface_info(CK_INFO_PTR info, CK_BYTE major, CK_BYTE minor)
 {
@@ -35,18 +36,19 @@ CK_RV C_GetInfo(CK_INFO_PTR info)
 	return interface_info(info, 2, 40);
 }
 
-static CK_RV interface_get_info_30(CK_INFO_PTR info)
+CK_RV api_interface_get_info_30(CK_INFO_PTR info)
 {
 	return interface_info(info, 3, 0);
 }
 
-#define API_MEMBER(name) .name = name,
+/* Every entry goes through the traced layer (calls.c). */
+#define API_MEMBER(name, params, args, trace) .name = api_calls_##name,
 
 static CK_FUNCTION_LIST interface_list_240 = {
-    .version = {2, 40}, .C_GetInfo = C_GetInfo, API_FUNCTIONS_240(API_MEMBER)};
+    .version = {2, 40}, .C_GetInfo = api_calls_C_GetInfo, API_FUNCTIONS_240(API_MEMBER)};
 
 static CK_FUNCTION_LIST_3_0 interface_list_30 = {.version = {3, 0},
-                                                 .C_GetInfo = interface_get_info_30,
+                                                 .C_GetInfo = api_calls_C_GetInfo_30,
                                                  API_FUNCTIONS_240(API_MEMBER)
                                                      API_FUNCTIONS_30(API_MEMBER)};
 

@@ -81,9 +81,8 @@ static long long locks_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int api_locks_shared_timed(int fd, int timeout_ms)
+static int locks_shared_wait(int fd, long long deadline)
 {
-	long long deadline = locks_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	struct timespec pause = {0, LOCKS_POLL_MS * 1000000L};
 
 	for (;;) {
@@ -97,4 +96,16 @@ int api_locks_shared_timed(int fd, int timeout_ms)
 		}
 		nanosleep(&pause, NULL);
 	}
+}
+
+int api_locks_shared_timed(int fd, int timeout_ms)
+{
+	long long start = locks_now_ms();
+	int r = locks_shared_wait(fd, start + (timeout_ms > 0 ? timeout_ms : 0));
+	int saved = errno;
+
+	api_trace(API_TRACE_DEBUG, "lock file: shared lock %s after %lld ms",
+	          r == 0 ? "taken" : "not taken", locks_now_ms() - start);
+	errno = saved;
+	return r;
 }

@@ -36,6 +36,7 @@ static CK_RV remote_call(struct os_buf *buf, size_t at, uint16_t reply_type, str
 	CK_RV rv = CKR_OK;
 
 	if (!api_state.client_ok) {
+		api_trace(API_TRACE_ERROR, "the change was not sent to slotd");
 		remote_wipe(buf);
 		rv = CKR_DEVICE_ERROR;
 	} else if (os_client_call(&api_state.client, buf, at, reply_type, reply) < 0) {

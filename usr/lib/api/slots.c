@@ -17,6 +17,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "notice.h"
 #include "paths.h"
 
 static const char *slots_token_dir(void)
@@ -153,10 +154,13 @@ static int slots_attach_token(struct api_slot *slot)
 	    .shm = slot->tokshm.shm,
 	    .owner = owner,
 	    .writer = &slot->writer,
+	    .damaged = api_notice_damaged_object,
+	    .damaged_arg = slot,
 	};
 	if (tok_token_open(&slot->token, slot->ops, slot->ctx, &place, slots_threads(), api_trace,
 	                   err, sizeof(err)) < 0) {
 		snprintf(slot->error, sizeof(slot->error), "%s", err);
+		api_notice_token(slot->info.token, slot->data_dir, err);
 		return -1;
 	}
 	slot->has_token = true;

@@ -289,6 +289,11 @@ static int client_open_socket(struct os_client *cl, const char *path, char *err,
 	}
 	if (connect(cl->fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
 		return 0;
+	cl->failure_errno = errno;
+	if (errno == ENOENT || errno == ECONNREFUSED)
+		cl->failure = OS_CLIENT_FAIL_ABSENT;
+	else if (errno == EACCES || errno == EPERM)
+		cl->failure = OS_CLIENT_FAIL_DENIED;
 	if (errno == ENOENT || errno == ECONNREFUSED)
 		snprintf(err, errlen, "slotd is not running (no listener on %s)", path);
 	else if (errno == EACCES || errno == EPERM)
@@ -316,6 +321,7 @@ static int client_check_peer(struct os_client *cl, const char *path, uid_t trust
 		cl->slotd_uid = cred.uid;
 		return 0;
 	}
+	cl->failure = OS_CLIENT_FAIL_PEER;
 	snprintf(err, errlen,
 	         "refusing the server on %s: it runs as uid %ld, not as slotd's user (pid %ld)",
 	         path, (long)cred.uid, (long)cred.pid);
@@ -339,8 +345,12 @@ int os_client_connect_trusting(struct os_client *cl, const char *path, const cha
 	if (client_read_hello(cl, err, errlen) < 0)
 		goto fail;
 	return 0;
-fail:
+fail:;
+	enum os_client_failure failure = cl->failure;
+	int failure_errno = cl->failure_errno;
 	os_client_close(cl);
+	cl->failure = failure;
+	cl->failure_errno = failure_errno;
 	return -1;
 }
 

@@ -45,6 +45,14 @@ struct os_client_event {
 
 #define OS_CLIENT_MAX_FDS 4
 
+/* Why a connect failed, for a message that tells a person what to do. */
+enum os_client_failure {
+	OS_CLIENT_FAIL_OTHER = 0,
+	OS_CLIENT_FAIL_ABSENT, /* no socket, or no listener on it: slotd is not running */
+	OS_CLIENT_FAIL_DENIED, /* the socket's permissions refuse this user */
+	OS_CLIENT_FAIL_PEER,   /* the server on the socket is not slotd's user */
+};
+
 struct os_client {
 	int fd;
 	uint32_t serial;
@@ -60,6 +68,9 @@ struct os_client {
 	struct os_client_event *events;
 	size_t n_events;
 	size_t cap_events;
+	/* After a failed connect (the rest is cleared): why, and errno then. */
+	enum os_client_failure failure;
+	int failure_errno;
 };
 
 /*
@@ -68,7 +79,8 @@ struct os_client {
  * as root, as this process's effective user, or as trusted_uid (pass
  * (uid_t)-1 for none: slotd's configured user).  Returns 0, or -1 with a
  * one-line reason in err (slotd not running, permission denied: not in the
- * group, an impostor on the socket, version mismatch, timeout).
+ * group, an impostor on the socket, version mismatch, timeout); cl->failure
+ * and cl->failure_errno then tell the cause.
  */
 int os_client_connect_trusting(struct os_client *cl, const char *path, const char *name,
                                uid_t trusted_uid, char *err, size_t errlen);

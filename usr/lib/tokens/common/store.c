@@ -209,6 +209,13 @@ void tok_store_set_threads(struct tok_store *st, unsigned threads)
 	pthread_mutex_unlock(&st->mutex);
 }
 
+void tok_store_set_trace(struct tok_store *st, void (*trace)(int level, const char *fmt, ...))
+{
+	pthread_mutex_lock(&st->mutex);
+	st->trace = trace;
+	pthread_mutex_unlock(&st->mutex);
+}
+
 void tok_store_set_kdf_params(struct tok_store *st, const struct tok_kdf_params *p)
 {
 	static const struct tok_kdf_params dflt = {
@@ -230,25 +237,43 @@ void tok_store_set_pin_limit(struct tok_store *st, unsigned limit)
 	pthread_mutex_unlock(&st->mutex);
 }
 
-/* LOCK_SH for a reader, waiting a bounded time: false when still busy. */
-static bool store_try_shared(int lock_fd)
+/*
+ * LOCK_SH for a reader, waiting a bounded time: false when still busy.
+ * *waited_ms: how long the sleeps between tries lasted.
+ */
+static bool store_try_shared(int lock_fd, int *waited_ms)
 {
 	int delay = 1;
 
+	*waited_ms = 0;
 	for (int i = 0;; i++) {
 		if (flock(lock_fd, LOCK_SH | LOCK_NB) == 0)
 			return true;
 		if ((errno != EWOULDBLOCK && errno != EINTR) || i == STORE_LOCK_WAIT_STEPS)
 			return false;
 		poll(NULL, 0, delay);
+		*waited_ms += delay;
 		delay *= 2;
 	}
+}
+
+/* A reader takes the token lock, and traces the wait when it had to wait. */
+static void store_lock_reader(struct tok_store *st)
+{
+	int waited;
+
+	st->flocked = store_try_shared(st->lock_fd, &waited);
+	if (st->trace && (waited || !st->flocked))
+		st->trace(4, "token lock: %s after waiting %d ms",
+		          st->flocked ? "taken shared" : "still busy, reading without it", waited);
 }
 
 void tok_store_lock(struct tok_store *st)
 {
 	pthread_mutex_lock(&st->mutex);
-	st->flocked = st->reader && store_try_shared(st->lock_fd);
+	st->flocked = false;
+	if (st->reader)
+		store_lock_reader(st);
 	st->token_changed = false;
 	st->objects_changed = 0;
 }

@@ -177,6 +177,12 @@ CK_RV tok_store_set_token_kdf(struct tok_store *st, const struct tok_kdf_params 
 void tok_store_set_threads(struct tok_store *st, unsigned threads);
 
 /*
+ * Where a reader handle traces its waits for the token lock (level 4, as
+ * OPENSLOT_TRACE_LEVEL counts); NULL for none, the default.
+ */
+void tok_store_set_trace(struct tok_store *st, void (*trace)(int level, const char *fmt, ...));
+
+/*
  * Objects whose stored frame is at most max bytes (capped at
  * TOK_STORE_IDX_INLINE_MAX, the default) are written into their OBJ_IDX
  * record as well as their file.  Tests set 0 to exercise object files alone.

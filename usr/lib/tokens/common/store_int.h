@@ -34,6 +34,7 @@ struct tok_store {
 	struct tok_kdf_params kdf; /* for PINs set through this handle */
 	unsigned pin_limit;        /* consecutive wrong PINs that lock, tok_store_set_pin_limit */
 	unsigned threads;          /* 1..TOK_STORE_MAX_THREADS, see tok_store_set_threads */
+	void (*trace)(int level, const char *fmt, ...); /* NULL: none (tok_store_set_trace) */
 	/*
 	 * Serialises the threads of this process over the cached index and
 	 * the token files; never held while a PIN key is derived.

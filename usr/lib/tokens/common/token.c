@@ -28,6 +28,8 @@ int tok_token_open(struct tok_token *t, const struct os_backend_ops *ops, void *
 	t->writer = place->writer;
 	t->login = TOK_NO_USER;
 	t->trace = trace ? trace : token_no_trace;
+	t->damaged = place->damaged;
+	t->damaged_arg = place->damaged_arg;
 	t->seen_objects = UINT64_MAX;
 	t->seen_token = UINT64_MAX;
 	tok_objects_init(&t->objects);
@@ -37,6 +39,7 @@ int tok_token_open(struct tok_token *t, const struct os_backend_ops *ops, void *
 		return -1;
 	}
 	tok_store_set_threads(t->store, threads);
+	tok_store_set_trace(t->store, t->trace);
 	tok_token_sync(t);
 	return 0;
 }
@@ -82,6 +85,8 @@ static void token_take_loaded(void *arg, const struct tok_store_entry *e, CK_RV 
 
 	if (rv != CKR_OK) {
 		t->trace(1, "token object %016llx skipped: 0x%lx", (unsigned long long)e->id, rv);
+		if (t->damaged)
+			t->damaged(t->damaged_arg, e->id, rv);
 		return;
 	}
 	obj = tok_object_new(attrs);
@@ -140,8 +145,10 @@ static void token_reload_all_inlock(struct tok_token *t)
 	struct tok_store_entry *entries = NULL, *load = NULL;
 	size_t n = 0, n_load = 0;
 
-	if (tok_store_list(t->store, &entries, &n) != CKR_OK)
+	if (tok_store_list(t->store, &entries, &n) != CKR_OK) {
+		t->trace(1, "token store: cannot read the object index");
 		return;
+	}
 	/* Sorted only when loaded objects are to be looked up in it. */
 	if (t->objects.n)
 		qsort(entries, n, sizeof(*entries), token_cmp_entry);
@@ -166,6 +173,8 @@ static void token_reload_all_inlock(struct tok_token *t)
 		if (n_load)
 			tok_store_load_objects(t->store, load, n_load, t->have_mk ? t->mk : NULL,
 			                       token_take_loaded, t);
+		t->trace(4, "token store: full load: %zu stored, %zu dropped, %zu loaded%s", n,
+		         s.n_drop, n_load, t->have_mk ? " (with private objects)" : "");
 	}
 	free(load);
 	free(s.drop);
@@ -207,6 +216,7 @@ static void token_reload_inlock(struct tok_token *t)
 	if (n_load)
 		tok_store_load_objects(t->store, changed, n_load, t->have_mk ? t->mk : NULL,
 		                       token_take_loaded, t);
+	t->trace(4, "token store: reload: %zu changed, %zu loaded", n, n_load);
 	free(changed);
 }
 

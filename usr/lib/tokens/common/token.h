@@ -68,6 +68,8 @@ struct tok_token {
 	uint8_t mk[TOK_STORE_KEY_LEN];
 	size_t n_session_objects;
 	void (*trace)(int level, const char *fmt, ...);
+	void (*damaged)(void *arg, uint64_t id, CK_RV rv);
+	void *damaged_arg;
 };
 
 /* What the library tells the token about the calling session. */
@@ -84,6 +86,9 @@ struct tok_token_place {
 	const struct os_tokshm *shm; /* mapped read-only */
 	uid_t owner;                 /* the token files' owner (slotd's user) */
 	const struct tok_writer *writer;
+	/* Told of each stored object skipped as damaged (optional). */
+	void (*damaged)(void *arg, uint64_t id, CK_RV rv);
+	void *damaged_arg;
 };
 
 /*
