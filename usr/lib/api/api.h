@@ -31,9 +31,17 @@
 #include "token.h"
 #include "tokshm.h"
 
+/*
+ * A slot of the table.  The table holds pointers, so a slot stays where it
+ * is while slots are added and removed around it (sessions point at it).
+ * Its backend is loaded on the first call that needs it (api_slot_ready);
+ * until then only id and info are set.
+ */
 struct api_slot {
 	CK_SLOT_ID id;
 	struct os_client_slot info;       /* as slotd described it */
+	pthread_mutex_t load_lock;        /* held while the backend loads */
+	int loaded;                       /* atomic: api_slot_ready has run */
 	const struct os_backend_ops *ops; /* NULL when the backend did not load */
 	void *dl;
 	void *ctx;
@@ -51,8 +59,6 @@ struct api_slot {
 	/* The following are guarded by api_state.sessions_lock. */
 	uint64_t n_sessions;
 	uint64_t n_rw_sessions;
-	/* Set by events.c when slotd reports a change; guarded by event_lock. */
-	bool event_pending;
 	/* Counts changed since they were last sent (atomic). */
 	int counts_dirty;
 };
@@ -98,6 +104,7 @@ struct api_handle_entry {
 
 struct api_state {
 	pthread_rwlock_t lock;
+	pthread_mutex_t init_lock; /* serialises C_Initialize and C_Finalize */
 	bool initialized;
 	bool may_create_threads; /* CKF_LIBRARY_CANT_CREATE_OS_THREADS was not given */
 	pid_t pid;
@@ -131,8 +138,23 @@ struct api_state {
 	bool flush_stop;
 	int flush_pending; /* atomic */
 
-	struct api_slot *slots;
+	/*
+	 * The slot table, loaded from slotd by the first call that needs it
+	 * (connected), and loaded again, under the state lock held for
+	 * writing, once slotd's segment shows another table (a reload, or a
+	 * slotd restarted) than the one loaded (table_generation of slotd
+	 * table_pid).  Changing it also takes client_lock (the flusher reads
+	 * it).  Backends point into the configuration they were loaded with:
+	 * configurations replaced by a reload stay in old_confs until
+	 * C_Finalize.
+	 */
+	bool connected;
+	uint64_t table_generation;
+	uint64_t table_pid;
+	struct api_slot **slots;
 	size_t n_slots;
+	struct os_conf **old_confs;
+	size_t n_old_confs;
 
 	pthread_mutex_t sessions_lock;
 	struct api_handle_entry *handles;
@@ -144,22 +166,48 @@ struct api_state {
 	pthread_mutex_t event_lock; /* the single reader of slotd events */
 	struct os_client events;
 	bool events_ok;
+	struct os_slotshm_map events_shm; /* slotd's segment, from the events connection */
 	int wake_fd; /* eventfd: wakes blocked C_WaitForSlotEvent at C_Finalize */
 	atomic_bool finalizing;
+	uint64_t init_count; /* C_Initialize calls that succeeded, ever */
 };
 
 extern struct api_state api_state;
 
-/* Takes the state lock for reading; fails when not initialised (or forked). */
+/*
+ * Takes the state lock for reading; fails when not initialised (or
+ * forked).  When the slot table is loaded and slotd's differs, the table is
+ * brought up to date first (api_slots_sync).
+ */
 CK_RV api_enter(void);
+/*
+ * api_enter, and the slot table loaded (connecting to slotd on the first
+ * call that needs it): CKR_DEVICE_ERROR when slotd cannot be reached.
+ */
+CK_RV api_enter_slots(void);
 void api_leave(void);
 
 /* init.c */
 bool api_in_forked_child(void);
 
+/* slots_table.c: with the state lock held for writing */
+/* Connects to slotd and loads the slot table (no backend yet). */
+CK_RV api_slots_connect(void);
+/* Whether slotd's table differs from the one loaded (any lock). */
+bool api_slots_stale(void);
+/* Loads the table again: new slots added, removed ones closed. */
+void api_slots_sync(void);
+/* Unloads every slot and disconnects. */
+void api_slots_disconnect(void);
+
+/* slots_load.c */
+/* Loads the slot's backend and opens its token, once; any lock. */
+void api_slot_ready(struct api_slot *slot);
+/* A new slot of the table, not loaded; NULL when out of memory. */
+struct api_slot *api_slot_new(const struct os_client_slot *info);
+void api_slot_free(struct api_slot *slot);
+
 /* slots.c */
-CK_RV api_slots_load(void);
-void api_slots_unload(void);
 struct api_slot *api_slot_find(CK_SLOT_ID id);
 /* The slot when its token is present, or the error to return. */
 CK_RV api_slot_token(CK_SLOT_ID id, struct api_slot **slot);
@@ -168,6 +216,8 @@ CK_RV api_slot_token(CK_SLOT_ID id, struct api_slot **slot);
 CK_RV api_session_get(CK_SESSION_HANDLE h, struct api_session **s);
 void api_session_put(struct api_session *s);
 void api_sessions_clear(void);
+/* With the state lock held for writing: drops the sessions of a slot leaving the table. */
+void api_sessions_drop_slot(struct api_slot *slot);
 CK_STATE api_session_state(struct api_session *s);
 /* Ends an operation of a session (op_lock held): frees the backend state and key. */
 void api_session_end_op(struct api_session *s, enum api_op_kind kind);
@@ -196,9 +246,22 @@ void api_events_lost_client_inlock(void);
 /* With client_lock held: a new counts connection; 0 or -1. */
 int api_events_reconnect_client_inlock(void);
 
+void api_events_wake(void);
+
+/*
+ * events_wait.c: C_WaitForSlotEvent.  Its state is guarded by event_lock,
+ * or by the state lock held for writing while no waiter can run (connecting,
+ * finalising).
+ */
+/* The events connection is new: maps its segment; its table is the one known. */
+void api_events_wait_connected(void);
+/* Unmaps the segment and forgets pending events and the known table. */
+void api_events_wait_disconnect(void);
+/* Queues the slots an event from slotd concerns. */
+void api_events_wait_mark(const struct os_client_event *ev);
+
 /* remote.c: the writer of a slot's token, slotd over the counts connection. */
 void api_remote_writer(struct api_slot *slot, struct tok_writer *w);
-void api_events_wake(void);
 
 /* locks.c */
 int api_locks_open_global(void);
