@@ -2,16 +2,22 @@
  * libopenslot internals: the process-wide state of the PKCS#11 library.
  *
  * One struct api_state holds everything between C_Initialize and
- * C_Finalize.  Its rwlock is taken for writing by C_Initialize/C_Finalize
- * and for reading by every other call for the length of the call, so calls
- * run in parallel and finalisation waits for them; no call holds it while
- * blocking on another process (C_WaitForSlotEvent waits outside it).
+ * C_Finalize.  Its rwlock is taken for reading by every call for the
+ * length of the call, so calls run in parallel and finalisation waits for
+ * them; it is taken for writing by C_Initialize/C_Finalize (serialised by
+ * init_lock) and, briefly, by the call that connects to slotd or loads a
+ * changed slot table (api_enter).  No call holds it while blocking on
+ * another process (C_WaitForSlotEvent waits outside it, under event_lock,
+ * which is always taken before the state lock, never after).
  *
- * Files: init.c (initialise, finalise, fork), slots.c (slot table and
- * backends), sessions.c (session handles and counts), events.c (slotd
- * connection and slot events), interface.c (function lists), trace.c
- * (trace file and per-slot call logs), locks.c (lock files), entry.c (the
- * remaining PKCS#11 functions).
+ * Files: init.c (initialise, finalise, fork, entering a call),
+ * slots_table.c (the link to slotd and the slot table, loaded on first use
+ * and after a reload), slots_load.c (a slot's backend and token, loaded on
+ * first use), slots.c (slot functions), sessions.c (session handles and
+ * counts), events.c (the connections to slotd and the counts),
+ * events_wait.c (C_WaitForSlotEvent), interface.c (function lists),
+ * trace.c (trace file and per-slot call logs), locks.c (lock files),
+ * entry.c (the remaining PKCS#11 functions).
  */
 #ifndef API_H
 #define API_H
