@@ -8,13 +8,13 @@
  * zero, after releasing its lock.  A caller that initialises meanwhile finds
  * the module still initialised (CKR_CRYPTOKI_ALREADY_INITIALIZED, which
  * p11-kit takes as success) and is left with a module that the other
- * caller's C_Finalize then tears down: its own finalisation answers
- * CKR_CRYPTOKI_NOT_INITIALIZED.  How often that happens depends on how long
- * the module's C_Initialize and C_Finalize take and whether a C_Initialize
- * waits for a C_Finalize already running.  SoftHSMv2 2.6 in this same
- * harness loses 1 to 3 rounds of 400 (doc/performance.md); the test asserts
- * this library loses no more than CHURN_MAX_LOST.  Any other error fails at
- * once.
+ * caller's C_Finalize then tears down: its next call (C_GetSlotList here)
+ * answers CKR_CRYPTOKI_NOT_INITIALIZED.  How often that happens depends on
+ * how long the module's C_Initialize and C_Finalize take and whether a
+ * C_Initialize waits for a C_Finalize already running.  SoftHSMv2 2.6 in
+ * this same harness loses 1 to 7 rounds of 400 (doc/performance.md); the
+ * test asserts that this library loses no more than CHURN_MAX_LOST.  Any
+ * other error fails at once.
  *
  * "test-p11kit-churn --churn [MODULE]" runs the same churn against another
  * module and prints the count: that is how the SoftHSMv2 figure is
