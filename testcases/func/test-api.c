@@ -400,6 +400,66 @@ static void test_concurrent_initialize_finalize(void **state)
 	wait_token_sessions(fx, 0, 0);
 }
 
+struct racer {
+	struct fixture *fx;
+	pthread_barrier_t *start;
+	bool finalize;
+	CK_RV rv;
+};
+
+static void *thread_race(void *arg)
+{
+	struct racer *r = arg;
+
+	pthread_barrier_wait(r->start);
+	r->rv = r->finalize ? r->fx->f->C_Finalize(NULL) : r->fx->f->C_Initialize(NULL);
+	return NULL;
+}
+
+/* Eight threads make the same call at once; returns how many got CKR_OK. */
+static int race(struct fixture *fx, bool finalize, CK_RV others)
+{
+	pthread_barrier_t start;
+	struct racer r[8];
+	pthread_t t[8];
+	int ok = 0;
+
+	pthread_barrier_init(&start, NULL, 8);
+	for (int i = 0; i < 8; i++) {
+		r[i] = (struct racer){.fx = fx, .start = &start, .finalize = finalize};
+		assert_int_equal(pthread_create(&t[i], NULL, thread_race, &r[i]), 0);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		if (r[i].rv == CKR_OK)
+			ok++;
+		else
+			assert_int_equal(r[i].rv, others);
+	}
+	pthread_barrier_destroy(&start);
+	return ok;
+}
+
+/* Of eight simultaneous C_Initialize (or C_Finalize) calls exactly one succeeds. */
+static void test_initialize_race(void **state)
+{
+	struct fixture *fx = *state;
+	CK_ULONG n;
+
+	for (int round = 0; round < 20; round++) {
+		assert_int_equal(race(fx, false, CKR_CRYPTOKI_ALREADY_INITIALIZED), 1);
+		/* every other round with slotd reached, sessions and backends loaded */
+		if (round % 2) {
+			CK_SESSION_HANDLE s;
+			assert_int_equal(fx->f->C_GetSlotList(CK_TRUE, NULL, &n), CKR_OK);
+			assert_int_equal(
+			    fx->f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s), CKR_OK);
+		}
+		assert_int_equal(race(fx, true, CKR_CRYPTOKI_NOT_INITIALIZED), 1);
+	}
+	assert_int_equal(fx->f->C_GetSlotList(CK_FALSE, NULL, &n), CKR_CRYPTOKI_NOT_INITIALIZED);
+}
+
 /* A second process on the same instance: counts add up machine-wide. */
 static void test_two_processes_and_kill(void **state)
 {
@@ -657,6 +717,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_initialize_finalize, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_initialize_race, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_two_processes_and_kill, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fork_child_leaves_parent_alone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_slotd_absent, setup, teardown),

@@ -199,7 +199,7 @@ bool api_in_forked_child(void);
 /* slots_table.c: with the state lock held for writing */
 /* Connects to slotd and loads the slot table (no backend yet). */
 CK_RV api_slots_connect(void);
-/* Whether slotd's table differs from the one loaded (any lock). */
+/* Whether slotd's table differs from the one loaded (state lock held either way). */
 bool api_slots_stale(void);
 /* Loads the table again: new slots added, removed ones closed. */
 void api_slots_sync(void);
@@ -207,7 +207,7 @@ void api_slots_sync(void);
 void api_slots_disconnect(void);
 
 /* slots_load.c */
-/* Loads the slot's backend and opens its token, once; any lock. */
+/* Loads the slot's backend and opens its token, once; state lock held for reading. */
 void api_slot_ready(struct api_slot *slot);
 /* A new slot of the table, not loaded; NULL when out of memory. */
 struct api_slot *api_slot_new(const struct os_client_slot *info);
