@@ -237,3 +237,14 @@ testcases_func_test_trace_SOURCES = \
 testcases_func_test_trace_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_trace_LDFLAGS = -Wl,--export-dynamic
 testcases_func_test_trace_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
+
+check_PROGRAMS += testcases/func/test-reload-slots
+TESTS += testcases/func/test-reload-slots
+testcases_func_test_reload_slots_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/test-reload-slots.c \
+	$(NULL)
+testcases_func_test_reload_slots_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_reload_slots_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt \
+	-ldl -lpthread

@@ -21,3 +21,15 @@ testcases_func_test_p11kit_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(P11KIT_CFLAG
 	-DP11KIT_PROGRAM=\"$(P11KIT_PROGRAM)\"
 testcases_func_test_p11kit_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(P11KIT_LIBS) \
 	-lrt -ldl -lpthread
+
+check_PROGRAMS += testcases/func/test-p11kit-churn
+TESTS += testcases/func/test-p11kit-churn
+
+testcases_func_test_p11kit_churn_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/test-p11kit-churn.c \
+	$(NULL)
+testcases_func_test_p11kit_churn_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(P11KIT_CFLAGS)
+testcases_func_test_p11kit_churn_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) \
+	$(P11KIT_LIBS) -lrt -ldl -lpthread

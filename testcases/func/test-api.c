@@ -369,7 +369,7 @@ static void *thread_init_finalize(void *arg)
 		if (rv != CKR_OK && rv != CKR_CRYPTOKI_NOT_INITIALIZED)
 			return (void *)2;
 		if (rv == CKR_OK && n != 4)
-			return (void *)3;
+			return (void *)(uintptr_t)(0x300 | n);
 		CK_SESSION_HANDLE s;
 		rv = fx->f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s);
 		if (rv != CKR_OK && rv != CKR_CRYPTOKI_NOT_INITIALIZED)
@@ -398,6 +398,66 @@ static void test_concurrent_initialize_finalize(void **state)
 	CK_RV rv = fx->f->C_Initialize(NULL);
 	assert_true(rv == CKR_OK || rv == CKR_CRYPTOKI_ALREADY_INITIALIZED);
 	wait_token_sessions(fx, 0, 0);
+}
+
+struct racer {
+	struct fixture *fx;
+	pthread_barrier_t *start;
+	bool finalize;
+	CK_RV rv;
+};
+
+static void *thread_race(void *arg)
+{
+	struct racer *r = arg;
+
+	pthread_barrier_wait(r->start);
+	r->rv = r->finalize ? r->fx->f->C_Finalize(NULL) : r->fx->f->C_Initialize(NULL);
+	return NULL;
+}
+
+/* Eight threads make the same call at once; returns how many got CKR_OK. */
+static int race(struct fixture *fx, bool finalize, CK_RV others)
+{
+	pthread_barrier_t start;
+	struct racer r[8];
+	pthread_t t[8];
+	int ok = 0;
+
+	pthread_barrier_init(&start, NULL, 8);
+	for (int i = 0; i < 8; i++) {
+		r[i] = (struct racer){.fx = fx, .start = &start, .finalize = finalize};
+		assert_int_equal(pthread_create(&t[i], NULL, thread_race, &r[i]), 0);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		if (r[i].rv == CKR_OK)
+			ok++;
+		else
+			assert_int_equal(r[i].rv, others);
+	}
+	pthread_barrier_destroy(&start);
+	return ok;
+}
+
+/* Of eight simultaneous C_Initialize (or C_Finalize) calls exactly one succeeds. */
+static void test_initialize_race(void **state)
+{
+	struct fixture *fx = *state;
+	CK_ULONG n;
+
+	for (int round = 0; round < 20; round++) {
+		assert_int_equal(race(fx, false, CKR_CRYPTOKI_ALREADY_INITIALIZED), 1);
+		/* every other round with slotd reached, sessions and backends loaded */
+		if (round % 2) {
+			CK_SESSION_HANDLE s;
+			assert_int_equal(fx->f->C_GetSlotList(CK_TRUE, NULL, &n), CKR_OK);
+			assert_int_equal(
+			    fx->f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s), CKR_OK);
+		}
+		assert_int_equal(race(fx, true, CKR_CRYPTOKI_NOT_INITIALIZED), 1);
+	}
+	assert_int_equal(fx->f->C_GetSlotList(CK_FALSE, NULL, &n), CKR_CRYPTOKI_NOT_INITIALIZED);
 }
 
 /* A second process on the same instance: counts add up machine-wide. */
@@ -480,9 +540,18 @@ static void test_slotd_absent(void **state)
 	struct fixture *fx = *state;
 
 	harness_stop(&fx->h);
-	assert_int_equal(fx->f->C_Initialize(NULL), CKR_DEVICE_ERROR);
+	/* C_Initialize does not reach for slotd: the first call that needs it fails */
+	assert_int_equal(fx->f->C_Initialize(NULL), CKR_OK);
 	CK_ULONG n;
-	assert_int_equal(fx->f->C_GetSlotList(CK_FALSE, NULL, &n), CKR_CRYPTOKI_NOT_INITIALIZED);
+	CK_SESSION_HANDLE s;
+	assert_int_equal(fx->f->C_GetSlotList(CK_FALSE, NULL, &n), CKR_DEVICE_ERROR);
+	assert_int_equal(fx->f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s),
+	                 CKR_DEVICE_ERROR);
+	/* and a slotd that comes later is found by the next call */
+	assert_int_equal(harness_start(&fx->h, NULL), 0);
+	assert_int_equal(fx->f->C_GetSlotList(CK_FALSE, NULL, &n), CKR_OK);
+	assert_int_equal(n, 4);
+	assert_int_equal(fx->f->C_Finalize(NULL), CKR_OK);
 }
 
 static void test_slotd_restart(void **state)
@@ -523,7 +592,10 @@ static void test_outsider(void **state)
 		gid_t g = 65534;
 		if (setgroups(1, &g) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
 			_exit(99);
+		CK_ULONG n;
 		CK_RV rv = fx->f->C_Initialize(NULL);
+		if (rv == CKR_OK)
+			rv = fx->f->C_GetSlotList(CK_FALSE, NULL, &n);
 		_exit(rv == CKR_DEVICE_ERROR ? 0 : 1);
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
@@ -645,6 +717,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_initialize_finalize, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_initialize_race, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_two_processes_and_kill, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fork_child_leaves_parent_alone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_slotd_absent, setup, teardown),

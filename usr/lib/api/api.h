@@ -2,17 +2,23 @@
  * libopenslot internals: the process-wide state of the PKCS#11 library.
  *
  * One struct api_state holds everything between C_Initialize and
- * C_Finalize.  Its rwlock is taken for writing by C_Initialize/C_Finalize
- * and for reading by every other call for the length of the call, so calls
- * run in parallel and finalisation waits for them; no call holds it while
- * blocking on another process (C_WaitForSlotEvent waits outside it).
+ * C_Finalize.  Its rwlock is taken for reading by every call for the
+ * length of the call, so calls run in parallel and finalisation waits for
+ * them; it is taken for writing by C_Initialize/C_Finalize (serialised by
+ * init_lock) and, briefly, by the call that connects to slotd or loads a
+ * changed slot table (api_enter).  No call holds it while blocking on
+ * another process (C_WaitForSlotEvent waits outside it, under event_lock,
+ * which is always taken before the state lock, never after).
  *
- * Files: init.c (initialise, finalise, fork), slots.c (slot table and
- * backends), sessions.c (session handles and counts), events.c (slotd
- * connection and slot events), interface.c (function lists), calls.c
- * (the traced functions the lists point at), trace.c (trace file and
- * per-slot call logs), notice.c (syslog lines for problems a person must
- * fix), locks.c (lock files), entry_state.c (saved operation
+ * Files: init.c (initialise, finalise, fork, entering a call),
+ * slots_table.c (the link to slotd and the slot table, loaded on first use
+ * and after a reload), slots_load.c (a slot's backend and token, loaded on
+ * first use), slots.c (slot functions), sessions.c (session handles and
+ * counts), events.c (the connections to slotd and the counts),
+ * events_wait.c (C_WaitForSlotEvent), interface.c (function lists),
+ * calls.c (the traced functions the lists point at), trace.c (trace
+ * file and per-slot call logs), notice.c (syslog lines for problems a
+ * person must fix), locks.c (lock files), entry_state.c (saved operation
  * state), entry.c (the remaining PKCS#11 functions).
  */
 #ifndef API_H
@@ -34,9 +40,17 @@
 #include "token.h"
 #include "tokshm.h"
 
+/*
+ * A slot of the table.  The table holds pointers, so a slot stays where it
+ * is while slots are added and removed around it (sessions point at it).
+ * Its backend is loaded on the first call that needs it (api_slot_ready);
+ * until then only id and info are set.
+ */
 struct api_slot {
 	CK_SLOT_ID id;
 	struct os_client_slot info;       /* as slotd described it */
+	pthread_mutex_t load_lock;        /* held while the backend loads */
+	int loaded;                       /* atomic: api_slot_ready has run */
 	const struct os_backend_ops *ops; /* NULL when the backend did not load */
 	void *dl;
 	void *ctx;
@@ -54,8 +68,6 @@ struct api_slot {
 	/* The following are guarded by api_state.sessions_lock. */
 	uint64_t n_sessions;
 	uint64_t n_rw_sessions;
-	/* Set by events.c when slotd reports a change; guarded by event_lock. */
-	bool event_pending;
 	/* Counts changed since they were last sent (atomic). */
 	int counts_dirty;
 };
@@ -101,6 +113,7 @@ struct api_handle_entry {
 
 struct api_state {
 	pthread_rwlock_t lock;
+	pthread_mutex_t init_lock; /* serialises C_Initialize and C_Finalize */
 	bool initialized;
 	bool may_create_threads; /* CKF_LIBRARY_CANT_CREATE_OS_THREADS was not given */
 	pid_t pid;
@@ -134,8 +147,23 @@ struct api_state {
 	bool flush_stop;
 	int flush_pending; /* atomic */
 
-	struct api_slot *slots;
+	/*
+	 * The slot table, loaded from slotd by the first call that needs it
+	 * (connected), and loaded again, under the state lock held for
+	 * writing, once slotd's segment shows another table (a reload, or a
+	 * slotd restarted) than the one loaded (table_generation of slotd
+	 * table_pid).  Changing it also takes client_lock (the flusher reads
+	 * it).  Backends point into the configuration they were loaded with:
+	 * configurations replaced by a reload stay in old_confs until
+	 * C_Finalize.
+	 */
+	bool connected;
+	uint64_t table_generation;
+	uint64_t table_pid;
+	struct api_slot **slots;
 	size_t n_slots;
+	struct os_conf **old_confs;
+	size_t n_old_confs;
 
 	pthread_mutex_t sessions_lock;
 	struct api_handle_entry *handles;
@@ -147,22 +175,48 @@ struct api_state {
 	pthread_mutex_t event_lock; /* the single reader of slotd events */
 	struct os_client events;
 	bool events_ok;
+	struct os_slotshm_map events_shm; /* slotd's segment, from the events connection */
 	int wake_fd; /* eventfd: wakes blocked C_WaitForSlotEvent at C_Finalize */
 	atomic_bool finalizing;
+	uint64_t init_count; /* C_Initialize calls that succeeded, ever */
 };
 
 extern struct api_state api_state;
 
-/* Takes the state lock for reading; fails when not initialised (or forked). */
+/*
+ * Takes the state lock for reading; fails when not initialised (or
+ * forked).  When the slot table is loaded and slotd's differs, the table is
+ * brought up to date first (api_slots_sync).
+ */
 CK_RV api_enter(void);
+/*
+ * api_enter, and the slot table loaded (connecting to slotd on the first
+ * call that needs it): CKR_DEVICE_ERROR when slotd cannot be reached.
+ */
+CK_RV api_enter_slots(void);
 void api_leave(void);
 
 /* init.c */
 bool api_in_forked_child(void);
 
+/* slots_table.c: with the state lock held for writing */
+/* Connects to slotd and loads the slot table (no backend yet). */
+CK_RV api_slots_connect(void);
+/* Whether slotd's table differs from the one loaded (state lock held either way). */
+bool api_slots_stale(void);
+/* Loads the table again: new slots added, removed ones closed. */
+void api_slots_sync(void);
+/* Unloads every slot and disconnects. */
+void api_slots_disconnect(void);
+
+/* slots_load.c */
+/* Loads the slot's backend and opens its token, once; state lock held for reading. */
+void api_slot_ready(struct api_slot *slot);
+/* A new slot of the table, not loaded; NULL when out of memory. */
+struct api_slot *api_slot_new(const struct os_client_slot *info);
+void api_slot_free(struct api_slot *slot);
+
 /* slots.c */
-CK_RV api_slots_load(void);
-void api_slots_unload(void);
 struct api_slot *api_slot_find(CK_SLOT_ID id);
 /* The slot when its token is present, or the error to return. */
 CK_RV api_slot_token(CK_SLOT_ID id, struct api_slot **slot);
@@ -171,6 +225,8 @@ CK_RV api_slot_token(CK_SLOT_ID id, struct api_slot **slot);
 CK_RV api_session_get(CK_SESSION_HANDLE h, struct api_session **s);
 void api_session_put(struct api_session *s);
 void api_sessions_clear(void);
+/* With the state lock held for writing: drops the sessions of a slot leaving the table. */
+void api_sessions_drop_slot(struct api_slot *slot);
 CK_STATE api_session_state(struct api_session *s);
 /* Ends an operation of a session (op_lock held): frees the backend state and key. */
 void api_session_end_op(struct api_session *s, enum api_op_kind kind);
@@ -201,10 +257,22 @@ int api_events_reconnect_client_inlock(void);
 
 /* interface.c: C_GetInfo of the 3.0 function list. */
 CK_RV api_interface_get_info_30(CK_INFO_PTR info);
+void api_events_wake(void);
+
+/*
+ * events_wait.c: C_WaitForSlotEvent.  Its state is guarded by event_lock,
+ * or by the state lock held for writing while no waiter can run (connecting,
+ * finalising).
+ */
+/* The events connection is new: maps its segment; its table is the one known. */
+void api_events_wait_connected(void);
+/* Unmaps the segment and forgets pending events and the known table. */
+void api_events_wait_disconnect(void);
+/* Queues the slots an event from slotd concerns. */
+void api_events_wait_mark(const struct os_client_event *ev);
 
 /* remote.c: the writer of a slot's token, slotd over the counts connection. */
 void api_remote_writer(struct api_slot *slot, struct tok_writer *w);
-void api_events_wake(void);
 
 /* locks.c */
 int api_locks_open_global(void);

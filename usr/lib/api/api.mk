@@ -55,6 +55,7 @@ libopenslot_la_SOURCES = \
 	usr/lib/api/entry_objects.c \
 	usr/lib/api/entry_state.c \
 	usr/lib/api/events.c \
+	usr/lib/api/events_wait.c \
 	usr/lib/api/functions.h \
 	usr/lib/api/init.c \
 	usr/lib/api/interface.c \
@@ -64,6 +65,8 @@ libopenslot_la_SOURCES = \
 	usr/lib/api/remote.c \
 	usr/lib/api/sessions.c \
 	usr/lib/api/slots.c \
+	usr/lib/api/slots_load.c \
+	usr/lib/api/slots_table.c \
 	usr/lib/api/trace.c \
 	$(NULL)
 libopenslot_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(LIBCRYPTO_CFLAGS)

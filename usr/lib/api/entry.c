@@ -125,7 +125,7 @@ static bool entry_sessions_exist(const struct api_slot *slot)
 CK_RV C_InitToken(CK_SLOT_ID id, CK_UTF8CHAR_PTR pin, CK_ULONG len, CK_UTF8CHAR_PTR label)
 {
 	struct api_slot *slot = NULL;
-	CK_RV rv = api_enter();
+	CK_RV rv = api_enter_slots();
 
 	if (rv != CKR_OK)
 		return rv;

@@ -1,15 +1,15 @@
 /*
- * The library's connections to slotd, and C_WaitForSlotEvent.
+ * The library's connections to slotd.
  *
- * The counts connection carries this process's session counts; the events
- * connection receives what slotd pushes.  When slotd restarts, each one
- * reconnects on first use and the counts are sent again; a slotd that does
- * not come back turns into CKR_DEVICE_ERROR, never a hang.
+ * The counts connection carries this process's session counts and token
+ * changes; the events connection receives what slotd pushes, for
+ * C_WaitForSlotEvent (events_wait.c).  Both are opened by the first call
+ * that needs slotd.  When slotd restarts, each one reconnects on first use
+ * and the counts are sent again; a slotd that does not come back turns into
+ * CKR_DEVICE_ERROR, never a hang.
  */
 #include "api.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -20,8 +20,6 @@
 #include "paths.h"
 #include "proto.h"
 
-/* How long a blocked waiter keeps trying to reach a restarting slotd. */
-#define EVENTS_RECONNECT_MS 5000
 /* Changed counts are sent after at most this delay. */
 #define EVENTS_FLUSH_US 1000
 
@@ -80,6 +78,7 @@ CK_RV api_events_connect(void)
 	if (rv != CKR_OK)
 		return rv;
 	api_state.events_ok = true;
+	api_events_wait_connected();
 	return events_map_shm();
 }
 
@@ -120,6 +119,7 @@ void api_events_disconnect(void)
 	if (api_state.events_ok)
 		os_client_close(&api_state.events);
 	api_state.client_ok = api_state.events_ok = false;
+	api_events_wait_disconnect();
 	os_slotshm_detach(&api_state.shm);
 	while (api_state.n_old_shm)
 		os_slotshm_detach(&api_state.old_shm[--api_state.n_old_shm]);
@@ -133,7 +133,7 @@ void api_events_disconnect(void)
 static int events_send_counts_inlock(bool all)
 {
 	for (size_t i = 0; i < api_state.n_slots; i++) {
-		struct api_slot *s = &api_state.slots[i];
+		struct api_slot *s = api_state.slots[i];
 		bool dirty = __atomic_exchange_n(&s->counts_dirty, 0, __ATOMIC_ACQ_REL);
 		uint64_t n = __atomic_load_n(&s->n_sessions, __ATOMIC_ACQUIRE);
 		uint64_t rw = __atomic_load_n(&s->n_rw_sessions, __ATOMIC_ACQUIRE);
@@ -165,7 +165,7 @@ void api_events_lost_client_inlock(void)
 	api_state.client_ok = false;
 	/* slotd keeps logins per connection: this process's are gone with it */
 	for (size_t i = 0; i < api_state.n_slots; i++)
-		__atomic_store_n(&api_state.slots[i].login_lost, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&api_state.slots[i]->login_lost, 1, __ATOMIC_RELEASE);
 }
 
 int api_events_reconnect_client_inlock(void)
@@ -251,130 +251,4 @@ void api_events_wake(void)
 
 	if (api_state.wake_fd >= 0 && write(api_state.wake_fd, &one, sizeof(one)) < 0)
 		api_trace(API_TRACE_WARN, "cannot wake event waiters: %m");
-}
-
-/* Marks slots as changed after an event; with event_lock held. */
-static void events_mark_inlock(const struct os_client_event *ev)
-{
-	for (size_t i = 0; i < api_state.n_slots; i++) {
-		struct api_slot *s = &api_state.slots[i];
-		if (ev->kind != OS_EVENT_TOKEN_CHANGED || s->id == ev->slot_id)
-			s->event_pending = true;
-	}
-}
-
-static bool events_take_inlock(CK_SLOT_ID *slot)
-{
-	for (size_t i = 0; i < api_state.n_slots; i++) {
-		if (api_state.slots[i].event_pending) {
-			api_state.slots[i].event_pending = false;
-			*slot = api_state.slots[i].id;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* Drains what slotd has sent without waiting. Returns -1 when the connection is gone. */
-static int events_drain_inlock(void)
-{
-	struct os_client_event ev;
-	int r;
-
-	if (!api_state.events_ok)
-		return -1;
-	while ((r = os_client_next_event(&api_state.events, 0, &ev)) == 1)
-		events_mark_inlock(&ev);
-	return r;
-}
-
-/* After slotd went away: reconnect (retrying for a while) and flag every slot. */
-static CK_RV events_reconnect_inlock(void)
-{
-	struct timespec pause = {0, 100 * 1000 * 1000};
-
-	if (api_state.events_ok)
-		os_client_close(&api_state.events);
-	api_state.events_ok = false;
-	api_trace(API_TRACE_DEBUG, "openslot-events: reconnecting to slotd");
-	for (int waited = 0; waited < EVENTS_RECONNECT_MS; waited += 100) {
-		char err[512];
-		if (api_state.finalizing)
-			return CKR_CRYPTOKI_NOT_INITIALIZED;
-		if (os_client_connect_conf(&api_state.events, api_state.conf, "openslot-events",
-		                           err, sizeof(err)) == 0) {
-			struct os_client_event all = {.kind = OS_EVENT_SLOT_CHANGED};
-			api_state.events_ok = true;
-			events_mark_inlock(&all);
-			return CKR_OK;
-		}
-		nanosleep(&pause, NULL);
-	}
-	api_trace(API_TRACE_ERROR, "slotd is gone and did not come back");
-	return CKR_DEVICE_ERROR;
-}
-
-/* Blocks until slotd sends something or C_Finalize wakes us. */
-static CK_RV events_block_inlock(void)
-{
-	struct pollfd pfd[2] = {
-	    {.fd = api_state.events.fd, .events = POLLIN},
-	    {.fd = api_state.wake_fd, .events = POLLIN},
-	};
-
-	while (poll(pfd, 2, -1) < 0)
-		if (errno != EINTR)
-			return CKR_DEVICE_ERROR;
-	if (api_state.finalizing)
-		return CKR_CRYPTOKI_NOT_INITIALIZED;
-	if (events_drain_inlock() < 0)
-		return events_reconnect_inlock();
-	return CKR_OK;
-}
-
-static CK_RV events_wait_inlock(CK_FLAGS flags, CK_SLOT_ID *slot)
-{
-	CK_RV rv;
-
-	for (;;) {
-		if (api_state.finalizing)
-			return CKR_CRYPTOKI_NOT_INITIALIZED;
-		if (events_drain_inlock() < 0) {
-			rv = events_reconnect_inlock();
-			if (rv != CKR_OK)
-				return rv;
-		}
-		if (events_take_inlock(slot))
-			return CKR_OK;
-		if (flags & CKF_DONT_BLOCK)
-			return CKR_NO_EVENT;
-		rv = events_block_inlock();
-		if (rv != CKR_OK)
-			return rv;
-	}
-}
-
-CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PTR reserved)
-{
-	CK_RV rv = api_enter();
-
-	if (rv != CKR_OK)
-		return rv;
-	if (!slot || reserved) {
-		api_leave();
-		return CKR_ARGUMENTS_BAD;
-	}
-	if (flags & CKF_DONT_BLOCK) {
-		if (pthread_mutex_trylock(&api_state.event_lock) != 0) {
-			api_leave();
-			return CKR_NO_EVENT; /* another thread is reading events */
-		}
-	} else {
-		pthread_mutex_lock(&api_state.event_lock);
-	}
-	/* The waiter holds event_lock, not the state lock: C_Finalize can start. */
-	api_leave();
-	rv = events_wait_inlock(flags, slot);
-	pthread_mutex_unlock(&api_state.event_lock);
-	return rv;
 }

@@ -1,10 +1,16 @@
 /*
  * C_Initialize, C_Finalize and what happens across fork().
  *
- * Initialisation reads the configuration, opens the trace, the global lock
- * file and the connections to slotd, maps slotd's shared memory and loads a
- * backend per slot.  Any failure undoes what was done and returns an error
- * at once; nothing waits for slotd to appear.
+ * Initialisation only reads the configuration and opens the trace, so
+ * C_Initialize and C_Finalize cost little: the connections to slotd, the
+ * slot table (slots_table.c) and each slot's backend and token
+ * (slots_load.c) come with the first call that needs them, and a failure
+ * there is that call's error.  C_Initialize and C_Finalize are serialised
+ * by init_lock: a C_Initialize that arrives while a C_Finalize runs waits
+ * for it and initialises afresh, so concurrent callers see exactly one
+ * success and CKR_CRYPTOKI_ALREADY_INITIALIZED or
+ * CKR_CRYPTOKI_NOT_INITIALIZED otherwise.  A C_Finalize waits, through the
+ * state lock, for the calls in progress.
  *
  * In a child after fork() the library counts as not initialised: every call
  * returns CKR_CRYPTOKI_NOT_INITIALIZED until the child calls C_Initialize,
@@ -16,7 +22,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -48,6 +53,7 @@ bool api_in_forked_child(void)
 static void init_atfork_child(void)
 {
 	pthread_rwlock_init(&api_state.lock, NULL);
+	pthread_mutex_init(&api_state.init_lock, NULL);
 	pthread_mutex_init(&api_state.client_lock, NULL);
 	pthread_mutex_init(&api_state.sessions_lock, NULL);
 	pthread_mutex_init(&api_state.event_lock, NULL);
@@ -80,6 +86,38 @@ static void init_register_atfork(void)
 	pthread_atfork(init_atfork_prepare, init_atfork_parent, init_atfork_child);
 }
 
+/*
+ * Swaps the read lock for the write lock to run fn when need() still holds,
+ * and back; CKR_CRYPTOKI_NOT_INITIALIZED when a C_Finalize came in between.
+ */
+static CK_RV init_upgrade(bool (*need)(void), CK_RV (*fn)(void))
+{
+	CK_RV rv = CKR_OK;
+
+	pthread_rwlock_unlock(&api_state.lock);
+	pthread_rwlock_wrlock(&api_state.lock);
+	if (api_state.initialized && need())
+		rv = fn();
+	pthread_rwlock_unlock(&api_state.lock);
+	pthread_rwlock_rdlock(&api_state.lock);
+	if (rv == CKR_OK && !api_state.initialized)
+		rv = CKR_CRYPTOKI_NOT_INITIALIZED;
+	if (rv != CKR_OK)
+		pthread_rwlock_unlock(&api_state.lock);
+	return rv;
+}
+
+static CK_RV init_sync(void)
+{
+	api_slots_sync();
+	return CKR_OK;
+}
+
+static bool init_not_connected(void)
+{
+	return !api_state.connected;
+}
+
 CK_RV api_enter(void)
 {
 	pthread_rwlock_rdlock(&api_state.lock);
@@ -87,7 +125,23 @@ CK_RV api_enter(void)
 		pthread_rwlock_unlock(&api_state.lock);
 		return CKR_CRYPTOKI_NOT_INITIALIZED;
 	}
+	if (api_slots_stale())
+		return init_upgrade(api_slots_stale, init_sync);
 	return CKR_OK;
+}
+
+CK_RV api_enter_slots(void)
+{
+	for (;;) {
+		CK_RV rv = api_enter();
+		if (rv != CKR_OK || api_state.connected)
+			return rv;
+		rv = init_upgrade(init_not_connected, api_slots_connect);
+		if (rv != CKR_OK || api_state.connected)
+			return rv;
+		/* finalised and initialised again meanwhile */
+		api_leave();
+	}
 }
 
 void api_leave(void)
@@ -131,15 +185,7 @@ static CK_RV init_fail(CK_RV rv, const char *what)
 static void init_discard(void)
 {
 	api_sessions_clear();
-	/* first: the flusher thread reads the slots until it is stopped */
-	api_events_disconnect();
-	api_slots_unload();
-	if (api_state.wake_fd >= 0)
-		close(api_state.wake_fd);
-	api_state.wake_fd = -1;
-	if (api_state.api_lock_fd >= 0)
-		close(api_state.api_lock_fd);
-	api_state.api_lock_fd = -1;
+	api_slots_disconnect();
 	api_trace_close();
 	os_conf_free(api_state.conf);
 	api_state.conf = NULL;
@@ -149,27 +195,13 @@ static void init_discard(void)
 static CK_RV init_load(const CK_C_INITIALIZE_ARGS *args)
 {
 	char err[512];
-	CK_RV rv;
 
 	if (os_conf_load(os_conf_default_path(), &api_state.conf, err, sizeof(err)) < 0)
 		return init_fail(CKR_FUNCTION_FAILED, err);
 	api_trace_open();
-	api_state.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (api_state.wake_fd < 0)
-		return init_fail(CKR_HOST_MEMORY, strerror(errno));
-	/* slotd first: it tells a user outside the group so most clearly */
-	rv = api_events_connect();
-	if (rv != CKR_OK)
-		return rv;
-	api_state.api_lock_fd = api_locks_open_global();
-	if (api_state.api_lock_fd < 0)
-		return init_fail(CKR_FUNCTION_FAILED, "cannot open the global lock file");
 	api_state.may_create_threads =
 	    !(args && (args->flags & CKF_LIBRARY_CANT_CREATE_OS_THREADS));
-	rv = api_slots_load();
-	if (rv == CKR_OK && api_state.may_create_threads)
-		api_events_start_flusher();
-	return rv;
+	return CKR_OK;
 }
 
 CK_RV C_Initialize(CK_VOID_PTR init_args)
@@ -179,6 +211,7 @@ CK_RV C_Initialize(CK_VOID_PTR init_args)
 	if (rv != CKR_OK)
 		return rv;
 	pthread_once(&init_once, init_register_atfork);
+	pthread_mutex_lock(&api_state.init_lock);
 	pthread_rwlock_wrlock(&api_state.lock);
 	if (api_state.initialized) {
 		rv = CKR_CRYPTOKI_ALREADY_INITIALIZED;
@@ -194,34 +227,43 @@ CK_RV C_Initialize(CK_VOID_PTR init_args)
 		goto out;
 	}
 	api_state.pid = getpid();
+	api_state.init_count++;
 	api_state.initialized = true;
-	api_trace(API_TRACE_INFO, "initialised: %zu slots", api_state.n_slots);
+	api_trace(API_TRACE_INFO, "initialised");
 out:
 	pthread_rwlock_unlock(&api_state.lock);
+	pthread_mutex_unlock(&api_state.init_lock);
 	return rv;
 }
 
+/*
+ * A blocked C_WaitForSlotEvent holds event_lock and no state lock: it is
+ * woken first, and the state lock taken once it has let go.
+ */
 CK_RV C_Finalize(CK_VOID_PTR reserved)
 {
 	if (reserved)
 		return CKR_ARGUMENTS_BAD;
-	/* Wake a blocked C_WaitForSlotEvent first: it holds no state lock. */
-	if (api_enter() != CKR_OK)
+	pthread_mutex_lock(&api_state.init_lock);
+	pthread_rwlock_rdlock(&api_state.lock);
+	bool initialized = api_state.initialized;
+	if (initialized) {
+		api_state.finalizing = true;
+		api_events_wake();
+	}
+	pthread_rwlock_unlock(&api_state.lock);
+	if (!initialized) {
+		pthread_mutex_unlock(&api_state.init_lock);
 		return CKR_CRYPTOKI_NOT_INITIALIZED;
-	api_state.finalizing = true;
-	api_events_wake();
-	api_leave();
+	}
 	pthread_mutex_lock(&api_state.event_lock);
 	pthread_mutex_unlock(&api_state.event_lock);
 
 	pthread_rwlock_wrlock(&api_state.lock);
-	if (!api_state.initialized) {
-		pthread_rwlock_unlock(&api_state.lock);
-		return CKR_CRYPTOKI_NOT_INITIALIZED;
-	}
 	api_trace(API_TRACE_INFO, "finalising");
 	init_discard();
 	api_state.initialized = false;
 	pthread_rwlock_unlock(&api_state.lock);
+	pthread_mutex_unlock(&api_state.init_lock);
 	return CKR_OK;
 }

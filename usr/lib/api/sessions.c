@@ -147,6 +147,19 @@ void api_sessions_clear(void)
 	api_state.n_live = 0;
 }
 
+void api_sessions_drop_slot(struct api_slot *slot)
+{
+	pthread_mutex_lock(&api_state.sessions_lock);
+	for (uint32_t i = 0; i < api_state.n_handles; i++) {
+		struct api_session *s = api_state.handles[i].session;
+		if (!s || s->slot != slot)
+			continue;
+		sessions_remove_inlock(s);
+		api_session_put(s);
+	}
+	pthread_mutex_unlock(&api_state.sessions_lock);
+}
+
 CK_STATE api_session_state(struct api_session *s)
 {
 	bool rw = s->flags & CKF_RW_SESSION;
@@ -210,7 +223,7 @@ static CK_RV sessions_open(struct api_slot *slot, CK_FLAGS flags, CK_VOID_PTR ap
 CK_RV C_OpenSession(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY notify,
                     CK_SESSION_HANDLE_PTR session)
 {
-	CK_RV rv = api_enter();
+	CK_RV rv = api_enter_slots();
 	struct api_slot *slot = NULL;
 
 	if (rv != CKR_OK)
@@ -259,7 +272,7 @@ CK_RV C_CloseSession(CK_SESSION_HANDLE h)
 
 CK_RV C_CloseAllSessions(CK_SLOT_ID id)
 {
-	CK_RV rv = api_enter();
+	CK_RV rv = api_enter_slots();
 	struct api_slot *slot = NULL;
 
 	if (rv != CKR_OK)

@@ -100,6 +100,17 @@ void os_slotshm_snapshot(const struct os_slotshm *shm, struct os_slotshm *copy)
 	} while (seq_read_retry(&rd));
 }
 
+bool os_slotshm_slot_same(const struct os_slotshm_slot *a, const struct os_slotshm_slot *b)
+{
+	return a->id == b->id && a->flags == b->flags && a->hw_major == b->hw_major &&
+	       a->hw_minor == b->hw_minor && a->fw_major == b->fw_major &&
+	       a->fw_minor == b->fw_minor &&
+	       strncmp(a->backend, b->backend, sizeof(a->backend)) == 0 &&
+	       strncmp(a->token, b->token, sizeof(a->token)) == 0 &&
+	       strncmp(a->description, b->description, sizeof(a->description)) == 0 &&
+	       strncmp(a->manufacturer, b->manufacturer, sizeof(a->manufacturer)) == 0;
+}
+
 bool os_slotshm_counts(const struct os_slotshm *shm, uint64_t slot_id, uint64_t *sessions,
                        uint64_t *rw_sessions)
 {

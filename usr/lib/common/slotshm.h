@@ -81,6 +81,12 @@ void os_slotshm_snapshot(const struct os_slotshm *shm, struct os_slotshm *copy);
 bool os_slotshm_counts(const struct os_slotshm *shm, uint64_t slot_id, uint64_t *sessions,
                        uint64_t *rw_sessions);
 
+/*
+ * Whether two entries describe the same slot (id, token, backend, texts,
+ * versions and flags); the counts and token generation are not compared.
+ */
+bool os_slotshm_slot_same(const struct os_slotshm_slot *a, const struct os_slotshm_slot *b);
+
 /* Sequence-lock helpers for the writer (slotd). */
 void os_slotshm_write_begin(struct os_slotshm *shm);
 void os_slotshm_write_end(struct os_slotshm *shm);

@@ -7,8 +7,10 @@
  * way it uses only the 2.40 functions, whose places the 3.0 function list
  * keeps.
  *
- * When C_Initialize fails, the configuration tells where slotd's socket
- * should be, and the socket tells why: no socket or nobody listening means
+ * libopenslot reaches slotd on the first call that needs it, so
+ * pkcsconf asks for the slot list right after C_Initialize.  When either
+ * fails, the configuration tells where slotd's socket should be, and the
+ * socket tells why: no socket or nobody listening means
  * slotd is not running, EACCES means the user is outside the group that
  * owns it.  Those get a message saying what to do; anything else is
  * reported with its return value.
@@ -105,7 +107,7 @@ static int module_no_permission(const struct os_conf *conf)
 	                   conf->group, conf->group, user);
 }
 
-/* Explains a failed C_Initialize; returns the exit code. */
+/* Explains a failed C_Initialize or first C_GetSlotList; returns the exit code. */
 static int module_diagnose(struct pcf *c, CK_RV rv)
 {
 	char err[512], buf[OS_P11_STR_LEN], path[PATH_MAX];
@@ -153,6 +155,10 @@ int pcf_module_load(struct pcf *c)
 	if (rv != CKR_OK)
 		return module_diagnose(c, rv);
 	c->initialized = true;
+	CK_ULONG n;
+	rv = c->p11->C_GetSlotList(CK_FALSE, NULL, &n);
+	if (rv == CKR_DEVICE_ERROR)
+		return module_diagnose(c, rv);
 	return PCF_EXIT_OK;
 }
 

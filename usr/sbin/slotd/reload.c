@@ -8,6 +8,12 @@
  * one swapped for a symbolic link, refuses the reload), the slot table
  * republished, the counts rebuilt from the connected
  * clients and every client told with a CONFIG_RELOADED event.
+ *
+ * Slots may come and go: ids come from the file, so a slot that stays
+ * keeps its id, its open token and its clients' logins and counts; a slot
+ * that left has its token closed and its logins dropped (tokens.c); a new
+ * slot's token is opened by its first request.  Clients notice from the
+ * table generation in the segment and the event.
  */
 #include "slotd.h"
 
