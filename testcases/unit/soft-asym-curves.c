@@ -47,7 +47,7 @@ static CK_RV ecdh(struct key *priv, CK_MECHANISM_TYPE mech, const CK_BYTE *peer,
 	CK_MECHANISM m = {mech, &p, sizeof(p)};
 
 	secret_template(out, CKK_GENERIC_SECRET, 0);
-	return be->derive_key(ctx, &m, &priv->ref, &out->a);
+	return be->derive_key(ctx, &m, &priv->ref, NULL, &out->a);
 }
 
 /* ECDH between two pairs: both sides reach the same secret, as long as a coordinate. */

@@ -46,7 +46,7 @@ static CK_RV dh_derive(struct key *priv, const void *y, CK_ULONG ylen, CK_KEY_TY
 	CK_MECHANISM m = {CKM_DH_PKCS_DERIVE, (void *)y, ylen};
 
 	secret_template(out, type, len);
-	return be->derive_key(ctx, &m, &priv->ref, &out->a);
+	return be->derive_key(ctx, &m, &priv->ref, NULL, &out->a);
 }
 
 void test_dh_params(void **state)
