@@ -14,8 +14,8 @@
  *   the token generated with the matching final CKA_SENSITIVE and
  *   CKA_EXTRACTABLE.  A derived key gets false for both: the base key's
  *   values are not known here, and false is the value that promises nothing.
- * - CKA_UNIQUE_ID is 32 hexadecimal characters from 16 random bytes, given
- *   to every new object, a copy included.
+ * - CKA_UNIQUE_ID is 32 hexadecimal characters (a random prefix per
+ *   process and a counter), given to every new object, a copy included.
  * - C_SetAttributeValue may change CKA_COPYABLE and CKA_DESTROYABLE only to
  *   false; CKA_MODIFIABLE, CKA_TOKEN and CKA_PRIVATE change only through
  *   C_CopyObject, CKA_MODIFIABLE only to false.
