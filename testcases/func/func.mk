@@ -140,3 +140,18 @@ testcases_func_test_attacks_SOURCES = \
 	$(NULL)
 testcases_func_test_attacks_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_attacks_LDADD = $(OS_TEST_TOKCOMMON_LIBS) -ldl -lpthread
+
+# The tpm backend on a private swtpm (built with tpm2-tss only).
+if HAVE_TSS2
+check_PROGRAMS += testcases/func/test-tpm
+TESTS += testcases/func/test-tpm
+endif
+testcases_func_test_tpm_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/swtpm.c \
+	testcases/func/swtpm.h \
+	testcases/func/test-tpm.c \
+	$(NULL)
+testcases_func_test_tpm_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_tpm_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread

@@ -11,6 +11,9 @@ testcases_unit_test_backends_CPPFLAGS = \
 	$(AM_CPPFLAGS) \
 	-DOS_TEST_TOKENS=\""$(token_LTLIBRARIES)"\" \
 	$(NULL)
+if HAVE_TSS2
+testcases_unit_test_backends_CPPFLAGS += -DOS_TEST_TPM_TSS2
+endif
 testcases_unit_test_backends_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_unit_test_backends_LDADD = $(CMOCKA_LIBS) -ldl
 EXTRA_testcases_unit_test_backends_DEPENDENCIES = $(token_LTLIBRARIES)
