@@ -19,74 +19,10 @@
 
 #include "openslot/pkcs11.h"
 #include "harness.h"
-#include "swtpm.h"
+#include "tpmfix.h"
 
-#define TPM_SLOT    0
-#define UNREACHABLE 1
-#define NO_DEVICE   2
-#define PROCS       3
-#define ROUNDS      40
-
-struct fixture {
-	struct harness h;
-	struct swtpm tpm;
-	void *dl;
-	CK_FUNCTION_LIST_3_0 *f;
-};
-
-static void fixture_conf(struct fixture *fx)
-{
-	char slots[1024];
-
-	snprintf(slots, sizeof(slots),
-	         "{ id = %d; backend = \"tpm\"; token = \"tpm\"; description = \"swtpm slot\"; "
-	         "options = { tcti = \"%s\"; tcti-timeout = \"1000\"; }; },\n"
-	         "{ id = %d; backend = \"tpm\"; token = \"tpm1\"; "
-	         "options = { tcti = \"swtpm:host=127.0.0.1,port=1\"; }; },\n"
-	         "{ id = %d; backend = \"tpm\"; token = \"tpm2\"; "
-	         "options = { tcti = \"device:/nonexistent/tpmrm0\"; }; }",
-	         TPM_SLOT, fx->tpm.tcti, UNREACHABLE, NO_DEVICE);
-	assert_int_equal(harness_write_conf(&fx->h, NULL, slots), 0);
-}
-
-static void fixture_load(struct fixture *fx)
-{
-	CK_INTERFACE *iface;
-
-	fx->dl = dlopen(harness_library(), RTLD_NOW | RTLD_LOCAL);
-	assert_non_null(fx->dl);
-	CK_C_GetInterface get = (CK_C_GetInterface)dlsym(fx->dl, "C_GetInterface");
-	assert_int_equal(get(NULL, NULL, &iface, 0), CKR_OK);
-	fx->f = iface->pFunctionList;
-	assert_int_equal(fx->f->C_Initialize(NULL), CKR_OK);
-}
-
-static int setup(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	assert_non_null(fx);
-	assert_int_equal(harness_init(&fx->h), 0);
-	assert_int_equal(swtpm_start(&fx->tpm, fx->h.dir), 0);
-	fixture_conf(fx);
-	assert_int_equal(harness_start(&fx->h, NULL), 0);
-	harness_use_instance(&fx->h);
-	fixture_load(fx);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	fx->f->C_Finalize(NULL);
-	dlclose(fx->dl);
-	swtpm_cleanup(&fx->tpm);
-	harness_cleanup(&fx->h);
-	free(fx);
-	return 0;
-}
+#define PROCS  3
+#define ROUNDS 40
 
 static void assert_field(const CK_UTF8CHAR *field, size_t size, const char *text)
 {
@@ -102,7 +38,7 @@ static void assert_field(const CK_UTF8CHAR *field, size_t size, const char *text
 	assert_string_equal(got, want);
 }
 
-static CK_SESSION_HANDLE open_session(struct fixture *fx)
+static CK_SESSION_HANDLE open_session(struct tpmfix *fx)
 {
 	CK_SESSION_HANDLE s;
 
@@ -114,7 +50,7 @@ static CK_SESSION_HANDLE open_session(struct fixture *fx)
 /* The swtpm slot holds a token; the others say why they do not. */
 static void test_slots(void **state)
 {
-	struct fixture *fx = *state;
+	struct tpmfix *fx = *state;
 	CK_SLOT_ID list[8];
 	CK_ULONG n = 8;
 	CK_SLOT_INFO si;
@@ -141,7 +77,7 @@ static void test_slots(void **state)
 /* Token information from TPM2_GetCapability: swtpm's manufacturer is "IBM". */
 static void test_token_info(void **state)
 {
-	struct fixture *fx = *state;
+	struct tpmfix *fx = *state;
 	CK_TOKEN_INFO ti;
 
 	assert_int_equal(fx->f->C_GetTokenInfo(TPM_SLOT, &ti), CKR_OK);
@@ -156,7 +92,7 @@ static void test_token_info(void **state)
 /* C_GenerateRandom reads TPM2_GetRandom, in pieces of at most one digest. */
 static void test_random(void **state)
 {
-	struct fixture *fx = *state;
+	struct tpmfix *fx = *state;
 	CK_SESSION_HANDLE s = open_session(fx);
 	CK_BYTE a[1000], b[1000], zero[1000] = {0};
 
@@ -178,7 +114,7 @@ static void test_random(void **state)
  */
 static void test_many_processes(void **state)
 {
-	struct fixture *fx = *state;
+	struct tpmfix *fx = *state;
 	pid_t pids[PROCS];
 
 	fx->f->C_Finalize(NULL);
@@ -212,7 +148,7 @@ static void test_many_processes(void **state)
 /* A killed TPM gives CKR_DEVICE_REMOVED; once it is back, the same session works again. */
 static void test_killed(void **state)
 {
-	struct fixture *fx = *state;
+	struct tpmfix *fx = *state;
 	CK_SESSION_HANDLE s = open_session(fx);
 	CK_BYTE buf[32];
 	CK_MECHANISM_TYPE mechs[64];
@@ -230,7 +166,7 @@ static void test_killed(void **state)
 /* A TPM that stops answering gives CKR_DEVICE_ERROR after the slot's tcti-timeout. */
 static void test_stopped(void **state)
 {
-	struct fixture *fx = *state;
+	struct tpmfix *fx = *state;
 	CK_SESSION_HANDLE s = open_session(fx);
 	CK_BYTE buf[32];
 
@@ -244,12 +180,12 @@ static void test_stopped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_slots, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_token_info, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_random, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_many_processes, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_killed, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_stopped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_slots, tpmfix_setup, tpmfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_token_info, tpmfix_setup, tpmfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_random, tpmfix_setup, tpmfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_many_processes, tpmfix_setup, tpmfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_killed, tpmfix_setup, tpmfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_stopped, tpmfix_setup, tpmfix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

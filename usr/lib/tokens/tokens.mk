@@ -89,6 +89,12 @@ libtoken_tpm_la_SOURCES = \
 	usr/lib/tokens/tpm/tpm_mechs.h \
 	usr/lib/tokens/tpm/tpm_opts.c \
 	usr/lib/tokens/tpm/tpm_opts.h \
+	usr/lib/tokens/tpm/tpm_keys.c \
+	usr/lib/tokens/tpm/tpm_keys.h \
+	usr/lib/tokens/tpm/tpm_parent.c \
+	usr/lib/tokens/tpm/tpm_parent.h \
+	usr/lib/tokens/tpm/tpm_sign.c \
+	usr/lib/tokens/tpm/tpm_sign.h \
 	usr/lib/tokens/tpm/tpm_swtpm.c \
 	usr/lib/tokens/tpm/tpm_swtpm.h \
 	$(NULL)

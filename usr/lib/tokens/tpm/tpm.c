@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tpm_keys.h"
+#include "tpm_sign.h"
+
 void tpm_trace(const struct tpm_ctx *ctx, int level, const char *fmt, ...)
 {
 	va_list ap;
@@ -226,6 +229,12 @@ static const struct os_backend_ops tpm_ops = {
     .mechanism_info = tpm_mechanism_info,
     .generate_random = tpm_generate_random,
     .seed_random = tpm_seed_random,
+    .generate_key_pair = tpm_keys_generate_pair,
+    .op_init = tpm_sign_init,
+    .op_single = tpm_sign_single,
+    .op_update = tpm_sign_update,
+    .op_final = tpm_sign_final,
+    .op_free = tpm_sign_free,
 };
 
 const struct os_backend_ops *os_backend_entry(void)

@@ -12,14 +12,51 @@ struct mechs_row {
 	CK_MECHANISM_INFO info;
 };
 
+#define MECHS_EC_FLAGS (CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS)
+#define MECHS_RSA                           \
+	{                                   \
+		TPM2_ALG_RSA, TPM2_ALG_NULL \
+	}
+#define MECHS_ECDSA                                           \
+	{                                                     \
+		TPM2_ALG_ECC, TPM2_ALG_ECDSA, TPM2_ALG_SHA256 \
+	}
+
+/*
+ * Signing runs in the TPM; the digests of the hashed mechanisms are
+ * computed in software, so they need only what the raw mechanism needs.
+ * RSA signatures are the raw RSA operation of TPM2_RSA_Decrypt.
+ */
 static const struct mechs_row mechs_table[] = {
-    {0, {TPM2_ALG_NULL}, TPM2_ECC_NONE, {0, 0, 0}},
+    {CKM_RSA_PKCS_KEY_PAIR_GEN,
+     MECHS_RSA,
+     TPM2_ECC_NONE,
+     {2048, 2048, CKF_HW | CKF_GENERATE_KEY_PAIR}},
+    {CKM_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN}},
+    {CKM_SHA256_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN}},
+    {CKM_SHA384_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN}},
+    {CKM_SHA512_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN}},
+    {CKM_EC_KEY_PAIR_GEN,
+     {TPM2_ALG_ECC, TPM2_ALG_NULL},
+     TPM2_ECC_NIST_P256,
+     {256, 256, CKF_HW | CKF_GENERATE_KEY_PAIR | MECHS_EC_FLAGS}},
+    {CKM_ECDSA, MECHS_ECDSA, TPM2_ECC_NIST_P256, {256, 256, CKF_HW | CKF_SIGN | MECHS_EC_FLAGS}},
+    {CKM_ECDSA_SHA256,
+     MECHS_ECDSA,
+     TPM2_ECC_NIST_P256,
+     {256, 256, CKF_HW | CKF_SIGN | MECHS_EC_FLAGS}},
+    {CKM_ECDSA_SHA384,
+     MECHS_ECDSA,
+     TPM2_ECC_NIST_P256,
+     {256, 256, CKF_HW | CKF_SIGN | MECHS_EC_FLAGS}},
+    {CKM_ECDSA_SHA512,
+     MECHS_ECDSA,
+     TPM2_ECC_NIST_P256,
+     {256, 256, CKF_HW | CKF_SIGN | MECHS_EC_FLAGS}},
 };
 
 static bool mechs_met(const struct tpm_caps *caps, const struct mechs_row *row)
 {
-	if (row->type == 0)
-		return false;
 	for (size_t i = 0; i < 3 && row->needs[i] != TPM2_ALG_NULL; i++)
 		if (!tpm_caps_has_alg(caps, row->needs[i]))
 			return false;
@@ -34,6 +71,11 @@ void tpm_mechs_select(const struct tpm_caps *caps, struct tpm_mechs *out)
 			continue;
 		out->type[out->n] = mechs_table[i].type;
 		out->info[out->n] = mechs_table[i].info;
+		/* P-384 keys too when the TPM has that curve and SHA-384 */
+		if (mechs_table[i].curve == TPM2_ECC_NIST_P256 &&
+		    tpm_caps_has_curve(caps, TPM2_ECC_NIST_P384) &&
+		    tpm_caps_has_alg(caps, TPM2_ALG_SHA384))
+			out->info[out->n].ulMaxKeySize = 384;
 		out->n++;
 	}
 }
