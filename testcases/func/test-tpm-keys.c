@@ -200,7 +200,8 @@ static void test_mechanisms(void **state)
 	assert_int_equal(fx->f->C_GetMechanismList(TPM_SLOT, list, &n), CKR_OK);
 	assert_memory_equal(list, want, sizeof(want));
 	assert_int_equal(fx->f->C_GetMechanismInfo(TPM_SLOT, CKM_ECDSA, &info), CKR_OK);
-	assert_int_equal(info.flags & (CKF_HW | CKF_SIGN | CKF_VERIFY), CKF_HW | CKF_SIGN);
+	assert_int_equal(info.flags & (CKF_HW | CKF_SIGN | CKF_VERIFY | CKF_DECRYPT),
+	                 CKF_HW | CKF_SIGN | CKF_VERIFY);
 	assert_int_equal(info.ulMinKeySize, 256);
 	assert_int_equal(fx->f->C_GetMechanismInfo(TPM_SLOT, CKM_RSA_PKCS_KEY_PAIR_GEN, &info),
 	                 CKR_OK);
@@ -253,6 +254,14 @@ static void test_ec_sign(void **state)
 	EVP_Digest("hello tpm", 9, digest, &dlen, EVP_sha256(), NULL);
 	assert_true(ecdsa_ok(pkey, digest, sig));
 	EVP_PKEY_free(pkey);
+
+	/* the token verifies its own signatures (in software) */
+	assert_int_equal(fx->f->C_VerifyInit(s, &mech, pub), CKR_OK);
+	assert_int_equal(fx->f->C_Verify(s, (CK_BYTE_PTR) "hello tpm", 9, sig, 64), CKR_OK);
+	sig[10] ^= 0x40;
+	assert_int_equal(fx->f->C_VerifyInit(s, &mech, pub), CKR_OK);
+	assert_int_equal(fx->f->C_Verify(s, (CK_BYTE_PTR) "hello tpm", 9, sig, 64),
+	                 CKR_SIGNATURE_INVALID);
 	fx->f->C_CloseSession(s);
 }
 
@@ -275,6 +284,14 @@ static void test_rsa_sign(void **state)
 	assert_int_equal(EVP_DigestVerify(md, sig, 256, (const unsigned char *)msg, strlen(msg)),
 	                 1);
 	EVP_MD_CTX_free(md);
+	CK_MECHANISM mech = {CKM_SHA256_RSA_PKCS, NULL, 0};
+	assert_int_equal(fx->f->C_VerifyInit(s, &mech, pub), CKR_OK);
+	assert_int_equal(fx->f->C_VerifyUpdate(s, (CK_BYTE_PTR)msg, 7), CKR_OK);
+	assert_int_equal(fx->f->C_VerifyUpdate(s, (CK_BYTE_PTR)msg + 7, strlen(msg) - 7), CKR_OK);
+	assert_int_equal(fx->f->C_VerifyFinal(s, sig, 256), CKR_OK);
+	assert_int_equal(fx->f->C_VerifyInit(s, &mech, pub), CKR_OK);
+	assert_int_equal(fx->f->C_Verify(s, (CK_BYTE_PTR)msg, strlen(msg), sig, 255),
+	                 CKR_SIGNATURE_LEN_RANGE);
 
 	/* CKM_RSA_PKCS pads whatever it is given (here a short raw input) */
 	CK_BYTE raw[20] = "twenty bytes of data", rec[256];
@@ -286,6 +303,9 @@ static void test_rsa_sign(void **state)
 	assert_int_equal(rlen, sizeof(raw));
 	assert_memory_equal(rec, raw, sizeof(raw));
 	EVP_PKEY_CTX_free(ctx);
+	CK_MECHANISM pkcs = {CKM_RSA_PKCS, NULL, 0};
+	assert_int_equal(fx->f->C_VerifyInit(s, &pkcs, pub), CKR_OK);
+	assert_int_equal(fx->f->C_Verify(s, raw, sizeof(raw), sig, 256), CKR_OK);
 	EVP_PKEY_free(pkey);
 	fx->f->C_CloseSession(s);
 }
@@ -318,7 +338,7 @@ static void test_survives_restart(void **state)
 	fx->f->C_CloseSession(s);
 }
 
-/* What the TPM cannot do is refused before it is asked. */
+/* What the token cannot do is refused before the TPM is asked. */
 static void test_refused(void **state)
 {
 	struct tpmfix *fx = *state;
@@ -335,6 +355,18 @@ static void test_refused(void **state)
 	                 CKR_KEY_SIZE_RANGE);
 	assert_int_equal(fx->f->C_GenerateKeyPair(s, &ec, et, 1, NULL, 0, &pub, &priv),
 	                 CKR_CURVE_NOT_SUPPORTED);
+
+	/* a key in clear is not taken; data objects are stored as by the soft token */
+	CK_OBJECT_CLASS secret = CKO_SECRET_KEY, data = CKO_DATA;
+	CK_KEY_TYPE aes = CKK_AES;
+	CK_BYTE value[16] = {0};
+	CK_ATTRIBUTE kt[] = {{CKA_CLASS, &secret, sizeof(secret)},
+	                     {CKA_KEY_TYPE, &aes, sizeof(aes)},
+	                     {CKA_VALUE, value, sizeof(value)}};
+	CK_ATTRIBUTE dt[] = {{CKA_CLASS, &data, sizeof(data)}, {CKA_VALUE, value, sizeof(value)}};
+	CK_OBJECT_HANDLE h;
+	assert_int_equal(fx->f->C_CreateObject(s, kt, 3, &h), CKR_TEMPLATE_INCONSISTENT);
+	assert_int_equal(fx->f->C_CreateObject(s, dt, 2, &h), CKR_OK);
 	fx->f->C_CloseSession(s);
 }
 

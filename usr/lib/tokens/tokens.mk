@@ -85,18 +85,22 @@ libtoken_tpm_la_SOURCES = \
 	usr/lib/tokens/tpm/tpm_caps.h \
 	usr/lib/tokens/tpm/tpm_conn.c \
 	usr/lib/tokens/tpm/tpm_conn.h \
-	usr/lib/tokens/tpm/tpm_mechs.c \
-	usr/lib/tokens/tpm/tpm_mechs.h \
-	usr/lib/tokens/tpm/tpm_opts.c \
-	usr/lib/tokens/tpm/tpm_opts.h \
 	usr/lib/tokens/tpm/tpm_keys.c \
 	usr/lib/tokens/tpm/tpm_keys.h \
+	usr/lib/tokens/tpm/tpm_mechs.c \
+	usr/lib/tokens/tpm/tpm_mechs.h \
+	usr/lib/tokens/tpm/tpm_ops.c \
+	usr/lib/tokens/tpm/tpm_ops.h \
+	usr/lib/tokens/tpm/tpm_opts.c \
+	usr/lib/tokens/tpm/tpm_opts.h \
 	usr/lib/tokens/tpm/tpm_parent.c \
 	usr/lib/tokens/tpm/tpm_parent.h \
 	usr/lib/tokens/tpm/tpm_sign.c \
 	usr/lib/tokens/tpm/tpm_sign.h \
 	usr/lib/tokens/tpm/tpm_swtpm.c \
 	usr/lib/tokens/tpm/tpm_swtpm.h \
+	usr/lib/tokens/tpm/tpm_verify.c \
+	usr/lib/tokens/tpm/tpm_verify.h \
 	$(NULL)
 libtoken_tpm_la_CFLAGS = $(AM_CFLAGS) $(TSS2_CFLAGS) $(LIBCRYPTO_CFLAGS)
 libtoken_tpm_la_LIBADD = libos_tokattrs.la $(TSS2_LIBS) $(LIBCRYPTO_LIBS) -lpthread

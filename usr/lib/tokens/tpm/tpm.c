@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "tpm_keys.h"
-#include "tpm_sign.h"
+#include "tpm_ops.h"
 
 void tpm_trace(const struct tpm_ctx *ctx, int level, const char *fmt, ...)
 {
@@ -217,6 +217,23 @@ static CK_RV tpm_seed_random(void *p, const CK_BYTE *seed, CK_ULONG len)
 	return ctx->present ? CKR_RANDOM_SEED_NOT_SUPPORTED : CKR_TOKEN_NOT_PRESENT;
 }
 
+/*
+ * C_CreateObject: public keys, certificates and data are stored as for the
+ * soft token; a private or secret key given in clear is refused, since
+ * this token signs only with keys the TPM made.
+ */
+static CK_RV tpm_check_key(void *p, struct tok_attrs *key)
+{
+	CK_OBJECT_CLASS cls;
+
+	if (p == NULL || key == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if (tok_attrs_get_ulong(key, CKA_CLASS, &cls) &&
+	    (cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY))
+		return CKR_TEMPLATE_INCONSISTENT;
+	return CKR_OK;
+}
+
 static const struct os_backend_ops tpm_ops = {
     .abi_version = OS_BACKEND_ABI_VERSION,
     .name = "tpm",
@@ -230,11 +247,14 @@ static const struct os_backend_ops tpm_ops = {
     .generate_random = tpm_generate_random,
     .seed_random = tpm_seed_random,
     .generate_key_pair = tpm_keys_generate_pair,
-    .op_init = tpm_sign_init,
-    .op_single = tpm_sign_single,
-    .op_update = tpm_sign_update,
-    .op_final = tpm_sign_final,
-    .op_free = tpm_sign_free,
+    .check_key = tpm_check_key,
+    .op_init = tpm_ops_init,
+    .op_single = tpm_ops_single,
+    .op_update = tpm_ops_update,
+    .op_final = tpm_ops_final,
+    .op_verify = tpm_ops_verify,
+    .op_verify_final = tpm_ops_verify_final,
+    .op_free = tpm_ops_free,
 };
 
 const struct os_backend_ops *os_backend_entry(void)

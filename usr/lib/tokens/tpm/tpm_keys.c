@@ -15,8 +15,8 @@ static const CK_BYTE keys_p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x
 static const CK_BYTE keys_p384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
 
 static const struct tpm_keys_curve keys_curves[] = {
-    {TPM2_ECC_NIST_P256, keys_p256, sizeof(keys_p256), 32, TPM2_ALG_SHA256},
-    {TPM2_ECC_NIST_P384, keys_p384, sizeof(keys_p384), 48, TPM2_ALG_SHA384},
+    {TPM2_ECC_NIST_P256, keys_p256, sizeof(keys_p256), 32, TPM2_ALG_SHA256, "P-256"},
+    {TPM2_ECC_NIST_P384, keys_p384, sizeof(keys_p384), 48, TPM2_ALG_SHA384, "P-384"},
 };
 
 const struct tpm_keys_curve *tpm_keys_curve_by_id(TPM2_ECC_CURVE id)
@@ -27,20 +27,15 @@ const struct tpm_keys_curve *tpm_keys_curve_by_id(TPM2_ECC_CURVE id)
 	return NULL;
 }
 
-static CK_RV keys_curve_by_params(const struct tok_attrs *pub, const struct tpm_keys_curve **out)
+const struct tpm_keys_curve *tpm_keys_curve_by_params(const struct tok_attrs *a)
 {
-	const CK_ATTRIBUTE *params = tok_attrs_find(pub, CKA_EC_PARAMS);
+	const CK_ATTRIBUTE *params = tok_attrs_find(a, CKA_EC_PARAMS);
 
-	if (params == NULL)
-		return CKR_TEMPLATE_INCOMPLETE;
-	for (size_t i = 0; i < sizeof(keys_curves) / sizeof(keys_curves[0]); i++) {
+	for (size_t i = 0; params != NULL && i < sizeof(keys_curves) / sizeof(keys_curves[0]); i++)
 		if (params->ulValueLen == keys_curves[i].der_len &&
-		    memcmp(params->pValue, keys_curves[i].der, keys_curves[i].der_len) == 0) {
-			*out = &keys_curves[i];
-			return CKR_OK;
-		}
-	}
-	return CKR_CURVE_NOT_SUPPORTED;
+		    memcmp(params->pValue, keys_curves[i].der, keys_curves[i].der_len) == 0)
+			return &keys_curves[i];
+	return NULL;
 }
 
 /* What every key of the token is: made in this TPM, under this parent, usable with its auth. */
@@ -73,12 +68,11 @@ static CK_RV keys_rsa_template(const struct tok_attrs *pub, TPM2B_PUBLIC *t)
 static CK_RV keys_ecc_template(const struct tpm_ctx *ctx, const struct tok_attrs *pub,
                                TPM2B_PUBLIC *t)
 {
-	const struct tpm_keys_curve *curve = NULL;
-	CK_RV rv = keys_curve_by_params(pub, &curve);
+	const struct tpm_keys_curve *curve = tpm_keys_curve_by_params(pub);
 
-	if (rv != CKR_OK)
-		return rv;
-	if (!tpm_caps_has_curve(&ctx->caps, curve->id))
+	if (tok_attrs_find(pub, CKA_EC_PARAMS) == NULL)
+		return CKR_TEMPLATE_INCOMPLETE;
+	if (curve == NULL || !tpm_caps_has_curve(&ctx->caps, curve->id))
 		return CKR_CURVE_NOT_SUPPORTED;
 	t->publicArea.type = TPM2_ALG_ECC;
 	t->publicArea.objectAttributes = KEYS_ATTRS | TPMA_OBJECT_SIGN_ENCRYPT;

@@ -24,9 +24,12 @@ struct tpm_keys_curve {
 	size_t der_len;
 	size_t bytes; /* of a coordinate and of the order */
 	TPM2_ALG_ID hash;
+	const char *ossl_name;
 };
 
 const struct tpm_keys_curve *tpm_keys_curve_by_id(TPM2_ECC_CURVE id);
+/* The curve named by a key's CKA_EC_PARAMS, or NULL. */
+const struct tpm_keys_curve *tpm_keys_curve_by_params(const struct tok_attrs *a);
 
 /* The generate_key_pair entry: CKM_RSA_PKCS_KEY_PAIR_GEN, CKM_EC_KEY_PAIR_GEN. */
 CK_RV tpm_keys_generate_pair(void *ctx, const CK_MECHANISM *mech, struct tok_attrs *pub,

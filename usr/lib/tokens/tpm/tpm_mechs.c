@@ -23,8 +23,9 @@ struct mechs_row {
 	}
 
 /*
- * Signing runs in the TPM; the digests of the hashed mechanisms are
- * computed in software, so they need only what the raw mechanism needs.
+ * Signing runs in the TPM; the digests of the hashed mechanisms and
+ * verification are computed in software, so they need only what the raw
+ * signing mechanism needs.
  * RSA signatures are the raw RSA operation of TPM2_RSA_Decrypt.
  */
 static const struct mechs_row mechs_table[] = {
@@ -32,27 +33,30 @@ static const struct mechs_row mechs_table[] = {
      MECHS_RSA,
      TPM2_ECC_NONE,
      {2048, 2048, CKF_HW | CKF_GENERATE_KEY_PAIR}},
-    {CKM_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN}},
-    {CKM_SHA256_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN}},
-    {CKM_SHA384_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN}},
-    {CKM_SHA512_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN}},
+    {CKM_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY}},
+    {CKM_SHA256_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY}},
+    {CKM_SHA384_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY}},
+    {CKM_SHA512_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY}},
     {CKM_EC_KEY_PAIR_GEN,
      {TPM2_ALG_ECC, TPM2_ALG_NULL},
      TPM2_ECC_NIST_P256,
      {256, 256, CKF_HW | CKF_GENERATE_KEY_PAIR | MECHS_EC_FLAGS}},
-    {CKM_ECDSA, MECHS_ECDSA, TPM2_ECC_NIST_P256, {256, 256, CKF_HW | CKF_SIGN | MECHS_EC_FLAGS}},
+    {CKM_ECDSA,
+     MECHS_ECDSA,
+     TPM2_ECC_NIST_P256,
+     {256, 256, CKF_HW | CKF_SIGN | CKF_VERIFY | MECHS_EC_FLAGS}},
     {CKM_ECDSA_SHA256,
      MECHS_ECDSA,
      TPM2_ECC_NIST_P256,
-     {256, 256, CKF_HW | CKF_SIGN | MECHS_EC_FLAGS}},
+     {256, 256, CKF_HW | CKF_SIGN | CKF_VERIFY | MECHS_EC_FLAGS}},
     {CKM_ECDSA_SHA384,
      MECHS_ECDSA,
      TPM2_ECC_NIST_P256,
-     {256, 256, CKF_HW | CKF_SIGN | MECHS_EC_FLAGS}},
+     {256, 256, CKF_HW | CKF_SIGN | CKF_VERIFY | MECHS_EC_FLAGS}},
     {CKM_ECDSA_SHA512,
      MECHS_ECDSA,
      TPM2_ECC_NIST_P256,
-     {256, 256, CKF_HW | CKF_SIGN | MECHS_EC_FLAGS}},
+     {256, 256, CKF_HW | CKF_SIGN | CKF_VERIFY | MECHS_EC_FLAGS}},
 };
 
 static bool mechs_met(const struct tpm_caps *caps, const struct mechs_row *row)

@@ -20,15 +20,7 @@ static const CK_BYTE sign_di_sha384[] = {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x6
 static const CK_BYTE sign_di_sha512[] = {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
                                          0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40};
 
-struct sign_mech {
-	CK_MECHANISM_TYPE type;
-	CK_KEY_TYPE key_type;
-	const char *digest; /* OpenSSL name, NULL for the raw mechanisms */
-	const CK_BYTE *prefix;
-	size_t prefix_len;
-};
-
-static const struct sign_mech sign_mechs[] = {
+static const struct tpm_sign_mech sign_mechs[] = {
     {CKM_ECDSA, CKK_EC, NULL, NULL, 0},
     {CKM_ECDSA_SHA256, CKK_EC, "SHA256", NULL, 0},
     {CKM_ECDSA_SHA384, CKK_EC, "SHA384", NULL, 0},
@@ -43,7 +35,7 @@ static const struct sign_mech sign_mechs[] = {
 
 struct sign_op {
 	struct tpm_ctx *ctx;
-	const struct sign_mech *mech;
+	const struct tpm_sign_mech *mech;
 	const struct tpm_keys_curve *curve; /* ECDSA */
 	size_t sig_len;
 	EVP_MD_CTX *md; /* hashed mechanisms */
@@ -51,7 +43,7 @@ struct sign_op {
 	size_t pub_len, priv_len;
 };
 
-static const struct sign_mech *sign_mech_find(CK_MECHANISM_TYPE type)
+static const struct tpm_sign_mech *sign_mech_find(CK_MECHANISM_TYPE type)
 {
 	for (size_t i = 0; i < sizeof(sign_mechs) / sizeof(sign_mechs[0]); i++)
 		if (sign_mechs[i].type == type)
@@ -86,51 +78,40 @@ static CK_RV sign_size(struct sign_op *op, const struct tok_attrs *a)
 		op->sig_len = at->ulValueLen;
 		return CKR_OK;
 	}
-	at = tok_attrs_find(a, CKA_EC_PARAMS);
-	for (TPM2_ECC_CURVE id = TPM2_ECC_NIST_P256; at != NULL && id <= TPM2_ECC_NIST_P384; id++) {
-		const struct tpm_keys_curve *c = tpm_keys_curve_by_id(id);
-		if (c != NULL && c->der_len == at->ulValueLen &&
-		    memcmp(c->der, at->pValue, c->der_len) == 0) {
-			op->curve = c;
-			op->sig_len = 2 * c->bytes;
-			return CKR_OK;
-		}
-	}
-	return CKR_KEY_TYPE_INCONSISTENT;
+	op->curve = tpm_keys_curve_by_params(a);
+	if (op->curve == NULL)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	op->sig_len = 2 * op->curve->bytes;
+	return CKR_OK;
 }
 
-static CK_RV sign_check(struct tpm_ctx *ctx, enum os_backend_op kind, const CK_MECHANISM *mech,
-                        const struct os_backend_key *key, const struct sign_mech **m)
+CK_RV tpm_sign_check(const struct tpm_ctx *ctx, const CK_MECHANISM *mech,
+                     const struct os_backend_key *key, CK_OBJECT_CLASS cls,
+                     const struct tpm_sign_mech **m)
 {
 	CK_MECHANISM_INFO info;
-	CK_OBJECT_CLASS cls;
+	CK_OBJECT_CLASS kc;
 	CK_KEY_TYPE kt;
 
-	if (kind != OS_BACKEND_OP_SIGN)
-		return CKR_MECHANISM_INVALID;
 	*m = sign_mech_find(mech->mechanism);
 	if (*m == NULL || tpm_mechs_info(&ctx->mechs, mech->mechanism, &info) != CKR_OK)
 		return CKR_MECHANISM_INVALID;
 	if (mech->pParameter != NULL || mech->ulParameterLen != 0)
 		return CKR_MECHANISM_PARAM_INVALID;
-	if (key == NULL || !tok_attrs_get_ulong(key->attrs, CKA_CLASS, &cls) ||
-	    cls != CKO_PRIVATE_KEY || !tok_attrs_get_ulong(key->attrs, CKA_KEY_TYPE, &kt) ||
-	    kt != (*m)->key_type)
+	if (key == NULL || !tok_attrs_get_ulong(key->attrs, CKA_CLASS, &kc) || kc != cls ||
+	    !tok_attrs_get_ulong(key->attrs, CKA_KEY_TYPE, &kt) || kt != (*m)->key_type)
 		return CKR_KEY_TYPE_INCONSISTENT;
 	return CKR_OK;
 }
 
-CK_RV tpm_sign_init(void *p, enum os_backend_op kind, const CK_MECHANISM *mech,
-                    const struct os_backend_key *key, void **out)
+CK_RV tpm_sign_init(struct tpm_ctx *ctx, const CK_MECHANISM *mech, const struct os_backend_key *key,
+                    void **out)
 {
-	struct tpm_ctx *ctx = p;
-	const struct sign_mech *m = NULL;
+	const struct tpm_sign_mech *m = NULL;
 	struct sign_op *op;
 	CK_RV rv;
 
-	if (ctx == NULL || mech == NULL || out == NULL)
-		return CKR_ARGUMENTS_BAD;
-	rv = sign_check(ctx, kind, mech, key, &m);
+	rv = tpm_sign_check(ctx, mech, key, CKO_PRIVATE_KEY, &m);
 	if (rv != CKR_OK)
 		return rv;
 	op = calloc(1, sizeof(*op));

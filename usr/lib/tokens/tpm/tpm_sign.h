@@ -12,8 +12,25 @@
 
 #include "tpm.h"
 
-CK_RV tpm_sign_init(void *ctx, enum os_backend_op kind, const CK_MECHANISM *mech,
-                    const struct os_backend_key *key, void **op);
+/* A signature mechanism of the token. */
+struct tpm_sign_mech {
+	CK_MECHANISM_TYPE type;
+	CK_KEY_TYPE key_type;
+	const char *digest;    /* OpenSSL name, NULL for the raw mechanisms */
+	const CK_BYTE *prefix; /* RSA: the DigestInfo before the digest */
+	size_t prefix_len;
+};
+
+/*
+ * Checks a signature mechanism listed for this TPM, without parameter,
+ * against a key of class cls and the mechanism's key type; *m is its row.
+ */
+CK_RV tpm_sign_check(const struct tpm_ctx *ctx, const CK_MECHANISM *mech,
+                     const struct os_backend_key *key, CK_OBJECT_CLASS cls,
+                     const struct tpm_sign_mech **m);
+
+CK_RV tpm_sign_init(struct tpm_ctx *ctx, const CK_MECHANISM *mech, const struct os_backend_key *key,
+                    void **op);
 CK_RV tpm_sign_single(void *op, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen);
 CK_RV tpm_sign_update(void *op, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen);
 CK_RV tpm_sign_final(void *op, CK_BYTE *out, CK_ULONG *outlen);
