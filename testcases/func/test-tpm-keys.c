@@ -338,6 +338,31 @@ static void test_survives_restart(void **state)
 	fx->f->C_CloseSession(s);
 }
 
+/* A P-384 key where the TPM has the curve (swtpm does): signed in the TPM, verified by the token. */
+static void test_ec_p384(void **state)
+{
+	struct tpmfix *fx = *state;
+	CK_SESSION_HANDLE s = init_and_login(fx);
+	static const CK_BYTE p384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
+	CK_MECHANISM gen = {CKM_EC_KEY_PAIR_GEN, NULL, 0}, mech = {CKM_ECDSA_SHA384, NULL, 0};
+	CK_BBOOL yes = CK_TRUE;
+	CK_ATTRIBUTE pt[] = {{CKA_EC_PARAMS, (void *)p384, sizeof(p384)}, {CKA_VERIFY, &yes, 1}};
+	CK_ATTRIBUTE st[] = {{CKA_SIGN, &yes, 1}};
+	CK_OBJECT_HANDLE pub, priv;
+	CK_BYTE point[128], sig[96];
+
+	assert_int_equal(fx->f->C_GenerateKeyPair(s, &gen, pt, 2, st, 1, &pub, &priv), CKR_OK);
+	assert_int_equal(get_attr(fx, s, pub, CKA_EC_POINT, point, sizeof(point)), 99);
+	assert_int_equal(sign(fx, s, CKM_ECDSA_SHA384, priv, (const CK_BYTE *)"data", 4, sig, 96),
+	                 96);
+	assert_int_equal(fx->f->C_VerifyInit(s, &mech, pub), CKR_OK);
+	assert_int_equal(fx->f->C_Verify(s, (CK_BYTE_PTR) "data", 4, sig, 96), CKR_OK);
+	assert_int_equal(fx->f->C_VerifyInit(s, &mech, pub), CKR_OK);
+	assert_int_equal(fx->f->C_Verify(s, (CK_BYTE_PTR) "date", 4, sig, 96),
+	                 CKR_SIGNATURE_INVALID);
+	fx->f->C_CloseSession(s);
+}
+
 /* What the token cannot do is refused before the TPM is asked. */
 static void test_refused(void **state)
 {
@@ -376,6 +401,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_mechanisms, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_ec_sign, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_rsa_sign, tpmfix_setup, tpmfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_ec_p384, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_survives_restart, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_refused, tpmfix_setup, tpmfix_teardown),
 	};

@@ -178,7 +178,7 @@ static CK_RV sign_ecdsa(struct tpm_conn *c, const struct tpm_parent *parent, ESY
 	scheme.details.ecdsa.hashAlg = op->curve->hash;
 	if (len >= n)
 		memcpy(digest.buffer, in, n);
-	else
+	else if (len > 0)
 		memcpy(digest.buffer + n - len, in, len);
 	rv = tpm_conn_rv(Esys_Sign(c->esys, key, parent->session, ESYS_TR_NONE, ESYS_TR_NONE,
 	                           &digest, &scheme, &check, &sig));
@@ -209,7 +209,8 @@ static CK_RV sign_rsa(struct tpm_conn *c, const struct tpm_parent *parent, ESYS_
 	block.buffer[1] = 0x01;
 	memset(block.buffer + 2, 0xff, k - len - 3);
 	block.buffer[k - len - 1] = 0x00;
-	memcpy(block.buffer + k - len, t, len);
+	if (len > 0)
+		memcpy(block.buffer + k - len, t, len);
 	rv = tpm_conn_rv(Esys_RSA_Decrypt(c->esys, key, parent->session, ESYS_TR_NONE, ESYS_TR_NONE,
 	                                  &block, &scheme, &label, &sig));
 	if (rv == CKR_OK)
@@ -270,7 +271,8 @@ static CK_RV sign_digest(struct sign_op *op, CK_BYTE *out, CK_ULONG *outlen)
 	size_t plen = op->mech->prefix_len;
 	CK_RV rv;
 
-	memcpy(t, op->mech->prefix, plen);
+	if (plen > 0)
+		memcpy(t, op->mech->prefix, plen);
 	if (EVP_DigestFinal_ex(op->md, t + plen, &dlen) != 1)
 		return CKR_FUNCTION_FAILED;
 	rv = sign_run(op, t, plen + dlen, out);

@@ -185,7 +185,8 @@ static CK_RV verify_digest(struct verify_op *op, const CK_BYTE *sig, CK_ULONG si
 
 	if (sig == NULL)
 		return CKR_ARGUMENTS_BAD;
-	memcpy(t, op->mech->prefix, plen);
+	if (plen > 0)
+		memcpy(t, op->mech->prefix, plen);
 	if (EVP_DigestFinal_ex(op->md, t + plen, &dlen) != 1)
 		return CKR_FUNCTION_FAILED;
 	return verify_tbs(op, t, plen + dlen, sig, siglen);
