@@ -17,6 +17,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/rsa.h>
 
 #include "tpmfix.h"
 
@@ -180,16 +181,10 @@ static void test_mechanisms(void **state)
 {
 	struct tpmfix *fx = *state;
 	static const CK_MECHANISM_TYPE want[] = {
-	    CKM_RSA_PKCS_KEY_PAIR_GEN,
-	    CKM_RSA_PKCS,
-	    CKM_SHA256_RSA_PKCS,
-	    CKM_SHA384_RSA_PKCS,
-	    CKM_SHA512_RSA_PKCS,
-	    CKM_EC_KEY_PAIR_GEN,
-	    CKM_ECDSA,
-	    CKM_ECDSA_SHA256,
-	    CKM_ECDSA_SHA384,
-	    CKM_ECDSA_SHA512,
+	    CKM_RSA_PKCS_KEY_PAIR_GEN, CKM_RSA_PKCS,        CKM_RSA_PKCS_OAEP,
+	    CKM_SHA256_RSA_PKCS,       CKM_SHA384_RSA_PKCS, CKM_SHA512_RSA_PKCS,
+	    CKM_EC_KEY_PAIR_GEN,       CKM_ECDSA,           CKM_ECDSA_SHA256,
+	    CKM_ECDSA_SHA384,          CKM_ECDSA_SHA512,
 	};
 	CK_MECHANISM_TYPE list[64];
 	CK_ULONG n = 0;
@@ -338,6 +333,63 @@ static void test_survives_restart(void **state)
 	fx->f->C_CloseSession(s);
 }
 
+static CK_ULONG crypt(struct tpmfix *fx, CK_SESSION_HANDLE s, int decrypt, CK_MECHANISM *mech,
+                      CK_OBJECT_HANDLE key, const CK_BYTE *in, CK_ULONG len, CK_BYTE *out)
+{
+	CK_ULONG n = 256;
+
+	if (decrypt) {
+		assert_int_equal(fx->f->C_DecryptInit(s, mech, key), CKR_OK);
+		assert_int_equal(fx->f->C_Decrypt(s, (CK_BYTE_PTR)in, len, out, &n), CKR_OK);
+	} else {
+		assert_int_equal(fx->f->C_EncryptInit(s, mech, key), CKR_OK);
+		assert_int_equal(fx->f->C_Encrypt(s, (CK_BYTE_PTR)in, len, out, &n), CKR_OK);
+	}
+	return n;
+}
+
+/* RSA decryption in the TPM: PKCS#1 v1.5 and OAEP, from OpenSSL and from the token. */
+static void test_rsa_decrypt(void **state)
+{
+	struct tpmfix *fx = *state;
+	CK_SESSION_HANDLE s = init_and_login(fx);
+	CK_OBJECT_HANDLE pub, priv;
+	CK_RSA_PKCS_OAEP_PARAMS oaep = {CKM_SHA256, CKG_MGF1_SHA256, CKZ_DATA_SPECIFIED, NULL, 0};
+	CK_MECHANISM pkcs = {CKM_RSA_PKCS, NULL, 0};
+	CK_MECHANISM om = {CKM_RSA_PKCS_OAEP, &oaep, sizeof(oaep)};
+	const CK_BYTE msg[] = "a secret for the TPM";
+	CK_BYTE ct[256], pt[256];
+	size_t ctlen = sizeof(ct);
+
+	gen_rsa(fx, s, &pub, &priv);
+	EVP_PKEY *pkey = rsa_pub(fx, s, pub);
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(pkey, NULL);
+	assert_int_equal(EVP_PKEY_encrypt_init(ctx), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_rsa_oaep_md(ctx, EVP_sha256()), 1);
+	assert_int_equal(EVP_PKEY_encrypt(ctx, ct, &ctlen, msg, sizeof(msg)), 1);
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(pkey);
+	assert_int_equal(crypt(fx, s, 1, &om, priv, ct, 256, pt), sizeof(msg));
+	assert_memory_equal(pt, msg, sizeof(msg));
+
+	assert_int_equal(crypt(fx, s, 0, &pkcs, pub, msg, sizeof(msg), ct), 256);
+	assert_int_equal(crypt(fx, s, 1, &pkcs, priv, ct, 256, pt), sizeof(msg));
+	assert_memory_equal(pt, msg, sizeof(msg));
+
+	/* a ciphertext the padding check refuses; a label the TPM cannot honour */
+	CK_ULONG n = sizeof(pt);
+	ct[255] ^= 1;
+	assert_int_equal(fx->f->C_DecryptInit(s, &pkcs, priv), CKR_OK);
+	assert_int_equal(fx->f->C_Decrypt(s, ct, 256, pt, &n), CKR_ENCRYPTED_DATA_INVALID);
+	ct[255] ^= 1;
+	assert_int_equal(crypt(fx, s, 1, &pkcs, priv, ct, 256, pt), sizeof(msg));
+	oaep.pSourceData = (void *)"label";
+	oaep.ulSourceDataLen = 5;
+	assert_int_equal(fx->f->C_DecryptInit(s, &om, priv), CKR_MECHANISM_PARAM_INVALID);
+	fx->f->C_CloseSession(s);
+}
+
 /* A P-384 key where the TPM has the curve (swtpm does): signed in the TPM, verified by the token. */
 static void test_ec_p384(void **state)
 {
@@ -402,6 +454,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ec_sign, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_rsa_sign, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_ec_p384, tpmfix_setup, tpmfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_rsa_decrypt, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_survives_restart, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_refused, tpmfix_setup, tpmfix_teardown),
 	};

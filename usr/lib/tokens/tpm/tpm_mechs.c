@@ -26,14 +26,23 @@ struct mechs_row {
  * Signing runs in the TPM; the digests of the hashed mechanisms and
  * verification are computed in software, so they need only what the raw
  * signing mechanism needs.
- * RSA signatures are the raw RSA operation of TPM2_RSA_Decrypt.
+ * RSA signatures are the raw RSA operation of TPM2_RSA_Decrypt;
+ * decryption is TPM2_RSA_Decrypt with the TPM's own padding schemes, and
+ * encryption runs in software.
  */
 static const struct mechs_row mechs_table[] = {
     {CKM_RSA_PKCS_KEY_PAIR_GEN,
      MECHS_RSA,
      TPM2_ECC_NONE,
      {2048, 2048, CKF_HW | CKF_GENERATE_KEY_PAIR}},
-    {CKM_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY}},
+    {CKM_RSA_PKCS,
+     {TPM2_ALG_RSA, TPM2_ALG_RSAES, TPM2_ALG_NULL},
+     TPM2_ECC_NONE,
+     {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT}},
+    {CKM_RSA_PKCS_OAEP,
+     {TPM2_ALG_RSA, TPM2_ALG_OAEP, TPM2_ALG_NULL},
+     TPM2_ECC_NONE,
+     {2048, 2048, CKF_HW | CKF_ENCRYPT | CKF_DECRYPT}},
     {CKM_SHA256_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY}},
     {CKM_SHA384_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY}},
     {CKM_SHA512_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY}},

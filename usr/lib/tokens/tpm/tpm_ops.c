@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 
+#include "tpm_crypt.h"
 #include "tpm_sign.h"
 #include "tpm_verify.h"
 
@@ -21,14 +22,19 @@ CK_RV tpm_ops_init(void *ctx, enum os_backend_op kind, const CK_MECHANISM *mech,
 
 	if (ctx == NULL || mech == NULL || out == NULL)
 		return CKR_ARGUMENTS_BAD;
-	if (kind != OS_BACKEND_OP_SIGN && kind != OS_BACKEND_OP_VERIFY)
+	if (kind != OS_BACKEND_OP_SIGN && kind != OS_BACKEND_OP_VERIFY &&
+	    kind != OS_BACKEND_OP_ENCRYPT && kind != OS_BACKEND_OP_DECRYPT)
 		return CKR_MECHANISM_INVALID;
 	op = calloc(1, sizeof(*op));
 	if (op == NULL)
 		return CKR_HOST_MEMORY;
 	op->kind = kind;
-	rv = kind == OS_BACKEND_OP_SIGN ? tpm_sign_init(ctx, mech, key, &op->impl)
-	                                : tpm_verify_init(ctx, mech, key, &op->impl);
+	if (kind == OS_BACKEND_OP_SIGN)
+		rv = tpm_sign_init(ctx, mech, key, &op->impl);
+	else if (kind == OS_BACKEND_OP_VERIFY)
+		rv = tpm_verify_init(ctx, mech, key, &op->impl);
+	else
+		rv = tpm_crypt_init(ctx, kind, mech, key, &op->impl);
 	if (rv != CKR_OK) {
 		free(op);
 		return rv;
@@ -41,9 +47,11 @@ CK_RV tpm_ops_single(void *p, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, C
 {
 	struct ops_state *op = p;
 
-	if (op->kind != OS_BACKEND_OP_SIGN)
+	if (op->kind == OS_BACKEND_OP_SIGN)
+		return tpm_sign_single(op->impl, in, inlen, out, outlen);
+	if (op->kind == OS_BACKEND_OP_VERIFY)
 		return CKR_FUNCTION_NOT_SUPPORTED;
-	return tpm_sign_single(op->impl, in, inlen, out, outlen);
+	return tpm_crypt_single(op->impl, in, inlen, out, outlen);
 }
 
 CK_RV tpm_ops_update(void *p, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen)
@@ -52,7 +60,9 @@ CK_RV tpm_ops_update(void *p, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, C
 
 	if (op->kind == OS_BACKEND_OP_SIGN)
 		return tpm_sign_update(op->impl, in, inlen, out, outlen);
-	return tpm_verify_update(op->impl, in, inlen);
+	if (op->kind == OS_BACKEND_OP_VERIFY)
+		return tpm_verify_update(op->impl, in, inlen);
+	return CKR_FUNCTION_NOT_SUPPORTED; /* RSA encryption is single-part */
 }
 
 CK_RV tpm_ops_final(void *p, CK_BYTE *out, CK_ULONG *outlen)
@@ -91,7 +101,9 @@ void tpm_ops_free(void *p)
 		return;
 	if (op->kind == OS_BACKEND_OP_SIGN)
 		tpm_sign_free(op->impl);
-	else
+	else if (op->kind == OS_BACKEND_OP_VERIFY)
 		tpm_verify_free(op->impl);
+	else
+		tpm_crypt_free(op->impl);
 	free(op);
 }

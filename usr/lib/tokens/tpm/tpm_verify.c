@@ -39,12 +39,13 @@ static EVP_PKEY *verify_fromdata(const char *type, OSSL_PARAM_BLD *bld)
 	return pkey;
 }
 
-static CK_RV verify_rsa_key(struct verify_op *op, const struct tok_attrs *a)
+EVP_PKEY *tpm_verify_rsa_pkey(const struct tok_attrs *a)
 {
 	const CK_ATTRIBUTE *n = tok_attrs_find(a, CKA_MODULUS);
 	const CK_ATTRIBUTE *e = tok_attrs_find(a, CKA_PUBLIC_EXPONENT);
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
 	BIGNUM *bn = NULL, *be = NULL;
+	EVP_PKEY *pkey = NULL;
 
 	if (n != NULL && e != NULL && n->ulValueLen > 0 && e->ulValueLen > 0) {
 		bn = BN_bin2bn(n->pValue, (int)n->ulValueLen, NULL);
@@ -53,10 +54,16 @@ static CK_RV verify_rsa_key(struct verify_op *op, const struct tok_attrs *a)
 	if (bld != NULL && bn != NULL && be != NULL &&
 	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) &&
 	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be))
-		op->pkey = verify_fromdata("RSA", bld);
+		pkey = verify_fromdata("RSA", bld);
 	OSSL_PARAM_BLD_free(bld);
 	BN_free(bn);
 	BN_free(be);
+	return pkey;
+}
+
+static CK_RV verify_rsa_key(struct verify_op *op, const struct tok_attrs *a)
+{
+	op->pkey = tpm_verify_rsa_pkey(a);
 	if (op->pkey == NULL)
 		return CKR_KEY_TYPE_INCONSISTENT;
 	op->sig_len = (size_t)EVP_PKEY_get_size(op->pkey);

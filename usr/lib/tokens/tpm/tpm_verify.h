@@ -7,6 +7,8 @@
 #ifndef TPM_VERIFY_H
 #define TPM_VERIFY_H
 
+#include <openssl/evp.h>
+
 #include "tpm.h"
 
 CK_RV tpm_verify_init(struct tpm_ctx *ctx, const CK_MECHANISM *mech,
@@ -16,5 +18,8 @@ CK_RV tpm_verify_single(void *op, const CK_BYTE *data, CK_ULONG len, const CK_BY
                         CK_ULONG siglen);
 CK_RV tpm_verify_final(void *op, const CK_BYTE *sig, CK_ULONG siglen);
 void tpm_verify_free(void *op);
+
+/* An OpenSSL RSA public key from CKA_MODULUS and CKA_PUBLIC_EXPONENT, or NULL. */
+EVP_PKEY *tpm_verify_rsa_pkey(const struct tok_attrs *a);
 
 #endif
