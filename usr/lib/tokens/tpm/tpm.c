@@ -106,7 +106,10 @@ static void tpm_unload(void *p)
 
 	if (ctx == NULL)
 		return;
-	pthread_mutex_destroy(&ctx->lock);
+	/*
+	 * Not destroyed: in a forked child the parent's context may be unloaded
+	 * while another thread of the parent held its mutex at the fork.
+	 */
 	free(ctx);
 }
 
