@@ -164,5 +164,5 @@ testcases_func_test_tpm_keys_SOURCES = \
 	$(OS_TPMFIX_SOURCES) \
 	testcases/func/test-tpm-keys.c \
 	$(NULL)
-testcases_func_test_tpm_keys_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCRYPTO_CFLAGS)
-testcases_func_test_tpm_keys_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(LIBCRYPTO_LIBS) -lrt -ldl -lpthread
+testcases_func_test_tpm_keys_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCRYPTO_CFLAGS) $(TSS2_CFLAGS)
+testcases_func_test_tpm_keys_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(LIBCRYPTO_LIBS) $(TSS2_LIBS) -lrt -ldl -lpthread

@@ -19,6 +19,9 @@
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
+#include <tss2/tss2_esys.h>
+#include <tss2/tss2_tctildr.h>
+
 #include "tpmfix.h"
 
 #define SO_PIN   "87654321"
@@ -415,6 +418,62 @@ static void test_ec_p384(void **state)
 	fx->f->C_CloseSession(s);
 }
 
+/*
+ * Another client fills swtpm's transient object slots and goes away without
+ * flushing them; returns how many primaries it loaded before the TPM ran
+ * out of room.
+ */
+static int leak_objects(const char *tcti)
+{
+	TPM2B_PUBLIC tmpl = {.publicArea = {.type = TPM2_ALG_ECC,
+	                                    .nameAlg = TPM2_ALG_SHA256,
+	                                    .objectAttributes = TPMA_OBJECT_FIXEDTPM |
+	                                                        TPMA_OBJECT_FIXEDPARENT |
+	                                                        TPMA_OBJECT_SENSITIVEDATAORIGIN |
+	                                                        TPMA_OBJECT_USERWITHAUTH |
+	                                                        TPMA_OBJECT_SIGN_ENCRYPT}};
+	TPM2B_SENSITIVE_CREATE sens = {0};
+	TPM2B_DATA outside = {0};
+	TPML_PCR_SELECTION pcrs = {0};
+	TSS2_TCTI_CONTEXT *t = NULL;
+	ESYS_CONTEXT *e = NULL;
+	TSS2_RC rc = TSS2_RC_SUCCESS;
+	int loaded = 0;
+
+	tmpl.publicArea.parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
+	tmpl.publicArea.parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
+	tmpl.publicArea.parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
+	tmpl.publicArea.parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+	assert_int_equal(Tss2_TctiLdr_Initialize(tcti, &t), TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_Initialize(&e, t, NULL), TSS2_RC_SUCCESS);
+	while (rc == TSS2_RC_SUCCESS && loaded < 16) {
+		ESYS_TR h = ESYS_TR_NONE;
+		rc = Esys_CreatePrimary(e, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+		                        ESYS_TR_NONE, &sens, &tmpl, &outside, &pcrs, &h, NULL, NULL,
+		                        NULL, NULL);
+		loaded += rc == TSS2_RC_SUCCESS;
+	}
+	assert_int_equal(rc, TPM2_RC_OBJECT_MEMORY);
+	Esys_Finalize(&e);
+	Tss2_TctiLdr_Finalize(&t);
+	return loaded;
+}
+
+/* Objects a dead client left in swtpm are flushed: the token still makes and uses keys. */
+static void test_leftovers(void **state)
+{
+	struct tpmfix *fx = *state;
+	CK_SESSION_HANDLE s = init_and_login(fx);
+	CK_OBJECT_HANDLE pub, priv;
+	CK_BYTE digest[32] = {9}, sig[64];
+
+	assert_true(leak_objects(fx->tpm.tcti) > 0);
+	gen_ec(fx, s, "after", &pub, &priv);
+	assert_true(leak_objects(fx->tpm.tcti) > 0);
+	assert_int_equal(sign(fx, s, CKM_ECDSA, priv, digest, 32, sig, sizeof(sig)), 64);
+	fx->f->C_CloseSession(s);
+}
+
 /* What the token cannot do is refused before the TPM is asked. */
 static void test_refused(void **state)
 {
@@ -457,6 +516,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_rsa_decrypt, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_survives_restart, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_refused, tpmfix_setup, tpmfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_leftovers, tpmfix_setup, tpmfix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

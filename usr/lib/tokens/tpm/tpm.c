@@ -38,6 +38,11 @@ CK_RV tpm_begin(struct tpm_ctx *ctx, struct tpm_conn *c)
 		return CKR_TOKEN_NOT_PRESENT;
 	pthread_mutex_lock(&ctx->lock);
 	rv = tpm_conn_open(&ctx->opts, c);
+	if (rv == CKR_OK && ctx->no_rm) {
+		rv = tpm_conn_flush_leftovers(c);
+		if (rv != CKR_OK)
+			tpm_conn_close(c);
+	}
 	if (rv != CKR_OK) {
 		pthread_mutex_unlock(&ctx->lock);
 		tpm_trace(ctx, 1, "tpm: cannot connect to %s (0x%lx)", ctx->opts.tcti, rv);
@@ -92,6 +97,8 @@ static CK_RV tpm_load(const struct os_backend_env *env, void **out)
 		return rv;
 	}
 	ctx->trace = env->trace;
+	ctx->no_rm =
+	    strncmp(ctx->opts.tcti, "swtpm", 5) == 0 || strncmp(ctx->opts.tcti, "mssim", 5) == 0;
 	pthread_mutex_init(&ctx->lock, NULL);
 	tpm_probe(ctx);
 	if (!ctx->present)

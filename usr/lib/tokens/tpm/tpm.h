@@ -18,6 +18,7 @@ struct tpm_ctx {
 	pthread_mutex_t lock; /* held from tpm_begin to tpm_end */
 	struct tpm_opts opts;
 	bool present; /* the TPM answered at load */
+	bool no_rm;   /* a transport without a resource manager (swtpm, mssim) */
 	char description[TPM_OPTS_DESC_MAX];
 	struct tpm_caps caps;
 	struct tpm_mechs mechs;

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include <tss2/tss2_sys.h>
 #include <tss2/tss2_tctildr.h>
 
 #include "tpm_swtpm.h"
@@ -94,6 +95,41 @@ CK_RV tpm_conn_random(struct tpm_conn *c, CK_BYTE *out, CK_ULONG len)
 		Esys_Free(bytes);
 	}
 	return CKR_OK;
+}
+
+/* Flushes every handle GetCapability(HANDLES) lists from first on. */
+static CK_RV conn_flush_range(struct tpm_conn *c, TSS2_SYS_CONTEXT *sys, TPM2_HC first)
+{
+	TPMS_CAPABILITY_DATA *data = NULL;
+	TPMI_YES_NO more = TPM2_NO;
+	TSS2_RC rc;
+
+	rc = Esys_GetCapability(c->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES,
+	                        first, TPM2_MAX_CAP_HANDLES, &more, &data);
+	if (rc != TSS2_RC_SUCCESS)
+		return tpm_conn_rv(rc);
+	for (UINT32 i = 0; i < data->data.handles.count && i < TPM2_MAX_CAP_HANDLES; i++) {
+		TPM2_HANDLE h = data->data.handles.handle[i];
+		TPM2_HANDLE type = h & TPM2_HR_RANGE_MASK;
+		/* transient objects, HMAC and policy sessions: nothing else is flushed */
+		if (type == TPM2_HR_TRANSIENT || type == TPM2_HR_HMAC_SESSION ||
+		    type == TPM2_HR_POLICY_SESSION)
+			Tss2_Sys_FlushContext(sys, h);
+	}
+	Esys_Free(data);
+	return CKR_OK;
+}
+
+CK_RV tpm_conn_flush_leftovers(struct tpm_conn *c)
+{
+	static const TPM2_HC ranges[] = {TPM2_TRANSIENT_FIRST, TPM2_LOADED_SESSION_FIRST,
+	                                 TPM2_ACTIVE_SESSION_FIRST};
+	TSS2_SYS_CONTEXT *sys = NULL;
+	CK_RV rv = tpm_conn_rv(Esys_GetSysContext(c->esys, &sys));
+
+	for (size_t i = 0; rv == CKR_OK && i < sizeof(ranges) / sizeof(ranges[0]); i++)
+		rv = conn_flush_range(c, sys, ranges[i]);
+	return rv;
 }
 
 void tpm_conn_flush(struct tpm_conn *c, ESYS_TR *handle)

@@ -47,6 +47,16 @@ CK_RV tpm_conn_startup(struct tpm_conn *c);
 /* Fills out with len bytes of TPM2_GetRandom. */
 CK_RV tpm_conn_random(struct tpm_conn *c, CK_BYTE *out, CK_ULONG len);
 
+/*
+ * Flushes every transient object and session the TPM has loaded or saved.
+ * Meant for a transport without a resource manager (swtpm), right after
+ * connecting: one client is served at a time, so whatever is there was
+ * left by a client that died before it could flush it, and would soon
+ * fill the TPM's few object slots.  (Behind /dev/tpmrm0 or tabrmd a
+ * client sees only its own handles, so there is nothing to do.)
+ */
+CK_RV tpm_conn_flush_leftovers(struct tpm_conn *c);
+
 /* TPM2_FlushContext of a transient object or session; ESYS_TR_NONE is ignored. */
 void tpm_conn_flush(struct tpm_conn *c, ESYS_TR *handle);
 
