@@ -97,6 +97,14 @@ CK_RV tpm_conn_random(struct tpm_conn *c, CK_BYTE *out, CK_ULONG len)
 	return CKR_OK;
 }
 
+/*
+ * Handle types (the top byte of a handle), as unsigned numbers: tpm2-tss's
+ * TPM2_HR_* macros shift a signed 0x80 into the sign bit.
+ */
+#define CONN_HT_HMAC_SESSION   0x02u
+#define CONN_HT_POLICY_SESSION 0x03u
+#define CONN_HT_TRANSIENT      0x80u
+
 /* Flushes every handle GetCapability(HANDLES) lists from first on. */
 static CK_RV conn_flush_range(struct tpm_conn *c, TSS2_SYS_CONTEXT *sys, TPM2_HC first)
 {
@@ -110,10 +118,10 @@ static CK_RV conn_flush_range(struct tpm_conn *c, TSS2_SYS_CONTEXT *sys, TPM2_HC
 		return tpm_conn_rv(rc);
 	for (UINT32 i = 0; i < data->data.handles.count && i < TPM2_MAX_CAP_HANDLES; i++) {
 		TPM2_HANDLE h = data->data.handles.handle[i];
-		TPM2_HANDLE type = h & TPM2_HR_RANGE_MASK;
+		uint32_t type = h >> 24;
 		/* transient objects, HMAC and policy sessions: nothing else is flushed */
-		if (type == TPM2_HR_TRANSIENT || type == TPM2_HR_HMAC_SESSION ||
-		    type == TPM2_HR_POLICY_SESSION)
+		if (type == CONN_HT_TRANSIENT || type == CONN_HT_HMAC_SESSION ||
+		    type == CONN_HT_POLICY_SESSION)
 			Tss2_Sys_FlushContext(sys, h);
 	}
 	Esys_Free(data);
@@ -122,8 +130,9 @@ static CK_RV conn_flush_range(struct tpm_conn *c, TSS2_SYS_CONTEXT *sys, TPM2_HC
 
 CK_RV tpm_conn_flush_leftovers(struct tpm_conn *c)
 {
-	static const TPM2_HC ranges[] = {TPM2_TRANSIENT_FIRST, TPM2_LOADED_SESSION_FIRST,
-	                                 TPM2_ACTIVE_SESSION_FIRST};
+	/* the first transient object, loaded session and saved session */
+	static const TPM2_HC ranges[] = {CONN_HT_TRANSIENT << 24, CONN_HT_HMAC_SESSION << 24,
+	                                 CONN_HT_POLICY_SESSION << 24};
 	TSS2_SYS_CONTEXT *sys = NULL;
 	CK_RV rv = tpm_conn_rv(Esys_GetSysContext(c->esys, &sys));
 
