@@ -7,9 +7,10 @@
  * hierarchy: the TPM derives the same key from its owner seed every time,
  * so nothing of it needs to be stored.  The session is an HMAC session
  * salted with that key, encrypting the first parameter of each command and
- * of each response (AES-128-CFB): an auth value or a secret sent to the
- * TPM, or a signature coming back, never crosses the bus in clear.  Both
- * are flushed by tpm_parent_close.
+ * of each response when it is a sized buffer (AES-128-CFB): an auth value,
+ * a digest or a ciphertext sent to the TPM, a wrapped key or a plaintext
+ * coming back, never crosses the bus in clear.  Both are flushed by
+ * tpm_parent_close.
  */
 #ifndef TPM_PARENT_H
 #define TPM_PARENT_H
