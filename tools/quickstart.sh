@@ -17,6 +17,23 @@ cd "$top"
 
 conf="$inst/etc/openslot/openslot.conf"
 mkdir -p "$inst/var"
+
+# A swtpm (TPM 2.0 simulator) for the tpm slot, when it is installed; its
+# state lives under ./_local too (an absolute path: swtpm changes directory
+# once it runs as a daemon).
+port=${OPENSLOT_SWTPM_PORT:-2321}
+tpm_options=""
+if command -v swtpm >/dev/null 2>&1; then
+	if [ -f "$inst/var/swtpm.pid" ] && kill -0 "$(cat "$inst/var/swtpm.pid")" 2>/dev/null; then
+		kill "$(cat "$inst/var/swtpm.pid")"
+		while kill -0 "$(cat "$inst/var/swtpm.pid" 2>/dev/null)" 2>/dev/null; do sleep 0.1; done
+	fi
+	mkdir -p "$inst/var/swtpm"
+	swtpm socket --tpm2 --tpmstate dir="$inst/var/swtpm" \
+		--server type=tcp,port="$port" --ctrl type=tcp,port=$((port + 1)) \
+		--flags not-need-init,startup-clear --daemon --pid file="$inst/var/swtpm.pid"
+	tpm_options="options = { tcti = \"swtpm:host=127.0.0.1,port=$port\"; };"
+fi
 cat >"$conf" <<CONF
 # Private openslot instance (made by tools/quickstart.sh).
 run-dir  = "$inst/var/run";
@@ -26,7 +43,7 @@ log-dir  = "$inst/var/log";
 group = "$(id -gn)";
 slots = (
   { id = 0; backend = "soft"; token = "softtok"; description = "openslot soft token"; },
-  { id = 1; backend = "tpm";  token = "tpm";     description = "openslot TPM 2.0 token"; },
+  { id = 1; backend = "tpm";  token = "tpm";     description = "openslot TPM 2.0 token"; $tpm_options },
   { id = 2; backend = "cca";  token = "ccatok";  description = "openslot CCA token"; },
   { id = 3; backend = "ep11"; token = "ep11tok"; description = "openslot EP11 token"; }
 );
@@ -80,4 +97,26 @@ openssl dgst -sha256 -verify "$tmp/pub.pem" -signature "$tmp/sig" "$tmp/msg"
 rm -rf "$tmp"
 p11 --slot 0 --login --pin 123456 --list-objects
 echo
+
+if [ -n "$tpm_options" ]; then
+	echo "== the tpm slot on swtpm (port $port): an EC P-256 key made inside the TPM"
+	pcf -t -c 1 | grep -q quickstart-tpm || {
+		pcf -I -c 1 -L quickstart-tpm -S 87654321
+		pcf -u -c 1 -S 87654321 -n 123456
+	}
+	p11 --slot 1 --list-mechanisms
+	p11 --slot 1 --login --pin 123456 --delete-object --type privkey --label tpmdemo >/dev/null 2>&1 || true
+	p11 --slot 1 --login --pin 123456 --delete-object --type pubkey --label tpmdemo >/dev/null 2>&1 || true
+	p11 --slot 1 --login --pin 123456 --keypairgen --key-type EC:prime256v1 --label tpmdemo --id 43
+	tmp=$(mktemp -d)
+	printf 'signed inside the TPM\n' >"$tmp/msg"
+	p11 --slot 1 --login --pin 123456 --sign --label tpmdemo -m ECDSA-SHA256 \
+		--signature-format openssl -i "$tmp/msg" -o "$tmp/sig"
+	p11 --slot 1 --read-object --type pubkey --label tpmdemo -o "$tmp/pub.der"
+	openssl pkey -pubin -inform DER -in "$tmp/pub.der" -out "$tmp/pub.pem"
+	openssl dgst -sha256 -verify "$tmp/pub.pem" -signature "$tmp/sig" "$tmp/msg"
+	rm -rf "$tmp"
+	echo
+	echo "Stop swtpm with: kill \$(cat $inst/var/swtpm.pid)"
+fi
 echo "Stop it with: kill \$(cat $inst/var/run/slotd.pid)"

@@ -248,3 +248,29 @@ testcases_func_test_reload_slots_SOURCES = \
 testcases_func_test_reload_slots_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_reload_slots_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt \
 	-ldl -lpthread
+
+# The tpm backend on a private swtpm (built with tpm2-tss only).
+if HAVE_TSS2
+check_PROGRAMS += testcases/func/test-tpm testcases/func/test-tpm-keys
+TESTS += testcases/func/test-tpm testcases/func/test-tpm-keys
+endif
+OS_TPMFIX_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/swtpm.c \
+	testcases/func/swtpm.h \
+	testcases/func/tpmfix.c \
+	testcases/func/tpmfix.h \
+	$(NULL)
+testcases_func_test_tpm_SOURCES = \
+	$(OS_TPMFIX_SOURCES) \
+	testcases/func/test-tpm.c \
+	$(NULL)
+testcases_func_test_tpm_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_tpm_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
+testcases_func_test_tpm_keys_SOURCES = \
+	$(OS_TPMFIX_SOURCES) \
+	testcases/func/test-tpm-keys.c \
+	$(NULL)
+testcases_func_test_tpm_keys_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCRYPTO_CFLAGS) $(TSS2_CFLAGS)
+testcases_func_test_tpm_keys_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(LIBCRYPTO_LIBS) $(TSS2_LIBS) -lrt -ldl -lpthread

@@ -19,3 +19,9 @@ EXTRA_DIST += \
 	testcases/interop/pykcs11_check.py \
 	testcases/interop/test-p11kit-cli.sh \
 	$(NULL)
+
+# The tpm slot on a private swtpm (built with tpm2-tss only).
+if HAVE_TSS2
+TESTS += testcases/interop/test-pkcs11-tool-tpm.sh
+endif
+EXTRA_DIST += testcases/interop/test-pkcs11-tool-tpm.sh

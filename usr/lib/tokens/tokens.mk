@@ -86,10 +86,43 @@ EXTRA_libtoken_soft_la_DEPENDENCIES = $(OS_BACKEND_DEPS)
 if ENABLE_TPM_TOKEN
 token_LTLIBRARIES += libtoken_tpm.la
 endif
+# With tpm2-tss the backend drives the TPM; without it, the stub that says
+# whether the device exists.
+if HAVE_TSS2
 libtoken_tpm_la_SOURCES = \
 	usr/lib/tokens/tpm/tpm.c \
+	usr/lib/tokens/tpm/tpm.h \
+	usr/lib/tokens/tpm/tpm_caps.c \
+	usr/lib/tokens/tpm/tpm_caps.h \
+	usr/lib/tokens/tpm/tpm_conn.c \
+	usr/lib/tokens/tpm/tpm_conn.h \
+	usr/lib/tokens/tpm/tpm_crypt.c \
+	usr/lib/tokens/tpm/tpm_crypt.h \
+	usr/lib/tokens/tpm/tpm_keys.c \
+	usr/lib/tokens/tpm/tpm_keys.h \
+	usr/lib/tokens/tpm/tpm_mechs.c \
+	usr/lib/tokens/tpm/tpm_mechs.h \
+	usr/lib/tokens/tpm/tpm_ops.c \
+	usr/lib/tokens/tpm/tpm_ops.h \
+	usr/lib/tokens/tpm/tpm_opts.c \
+	usr/lib/tokens/tpm/tpm_opts.h \
+	usr/lib/tokens/tpm/tpm_parent.c \
+	usr/lib/tokens/tpm/tpm_parent.h \
+	usr/lib/tokens/tpm/tpm_sign.c \
+	usr/lib/tokens/tpm/tpm_sign.h \
+	usr/lib/tokens/tpm/tpm_swtpm.c \
+	usr/lib/tokens/tpm/tpm_swtpm.h \
+	usr/lib/tokens/tpm/tpm_verify.c \
+	usr/lib/tokens/tpm/tpm_verify.h \
+	$(NULL)
+libtoken_tpm_la_CFLAGS = $(AM_CFLAGS) $(TSS2_CFLAGS) $(LIBCRYPTO_CFLAGS)
+libtoken_tpm_la_LIBADD = libos_tokattrs.la $(TSS2_LIBS) $(LIBCRYPTO_LIBS) -lpthread
+else
+libtoken_tpm_la_SOURCES = \
+	usr/lib/tokens/tpm/tpm_stub.c \
 	$(NULL)
 libtoken_tpm_la_LIBADD = libos_absent.la
+endif
 libtoken_tpm_la_LDFLAGS = $(OS_BACKEND_LDFLAGS)
 EXTRA_libtoken_tpm_la_DEPENDENCIES = $(OS_BACKEND_DEPS)
 

@@ -1,72 +1,270 @@
 /*
- * The tpm backend: slots meant for a TPM 2.0 token.
+ * The tpm backend: a token on a TPM 2.0 reached through tpm2-tss.
  *
- * TPM token support is not part of this build.  At load the backend looks
- * for the TPM 2.0 resource manager device (/dev/tpmrm0, or the path in the
- * slot option "device") and states what it found in the slot description;
- * either way the slot is a hardware slot without a token, and every token
- * operation answers CKR_TOKEN_NOT_PRESENT.
+ * At load the backend reads its slot options, connects once to the TPM
+ * (TPM2_Startup, then TPM2_GetCapability) and keeps what it learnt; when no
+ * TPM answers, the slot is shown without a token and its description says
+ * why.  Every later call opens its own connection and closes it before
+ * returning (tpm_conn.h says why).  A TPM that goes away afterwards makes
+ * the calls that need it fail with CKR_DEVICE_REMOVED or CKR_DEVICE_ERROR;
+ * the token stays listed.
  */
-#include "absent.h"
+#include "tpm.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#define TPM_DEFAULT_DEVICE "/dev/tpmrm0"
+#include "tpm_keys.h"
+#include "tpm_ops.h"
 
-/*
- * The device path from the slot options, or the default.  Returns NULL
- * when the option is given without a usable value.
- */
-static const char *tpm_device(const struct os_backend_env *env)
+void tpm_trace(const struct tpm_ctx *ctx, int level, const char *fmt, ...)
 {
-	const char *device = TPM_DEFAULT_DEVICE;
+	va_list ap;
 
-	for (size_t i = 0; env->options != NULL && i < env->n_options; i++) {
-		if (env->options[i].name != NULL && strcmp(env->options[i].name, "device") == 0)
-			device = env->options[i].value;
-	}
-	if (device == NULL || device[0] == '\0')
-		return NULL;
-	return device;
+	if (ctx->trace == NULL)
+		return;
+	va_start(ap, fmt);
+	ctx->trace(level, fmt, ap);
+	va_end(ap);
 }
 
-static CK_RV tpm_load(const struct os_backend_env *env, void **ctx)
+CK_RV tpm_begin(struct tpm_ctx *ctx, struct tpm_conn *c)
 {
-	char description[sizeof(((CK_SLOT_INFO *)0)->slotDescription) + 1];
-	const char *device;
-	struct stat st;
-	int n;
+	CK_RV rv;
 
-	if (env == NULL || ctx == NULL)
+	if (!ctx->present)
+		return CKR_TOKEN_NOT_PRESENT;
+	pthread_mutex_lock(&ctx->lock);
+	rv = tpm_conn_open(&ctx->opts, c);
+	if (rv == CKR_OK && ctx->no_rm) {
+		rv = tpm_conn_flush_leftovers(c);
+		if (rv != CKR_OK)
+			tpm_conn_close(c);
+	}
+	if (rv != CKR_OK) {
+		pthread_mutex_unlock(&ctx->lock);
+		tpm_trace(ctx, 1, "tpm: cannot connect to %s (0x%lx)", ctx->opts.tcti, rv);
+	}
+	return rv;
+}
+
+void tpm_end(struct tpm_ctx *ctx, struct tpm_conn *c)
+{
+	tpm_conn_close(c);
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+/* Connects once: starts the TPM if needed and reads its capabilities. */
+static void tpm_probe(struct tpm_ctx *ctx)
+{
+	struct tpm_conn c;
+	CK_RV rv;
+
+	if (tpm_opts_device_missing(&ctx->opts, ctx->description))
+		return;
+	rv = tpm_conn_open(&ctx->opts, &c);
+	if (rv != CKR_OK) {
+		tpm_opts_describe(&ctx->opts, "cannot connect", ctx->description);
+		return;
+	}
+	rv = tpm_conn_startup(&c);
+	if (rv == CKR_OK)
+		rv = tpm_caps_read(&c, &ctx->caps);
+	tpm_conn_close(&c);
+	if (rv != CKR_OK) {
+		tpm_opts_describe(&ctx->opts, "no answer", ctx->description);
+		return;
+	}
+	tpm_mechs_select(&ctx->caps, &ctx->mechs);
+	ctx->present = true;
+}
+
+static CK_RV tpm_load(const struct os_backend_env *env, void **out)
+{
+	struct tpm_ctx *ctx;
+	CK_RV rv;
+
+	if (env == NULL || out == NULL)
 		return CKR_ARGUMENTS_BAD;
-	device = tpm_device(env);
-	if (device == NULL)
+	ctx = calloc(1, sizeof(*ctx));
+	if (ctx == NULL)
+		return CKR_HOST_MEMORY;
+	rv = tpm_opts_read(env, &ctx->opts);
+	if (rv != CKR_OK) {
+		free(ctx);
+		return rv;
+	}
+	ctx->trace = env->trace;
+	ctx->no_rm =
+	    strncmp(ctx->opts.tcti, "swtpm", 5) == 0 || strncmp(ctx->opts.tcti, "mssim", 5) == 0;
+	pthread_mutex_init(&ctx->lock, NULL);
+	tpm_probe(ctx);
+	if (!ctx->present)
+		tpm_trace(ctx, 1, "slot %lu: %s", env->slot_id, ctx->description);
+	*out = ctx;
+	return CKR_OK;
+}
+
+static void tpm_unload(void *p)
+{
+	struct tpm_ctx *ctx = p;
+
+	if (ctx == NULL)
+		return;
+	/*
+	 * Not destroyed: in a forked child the parent's context may be unloaded
+	 * while another thread of the parent held its mutex at the fork.
+	 */
+	free(ctx);
+}
+
+/* Copies text into a fixed PKCS#11 field: blank-padded, no NUL, cut if too long. */
+static void tpm_pad(CK_UTF8CHAR *field, size_t size, const char *text)
+{
+	size_t len = strlen(text);
+
+	if (len > size)
+		len = size;
+	memcpy(field, text, len);
+	memset(field + len, ' ', size - len);
+}
+
+static CK_RV tpm_slot_info(void *p, CK_SLOT_INFO *info)
+{
+	const struct tpm_ctx *ctx = p;
+
+	if (ctx == NULL || info == NULL)
 		return CKR_ARGUMENTS_BAD;
-	if (stat(device, &st) == 0)
-		return os_absent_load(env, "TPM 2.0: device present, TPM token support not built",
-		                      ctx);
-	/* A path too long for the 64-byte description is left out rather than cut. */
-	n = snprintf(description, sizeof(description),
-	             "TPM 2.0: no TPM device (%s) on this machine", device);
-	if (n < 0 || (size_t)n >= sizeof(description))
-		return os_absent_load(env, "TPM 2.0: no TPM device at the configured path", ctx);
-	return os_absent_load(env, description, ctx);
+	info->flags |= CKF_HW_SLOT;
+	if (ctx->present) {
+		info->flags |= CKF_TOKEN_PRESENT;
+		return CKR_OK;
+	}
+	tpm_pad(info->slotDescription, sizeof(info->slotDescription), ctx->description);
+	info->flags &= ~(CK_FLAGS)CKF_TOKEN_PRESENT;
+	return CKR_OK;
+}
+
+static CK_RV tpm_token_present(void *p)
+{
+	const struct tpm_ctx *ctx = p;
+
+	return ctx != NULL && ctx->present ? CKR_OK : CKR_TOKEN_NOT_PRESENT;
+}
+
+static CK_BYTE tpm_version_byte(uint32_t v)
+{
+	return v > 255 ? 255 : (CK_BYTE)v;
+}
+
+static CK_RV tpm_token_info(void *p, CK_TOKEN_INFO *info)
+{
+	const struct tpm_ctx *ctx = p;
+	char model[32];
+
+	if (ctx == NULL || info == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if (!ctx->present)
+		return CKR_TOKEN_NOT_PRESENT;
+	snprintf(model, sizeof(model), "TPM 2.0 %s", ctx->caps.vendor);
+	tpm_pad(info->manufacturerID, sizeof(info->manufacturerID), ctx->caps.manufacturer);
+	tpm_pad(info->model, sizeof(info->model), model);
+	info->hardwareVersion.major = 2;
+	info->hardwareVersion.minor = 0;
+	info->firmwareVersion.major = tpm_version_byte(ctx->caps.firmware >> 16);
+	info->firmwareVersion.minor = tpm_version_byte(ctx->caps.firmware & 0xffff);
+	info->flags |= CKF_RNG;
+	return CKR_OK;
+}
+
+static CK_RV tpm_mechanism_list(void *p, CK_MECHANISM_TYPE *list, CK_ULONG *count)
+{
+	const struct tpm_ctx *ctx = p;
+
+	if (ctx == NULL || count == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if (!ctx->present)
+		return CKR_TOKEN_NOT_PRESENT;
+	return tpm_mechs_list(&ctx->mechs, list, count);
+}
+
+static CK_RV tpm_mechanism_info(void *p, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info)
+{
+	const struct tpm_ctx *ctx = p;
+
+	if (ctx == NULL || info == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if (!ctx->present)
+		return CKR_TOKEN_NOT_PRESENT;
+	return tpm_mechs_info(&ctx->mechs, type, info);
+}
+
+static CK_RV tpm_generate_random(void *p, CK_BYTE *out, CK_ULONG len)
+{
+	struct tpm_ctx *ctx = p;
+	struct tpm_conn c;
+	CK_RV rv;
+
+	if (ctx == NULL || (out == NULL && len > 0))
+		return CKR_ARGUMENTS_BAD;
+	rv = tpm_begin(ctx, &c);
+	if (rv != CKR_OK)
+		return rv;
+	rv = tpm_conn_random(&c, out, len);
+	tpm_end(ctx, &c);
+	return rv;
+}
+
+/* The TPM's generator takes no seed from outside; PKCS#11 has an answer for that. */
+static CK_RV tpm_seed_random(void *p, const CK_BYTE *seed, CK_ULONG len)
+{
+	const struct tpm_ctx *ctx = p;
+
+	if (ctx == NULL)
+		return CKR_ARGUMENTS_BAD;
+	return ctx->present ? CKR_RANDOM_SEED_NOT_SUPPORTED : CKR_TOKEN_NOT_PRESENT;
+}
+
+/*
+ * C_CreateObject: public keys, certificates and data are stored as for the
+ * soft token; a private or secret key given in clear is refused, since
+ * this token signs only with keys the TPM made.
+ */
+static CK_RV tpm_check_key(void *p, struct tok_attrs *key)
+{
+	CK_OBJECT_CLASS cls;
+
+	if (p == NULL || key == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if (tok_attrs_get_ulong(key, CKA_CLASS, &cls) &&
+	    (cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY))
+		return CKR_TEMPLATE_INCONSISTENT;
+	return CKR_OK;
 }
 
 static const struct os_backend_ops tpm_ops = {
     .abi_version = OS_BACKEND_ABI_VERSION,
     .name = "tpm",
     .load = tpm_load,
-    .unload = os_absent_unload,
-    .slot_info = os_absent_slot_info,
-    .token_present = os_absent_token_present,
-    .token_info = os_absent_token_info,
-    .mechanism_list = os_absent_mechanism_list,
-    .mechanism_info = os_absent_mechanism_info,
-    .generate_random = os_absent_generate_random,
-    .seed_random = os_absent_seed_random,
+    .unload = tpm_unload,
+    .slot_info = tpm_slot_info,
+    .token_present = tpm_token_present,
+    .token_info = tpm_token_info,
+    .mechanism_list = tpm_mechanism_list,
+    .mechanism_info = tpm_mechanism_info,
+    .generate_random = tpm_generate_random,
+    .seed_random = tpm_seed_random,
+    .generate_key_pair = tpm_keys_generate_pair,
+    .check_key = tpm_check_key,
+    .op_init = tpm_ops_init,
+    .op_single = tpm_ops_single,
+    .op_update = tpm_ops_update,
+    .op_final = tpm_ops_final,
+    .op_verify = tpm_ops_verify,
+    .op_verify_final = tpm_ops_verify_final,
+    .op_free = tpm_ops_free,
 };
 
 const struct os_backend_ops *os_backend_entry(void)

@@ -1,0 +1,40 @@
+/*
+ * The tpm backend's context: one per slot, made at load.  It holds the
+ * slot options, what the TPM said about itself when the backend loaded,
+ * and the mutex that serialises this process's connections to the TPM.
+ */
+#ifndef TPM_H
+#define TPM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "tpm_caps.h"
+#include "tpm_conn.h"
+#include "tpm_mechs.h"
+#include "tpm_opts.h"
+
+struct tpm_ctx {
+	pthread_mutex_t lock; /* held from tpm_begin to tpm_end */
+	struct tpm_opts opts;
+	bool present; /* the TPM answered at load */
+	bool no_rm;   /* a transport without a resource manager (swtpm, mssim) */
+	char description[TPM_OPTS_DESC_MAX];
+	struct tpm_caps caps;
+	struct tpm_mechs mechs;
+	void (*trace)(int level, const char *fmt, va_list ap);
+};
+
+/*
+ * Opens a connection for one call and holds the context's mutex until
+ * tpm_end; on failure the mutex is released and the error returned
+ * (CKR_TOKEN_NOT_PRESENT when there was no TPM at load).
+ */
+CK_RV tpm_begin(struct tpm_ctx *ctx, struct tpm_conn *c);
+void tpm_end(struct tpm_ctx *ctx, struct tpm_conn *c);
+
+/* Writes to the process trace (level 1 errors .. 4 debug). */
+void tpm_trace(const struct tpm_ctx *ctx, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

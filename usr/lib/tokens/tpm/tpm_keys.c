@@ -1,0 +1,251 @@
+/*
+ * Key pairs generated inside the TPM (see tpm_keys.h).
+ */
+#include "tpm_keys.h"
+
+#include <string.h>
+
+#include <tss2/tss2_mu.h>
+
+#include "tpm_parent.h"
+
+#define KEYS_RSA_BITS 2048
+
+static const CK_BYTE keys_p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+static const CK_BYTE keys_p384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
+
+static const struct tpm_keys_curve keys_curves[] = {
+    {TPM2_ECC_NIST_P256, keys_p256, sizeof(keys_p256), 32, TPM2_ALG_SHA256, "P-256"},
+    {TPM2_ECC_NIST_P384, keys_p384, sizeof(keys_p384), 48, TPM2_ALG_SHA384, "P-384"},
+};
+
+const struct tpm_keys_curve *tpm_keys_curve_by_id(TPM2_ECC_CURVE id)
+{
+	for (size_t i = 0; i < sizeof(keys_curves) / sizeof(keys_curves[0]); i++)
+		if (keys_curves[i].id == id)
+			return &keys_curves[i];
+	return NULL;
+}
+
+const struct tpm_keys_curve *tpm_keys_curve_by_params(const struct tok_attrs *a)
+{
+	const CK_ATTRIBUTE *params = tok_attrs_find(a, CKA_EC_PARAMS);
+
+	for (size_t i = 0; params != NULL && i < sizeof(keys_curves) / sizeof(keys_curves[0]); i++)
+		if (params->ulValueLen == keys_curves[i].der_len &&
+		    memcmp(params->pValue, keys_curves[i].der, keys_curves[i].der_len) == 0)
+			return &keys_curves[i];
+	return NULL;
+}
+
+/* What every key of the token is: made in this TPM, under this parent, usable with its auth. */
+#define KEYS_ATTRS                                                                          \
+	(TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN | \
+	 TPMA_OBJECT_USERWITHAUTH)
+
+static CK_RV keys_rsa_template(const struct tok_attrs *pub, TPM2B_PUBLIC *t)
+{
+	static const CK_BYTE f4[] = {0x01, 0x00, 0x01};
+	const CK_ATTRIBUTE *e = tok_attrs_find(pub, CKA_PUBLIC_EXPONENT);
+	CK_ULONG bits;
+
+	if (!tok_attrs_get_ulong(pub, CKA_MODULUS_BITS, &bits))
+		return CKR_TEMPLATE_INCOMPLETE;
+	if (bits != KEYS_RSA_BITS)
+		return CKR_KEY_SIZE_RANGE;
+	/* The TPM makes keys with exponent 65537 only (0 in the template). */
+	if (e != NULL && (e->ulValueLen != sizeof(f4) || memcmp(e->pValue, f4, sizeof(f4)) != 0))
+		return CKR_TEMPLATE_INCONSISTENT;
+	t->publicArea.type = TPM2_ALG_RSA;
+	t->publicArea.objectAttributes =
+	    KEYS_ATTRS | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_DECRYPT;
+	t->publicArea.parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
+	t->publicArea.parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
+	t->publicArea.parameters.rsaDetail.keyBits = (TPMI_RSA_KEY_BITS)bits;
+	return CKR_OK;
+}
+
+static CK_RV keys_ecc_template(const struct tpm_ctx *ctx, const struct tok_attrs *pub,
+                               TPM2B_PUBLIC *t)
+{
+	const struct tpm_keys_curve *curve = tpm_keys_curve_by_params(pub);
+
+	if (tok_attrs_find(pub, CKA_EC_PARAMS) == NULL)
+		return CKR_TEMPLATE_INCOMPLETE;
+	if (curve == NULL || !tpm_caps_has_curve(&ctx->caps, curve->id))
+		return CKR_CURVE_NOT_SUPPORTED;
+	t->publicArea.type = TPM2_ALG_ECC;
+	t->publicArea.objectAttributes = KEYS_ATTRS | TPMA_OBJECT_SIGN_ENCRYPT;
+	t->publicArea.parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
+	t->publicArea.parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
+	t->publicArea.parameters.eccDetail.curveID = curve->id;
+	t->publicArea.parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+	return CKR_OK;
+}
+
+/* TPM2_Create under the parent; *pub and *priv are the TPM's, to Esys_Free. */
+static CK_RV keys_create(struct tpm_conn *c, const struct tpm_parent *p, const TPM2B_PUBLIC *t,
+                         TPM2B_PUBLIC **pub, TPM2B_PRIVATE **priv)
+{
+	TPM2B_SENSITIVE_CREATE sensitive;
+	TPM2B_DATA outside;
+	TPML_PCR_SELECTION pcrs;
+	TPM2B_CREATION_DATA *data = NULL;
+	TPM2B_DIGEST *hash = NULL;
+	TPMT_TK_CREATION *ticket = NULL;
+	TSS2_RC rc;
+
+	memset(&sensitive, 0, sizeof(sensitive));
+	memset(&outside, 0, sizeof(outside));
+	memset(&pcrs, 0, sizeof(pcrs));
+	rc = Esys_Create(c->esys, p->primary, p->session, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive, t,
+	                 &outside, &pcrs, priv, pub, &data, &hash, &ticket);
+	Esys_Free(data);
+	Esys_Free(hash);
+	Esys_Free(ticket);
+	return tpm_conn_rv(rc);
+}
+
+/* CKA_EC_POINT: the uncompressed point in a DER OCTET STRING. */
+static CK_RV keys_ec_point(const TPMS_ECC_POINT *q, const struct tpm_keys_curve *curve,
+                           struct tok_attrs *pub)
+{
+	CK_BYTE der[3 + 2 * 66];
+	size_t n = curve->bytes;
+
+	if (q->x.size > n || q->y.size > n)
+		return CKR_DEVICE_ERROR;
+	memset(der, 0, sizeof(der));
+	der[0] = 0x04;
+	der[1] = (CK_BYTE)(1 + 2 * n);
+	der[2] = 0x04;
+	memcpy(der + 3 + n - q->x.size, q->x.buffer, q->x.size);
+	memcpy(der + 3 + 2 * n - q->y.size, q->y.buffer, q->y.size);
+	return tok_attrs_set(pub, CKA_EC_POINT, der, 3 + 2 * n);
+}
+
+/* The public halves' attributes, on both objects as PKCS#11 users expect. */
+static CK_RV keys_public_attrs(const TPMT_PUBLIC *area, struct tok_attrs *pub,
+                               struct tok_attrs *priv)
+{
+	static const CK_BYTE f4[] = {0x01, 0x00, 0x01};
+	const struct tpm_keys_curve *curve;
+	const TPM2B_PUBLIC_KEY_RSA *n = &area->unique.rsa;
+	CK_RV rv;
+
+	if (area->type == TPM2_ALG_RSA) {
+		rv = tok_attrs_set(pub, CKA_MODULUS, n->buffer, n->size);
+		if (rv == CKR_OK)
+			rv = tok_attrs_set(pub, CKA_PUBLIC_EXPONENT, f4, sizeof(f4));
+		if (rv == CKR_OK)
+			rv = tok_attrs_set(priv, CKA_MODULUS, n->buffer, n->size);
+		if (rv == CKR_OK)
+			rv = tok_attrs_set(priv, CKA_PUBLIC_EXPONENT, f4, sizeof(f4));
+		return rv;
+	}
+	curve = tpm_keys_curve_by_id(area->parameters.eccDetail.curveID);
+	if (curve == NULL)
+		return CKR_DEVICE_ERROR;
+	rv = keys_ec_point(&area->unique.ecc, curve, pub);
+	if (rv == CKR_OK)
+		rv = tok_attrs_set(priv, CKA_EC_PARAMS, curve->der, curve->der_len);
+	return rv;
+}
+
+/* The blobs and the flags of a key that never leaves the TPM. */
+static CK_RV keys_private_attrs(const TPM2B_PUBLIC *pub, const TPM2B_PRIVATE *priv,
+                                struct tok_attrs *out)
+{
+	uint8_t buf[sizeof(TPM2B_PUBLIC) + sizeof(TPM2B_PRIVATE)];
+	size_t off = 0;
+	CK_RV rv;
+
+	if (Tss2_MU_TPM2B_PUBLIC_Marshal(pub, buf, sizeof(buf), &off) != TSS2_RC_SUCCESS)
+		return CKR_DEVICE_ERROR;
+	rv = tok_attrs_set(out, TPM_KEYS_CKA_PUBLIC, buf, off);
+	off = 0;
+	if (rv == CKR_OK &&
+	    Tss2_MU_TPM2B_PRIVATE_Marshal(priv, buf, sizeof(buf), &off) != TSS2_RC_SUCCESS)
+		rv = CKR_DEVICE_ERROR;
+	if (rv == CKR_OK)
+		rv = tok_attrs_set(out, TPM_KEYS_CKA_PRIVATE, buf, off);
+	if (rv == CKR_OK)
+		rv = tok_attrs_set_bool(out, CKA_SENSITIVE, CK_TRUE);
+	if (rv == CKR_OK)
+		rv = tok_attrs_set_bool(out, CKA_ALWAYS_SENSITIVE, CK_TRUE);
+	if (rv == CKR_OK)
+		rv = tok_attrs_set_bool(out, CKA_EXTRACTABLE, CK_FALSE);
+	if (rv == CKR_OK)
+		rv = tok_attrs_set_bool(out, CKA_NEVER_EXTRACTABLE, CK_TRUE);
+	return rv;
+}
+
+static CK_RV keys_template(struct tpm_ctx *ctx, const CK_MECHANISM *mech,
+                           const struct tok_attrs *pub, TPM2B_PUBLIC *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->publicArea.nameAlg = TPM2_ALG_SHA256;
+	if (mech->pParameter != NULL || mech->ulParameterLen != 0)
+		return CKR_MECHANISM_PARAM_INVALID;
+	if (mech->mechanism == CKM_RSA_PKCS_KEY_PAIR_GEN &&
+	    tpm_mechs_info(&ctx->mechs, mech->mechanism, &(CK_MECHANISM_INFO){0}) == CKR_OK)
+		return keys_rsa_template(pub, t);
+	if (mech->mechanism == CKM_EC_KEY_PAIR_GEN &&
+	    tpm_mechs_info(&ctx->mechs, mech->mechanism, &(CK_MECHANISM_INFO){0}) == CKR_OK)
+		return keys_ecc_template(ctx, pub, t);
+	return CKR_MECHANISM_INVALID;
+}
+
+CK_RV tpm_keys_generate_pair(void *p, const CK_MECHANISM *mech, struct tok_attrs *pub,
+                             struct tok_attrs *priv)
+{
+	struct tpm_ctx *ctx = p;
+	struct tpm_conn c;
+	struct tpm_parent parent;
+	TPM2B_PUBLIC t, *out_pub = NULL;
+	TPM2B_PRIVATE *out_priv = NULL;
+	CK_RV rv;
+
+	if (ctx == NULL || mech == NULL || pub == NULL || priv == NULL)
+		return CKR_ARGUMENTS_BAD;
+	rv = keys_template(ctx, mech, pub, &t);
+	if (rv != CKR_OK)
+		return rv;
+	rv = tpm_begin(ctx, &c);
+	if (rv != CKR_OK)
+		return rv;
+	rv = tpm_parent_open(&c, &parent);
+	if (rv == CKR_OK) {
+		rv = keys_create(&c, &parent, &t, &out_pub, &out_priv);
+		tpm_parent_close(&c, &parent);
+	}
+	tpm_end(ctx, &c);
+	if (rv == CKR_OK)
+		rv = keys_public_attrs(&out_pub->publicArea, pub, priv);
+	if (rv == CKR_OK)
+		rv = keys_private_attrs(out_pub, out_priv, priv);
+	Esys_Free(out_pub);
+	Esys_Free(out_priv);
+	return rv;
+}
+
+CK_RV tpm_keys_load(struct tpm_conn *c, const struct tpm_parent *p, const CK_BYTE *pub,
+                    size_t pub_len, const CK_BYTE *priv, size_t priv_len, ESYS_TR *key,
+                    TPM2B_PUBLIC *public_out)
+{
+	TPM2B_PRIVATE private_in;
+	size_t off = 0;
+
+	memset(public_out, 0, sizeof(*public_out));
+	memset(&private_in, 0, sizeof(private_in));
+	if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(pub, pub_len, &off, public_out) != TSS2_RC_SUCCESS ||
+	    off != pub_len)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	off = 0;
+	if (Tss2_MU_TPM2B_PRIVATE_Unmarshal(priv, priv_len, &off, &private_in) != TSS2_RC_SUCCESS ||
+	    off != priv_len)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	*key = ESYS_TR_NONE;
+	return tpm_conn_rv(Esys_Load(c->esys, p->primary, p->session, ESYS_TR_NONE, ESYS_TR_NONE,
+	                             &private_in, public_out, key));
+}

@@ -1,0 +1,48 @@
+/*
+ * Keys made inside the TPM: RSA and ECC key pairs created under the
+ * token's storage key (tpm_parent.h).  The private key object carries the
+ * key as the TPM returned it, its TPM2B_PUBLIC and its TPM2B_PRIVATE
+ * (wrapped by the TPM under the storage key) in two vendor attributes;
+ * the object store keeps them like any other attribute.  Such a key is
+ * sensitive, always sensitive, never extractable, whatever the template
+ * said.  Its TPM auth value is empty today; the blob is only usable on the
+ * TPM that made it.
+ */
+#ifndef TPM_KEYS_H
+#define TPM_KEYS_H
+
+#include "tpm.h"
+
+/* Vendor attributes of a TPM key's private object. */
+#define TPM_KEYS_CKA_PUBLIC  (CKA_VENDOR_DEFINED | 0x4f535401UL)
+#define TPM_KEYS_CKA_PRIVATE (CKA_VENDOR_DEFINED | 0x4f535402UL)
+
+/* The ECC curves the token offers, by the DER of their CKA_EC_PARAMS. */
+struct tpm_keys_curve {
+	TPM2_ECC_CURVE id;
+	const CK_BYTE *der;
+	size_t der_len;
+	size_t bytes; /* of a coordinate and of the order */
+	TPM2_ALG_ID hash;
+	const char *ossl_name;
+};
+
+const struct tpm_keys_curve *tpm_keys_curve_by_id(TPM2_ECC_CURVE id);
+/* The curve named by a key's CKA_EC_PARAMS, or NULL. */
+const struct tpm_keys_curve *tpm_keys_curve_by_params(const struct tok_attrs *a);
+
+/* The generate_key_pair entry: CKM_RSA_PKCS_KEY_PAIR_GEN, CKM_EC_KEY_PAIR_GEN. */
+CK_RV tpm_keys_generate_pair(void *ctx, const CK_MECHANISM *mech, struct tok_attrs *pub,
+                             struct tok_attrs *priv);
+
+/*
+ * Loads a key object's blobs under the parent (its session authorises the
+ * load).  CKR_KEY_TYPE_INCONSISTENT when the object has no blobs,
+ * CKR_DEVICE_ERROR when this TPM refuses them.
+ */
+struct tpm_parent;
+CK_RV tpm_keys_load(struct tpm_conn *c, const struct tpm_parent *p, const CK_BYTE *pub,
+                    size_t pub_len, const CK_BYTE *priv, size_t priv_len, ESYS_TR *key,
+                    TPM2B_PUBLIC *public_out);
+
+#endif

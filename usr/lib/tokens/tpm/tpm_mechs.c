@@ -1,0 +1,117 @@
+/*
+ * The TPM token's mechanism table (see tpm_mechs.h).
+ */
+#include "tpm_mechs.h"
+
+#include <string.h>
+
+struct mechs_row {
+	CK_MECHANISM_TYPE type;
+	TPM2_ALG_ID needs[3]; /* TPM2_ALG_NULL ends the list */
+	TPM2_ECC_CURVE curve; /* TPM2_ECC_NONE: none needed */
+	CK_MECHANISM_INFO info;
+};
+
+#define MECHS_EC_FLAGS (CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS)
+#define MECHS_RSA                           \
+	{                                   \
+		TPM2_ALG_RSA, TPM2_ALG_NULL \
+	}
+#define MECHS_ECDSA                                           \
+	{                                                     \
+		TPM2_ALG_ECC, TPM2_ALG_ECDSA, TPM2_ALG_SHA256 \
+	}
+
+/*
+ * Signing runs in the TPM; the digests of the hashed mechanisms and
+ * verification are computed in software, so they need only what the raw
+ * signing mechanism needs.
+ * RSA signatures are the raw RSA operation of TPM2_RSA_Decrypt;
+ * decryption is TPM2_RSA_Decrypt with the TPM's own padding schemes, and
+ * encryption runs in software.
+ */
+static const struct mechs_row mechs_table[] = {
+    {CKM_RSA_PKCS_KEY_PAIR_GEN,
+     MECHS_RSA,
+     TPM2_ECC_NONE,
+     {2048, 2048, CKF_HW | CKF_GENERATE_KEY_PAIR}},
+    {CKM_RSA_PKCS,
+     {TPM2_ALG_RSA, TPM2_ALG_RSAES, TPM2_ALG_NULL},
+     TPM2_ECC_NONE,
+     {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT}},
+    {CKM_RSA_PKCS_OAEP,
+     {TPM2_ALG_RSA, TPM2_ALG_OAEP, TPM2_ALG_NULL},
+     TPM2_ECC_NONE,
+     {2048, 2048, CKF_HW | CKF_ENCRYPT | CKF_DECRYPT}},
+    {CKM_SHA256_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY}},
+    {CKM_SHA384_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY}},
+    {CKM_SHA512_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY}},
+    {CKM_EC_KEY_PAIR_GEN,
+     {TPM2_ALG_ECC, TPM2_ALG_NULL},
+     TPM2_ECC_NIST_P256,
+     {256, 256, CKF_HW | CKF_GENERATE_KEY_PAIR | MECHS_EC_FLAGS}},
+    {CKM_ECDSA,
+     MECHS_ECDSA,
+     TPM2_ECC_NIST_P256,
+     {256, 256, CKF_HW | CKF_SIGN | CKF_VERIFY | MECHS_EC_FLAGS}},
+    {CKM_ECDSA_SHA256,
+     MECHS_ECDSA,
+     TPM2_ECC_NIST_P256,
+     {256, 256, CKF_HW | CKF_SIGN | CKF_VERIFY | MECHS_EC_FLAGS}},
+    {CKM_ECDSA_SHA384,
+     MECHS_ECDSA,
+     TPM2_ECC_NIST_P256,
+     {256, 256, CKF_HW | CKF_SIGN | CKF_VERIFY | MECHS_EC_FLAGS}},
+    {CKM_ECDSA_SHA512,
+     MECHS_ECDSA,
+     TPM2_ECC_NIST_P256,
+     {256, 256, CKF_HW | CKF_SIGN | CKF_VERIFY | MECHS_EC_FLAGS}},
+};
+
+static bool mechs_met(const struct tpm_caps *caps, const struct mechs_row *row)
+{
+	for (size_t i = 0; i < 3 && row->needs[i] != TPM2_ALG_NULL; i++)
+		if (!tpm_caps_has_alg(caps, row->needs[i]))
+			return false;
+	return row->curve == TPM2_ECC_NONE || tpm_caps_has_curve(caps, row->curve);
+}
+
+void tpm_mechs_select(const struct tpm_caps *caps, struct tpm_mechs *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < sizeof(mechs_table) / sizeof(mechs_table[0]); i++) {
+		if (!mechs_met(caps, &mechs_table[i]) || out->n == TPM_MECHS_MAX)
+			continue;
+		out->type[out->n] = mechs_table[i].type;
+		out->info[out->n] = mechs_table[i].info;
+		/* P-384 keys too when the TPM has that curve and SHA-384 */
+		if (mechs_table[i].curve == TPM2_ECC_NIST_P256 &&
+		    tpm_caps_has_curve(caps, TPM2_ECC_NIST_P384) &&
+		    tpm_caps_has_alg(caps, TPM2_ALG_SHA384))
+			out->info[out->n].ulMaxKeySize = 384;
+		out->n++;
+	}
+}
+
+CK_RV tpm_mechs_list(const struct tpm_mechs *m, CK_MECHANISM_TYPE *list, CK_ULONG *count)
+{
+	CK_RV rv = CKR_OK;
+
+	if (list != NULL && *count < m->n)
+		rv = CKR_BUFFER_TOO_SMALL;
+	else if (list != NULL)
+		memcpy(list, m->type, m->n * sizeof(*list));
+	*count = m->n;
+	return rv;
+}
+
+CK_RV tpm_mechs_info(const struct tpm_mechs *m, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->type[i] == type) {
+			*info = m->info[i];
+			return CKR_OK;
+		}
+	}
+	return CKR_MECHANISM_INVALID;
+}
