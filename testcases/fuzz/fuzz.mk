@@ -9,10 +9,30 @@ testcases_fuzz_fuzz_proto_SOURCES = \
 	$(NULL)
 testcases_fuzz_fuzz_proto_LDADD = libos_common.la $(LIBCONFIG_LIBS) -lrt
 
+# The replay of OBJ_IDX, the object index (see fuzz-idx.c).
+check_PROGRAMS += testcases/fuzz/fuzz-idx
+testcases_fuzz_fuzz_idx_SOURCES = \
+	testcases/fuzz/fuzz-driver.c \
+	testcases/fuzz/fuzz-idx.c \
+	$(NULL)
+testcases_fuzz_fuzz_idx_LDADD = $(OS_TEST_TOKCOMMON_LIBS)
+
 TESTS += testcases/fuzz/run-fuzz-corpus.sh
 
 EXTRA_DIST += \
 	testcases/fuzz/run-fuzz-corpus.sh \
+	testcases/fuzz/build-libfuzzer.sh \
+	testcases/fuzz/gen-corpus-idx.py \
+	testcases/fuzz/corpus-idx/add-file-only.bin \
+	testcases/fuzz/corpus-idx/add-inline.bin \
+	testcases/fuzz/corpus-idx/add-update-remove.bin \
+	testcases/fuzz/corpus-idx/bad-header.bin \
+	testcases/fuzz/corpus-idx/bad-record-crc.bin \
+	testcases/fuzz/corpus-idx/empty-header.bin \
+	testcases/fuzz/corpus-idx/id-zero.bin \
+	testcases/fuzz/corpus-idx/legacy-header.bin \
+	testcases/fuzz/corpus-idx/short.bin \
+	testcases/fuzz/corpus-idx/torn-frame.bin \
 	testcases/fuzz/corpus-proto/array-too-long.bin \
 	testcases/fuzz/corpus-proto/bad-magic.bin \
 	testcases/fuzz/corpus-proto/bad-version.bin \

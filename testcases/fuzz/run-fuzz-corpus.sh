@@ -1,7 +1,7 @@
 #!/bin/sh
-# Runs the protocol fuzz target over its seed corpus and over 500
-# deterministic pseudo-random inputs.  The target aborts on any breach of the
-# codec's rules, which fails this test.
+# Runs the fuzz targets (the protocol codec and the OBJ_IDX replay) over
+# their seed corpora and over deterministic pseudo-random inputs.  A target
+# aborts on any breach of its rules, which fails this test.
 set -e
 
 : "${top_builddir:=.}"
@@ -10,3 +10,8 @@ set -e
 "$top_builddir/testcases/fuzz/fuzz-proto" \
 	"$top_srcdir/testcases/fuzz/corpus-proto" \
 	--random 500 1
+
+# The OBJ_IDX replay over its seed corpus and 300 pseudo-random inputs.
+"$top_builddir/testcases/fuzz/fuzz-idx" \
+	"$top_srcdir/testcases/fuzz/corpus-idx" \
+	--random 300 1

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Builds the fuzz targets for libFuzzer with clang, compiling the sources
+# each target needs with the fuzzer and sanitizer instrumentation.
+#
+#   build-libfuzzer.sh SRCDIR BUILDDIR OUTDIR
+#
+# SRCDIR is the top of the source tree, BUILDDIR a configured build
+# directory (for config.h); OUTDIR receives fuzz-proto and fuzz-idx.  Run one with, for example:
+#   OUTDIR/fuzz-idx -max_total_time=60 corpus-new SRCDIR/testcases/fuzz/corpus-idx
+set -e
+
+src=${1:?source directory}
+build=${2:?build directory}
+out=${3:?output directory}
+cc=${CC:-clang}
+flags="-g -O1 -fsanitize=fuzzer,address,undefined -DHAVE_CONFIG_H"
+inc="-I$build -I$src/usr/include -I$src/usr/lib/common -I$src/usr/lib/tokens/common $(pkg-config --cflags p11-kit-1)"
+mkdir -p "$out"
+
+common="$src/usr/lib/common/proto.c $src/usr/lib/common/buf.c"
+$cc $flags $inc "$src/testcases/fuzz/fuzz-proto.c" $common -o "$out/fuzz-proto"
+
+tok=$src/usr/lib/tokens/common
+$cc $flags $inc "$src/testcases/fuzz/fuzz-idx.c" "$tok/store_idx.c" "$tok/store_file.c" \
+	"$tok/store_crc.c" "$tok/store_aead.c" "$tok/store_crypt.c" $common \
+	"$src/usr/lib/common/log.c" \
+	-o "$out/fuzz-idx" -lcrypto
