@@ -43,8 +43,13 @@
 
 #define CHURN_THREADS 8
 #define CHURN_ROUNDS  50
-/* Rounds of CHURN_THREADS * CHURN_ROUNDS allowed to meet p11-kit's race. */
-#define CHURN_MAX_LOST 5
+/*
+ * Rounds of CHURN_THREADS * CHURN_ROUNDS allowed to meet p11-kit's race.
+ * On a quiet machine this library loses none; with other tests running
+ * beside it on two CPUs it has lost up to 21.  The library that set up its
+ * connection and tokens in C_Initialize lost 121 to 212.
+ */
+#define CHURN_MAX_LOST 60
 #define TIME_PAIRS     2000
 
 struct churn {
