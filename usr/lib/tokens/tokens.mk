@@ -94,6 +94,8 @@ libtoken_tpm_la_SOURCES = \
 	usr/lib/tokens/tpm/tpm.h \
 	usr/lib/tokens/tpm/tpm_caps.c \
 	usr/lib/tokens/tpm/tpm_caps.h \
+	usr/lib/tokens/tpm/tpm_call.c \
+	usr/lib/tokens/tpm/tpm_call.h \
 	usr/lib/tokens/tpm/tpm_conn.c \
 	usr/lib/tokens/tpm/tpm_conn.h \
 	usr/lib/tokens/tpm/tpm_crypt.c \

@@ -22,6 +22,12 @@ struct tpm_ctx {
 	char description[TPM_OPTS_DESC_MAX];
 	struct tpm_caps caps;
 	struct tpm_mechs mechs;
+	/*
+	 * The auth value of the token's keys, set when keys are created and
+	 * after every load; read under lock.  Empty until the PINs authorise
+	 * the keys.
+	 */
+	TPM2B_AUTH key_auth;
 	void (*trace)(int level, const char *fmt, va_list ap);
 };
 

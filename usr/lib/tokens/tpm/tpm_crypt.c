@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
+#include "tpm_call.h"
 #include "tpm_keys.h"
 #include "tpm_parent.h"
 #include "tpm_verify.h"
@@ -157,10 +158,7 @@ static CK_RV crypt_decrypt(struct crypt_op *op, const CK_BYTE *in, size_t inlen,
 	TPMT_RSA_DECRYPT scheme = {.scheme = TPM2_ALG_RSAES};
 	TPM2B_DATA label = {.size = 0};
 	TPM2B_PUBLIC_KEY_RSA *m = NULL;
-	struct tpm_parent parent;
-	struct tpm_conn conn;
-	TPM2B_PUBLIC pub;
-	ESYS_TR key = ESYS_TR_NONE;
+	struct tpm_call call;
 	CK_RV rv;
 
 	if (op->mech == CKM_RSA_PKCS_OAEP) {
@@ -168,20 +166,12 @@ static CK_RV crypt_decrypt(struct crypt_op *op, const CK_BYTE *in, size_t inlen,
 		scheme.details.oaep.hashAlg = op->hash;
 	}
 	memcpy(c.buffer, in, inlen);
-	rv = tpm_begin(op->ctx, &conn);
+	rv = tpm_call_key(op->ctx, op->pub, op->pub_len, op->priv, op->priv_len, &call);
 	if (rv != CKR_OK)
 		return rv;
-	rv = tpm_parent_open(&conn, &parent);
-	if (rv == CKR_OK) {
-		rv = tpm_keys_load(&conn, &parent, op->pub, op->pub_len, op->priv, op->priv_len,
-		                   &key, &pub);
-		if (rv == CKR_OK)
-			rv = crypt_rv(Esys_RSA_Decrypt(conn.esys, key, parent.session, ESYS_TR_NONE,
-			                               ESYS_TR_NONE, &c, &scheme, &label, &m));
-		tpm_conn_flush(&conn, &key);
-		tpm_parent_close(&conn, &parent);
-	}
-	tpm_end(op->ctx, &conn);
+	rv = crypt_rv(Esys_RSA_Decrypt(call.conn.esys, call.key, call.parent.session, ESYS_TR_NONE,
+	                               ESYS_TR_NONE, &c, &scheme, &label, &m));
+	tpm_call_end(&call);
 	if (rv == CKR_OK && m->size <= op->k) {
 		memcpy(msg, m->buffer, m->size);
 		*msglen = m->size;

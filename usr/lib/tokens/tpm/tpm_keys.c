@@ -7,6 +7,7 @@
 
 #include <tss2/tss2_mu.h>
 
+#include "tpm_call.h"
 #include "tpm_parent.h"
 
 #define KEYS_RSA_BITS 2048
@@ -83,9 +84,8 @@ static CK_RV keys_ecc_template(const struct tpm_ctx *ctx, const struct tok_attrs
 	return CKR_OK;
 }
 
-/* TPM2_Create under the parent; *pub and *priv are the TPM's, to Esys_Free. */
-static CK_RV keys_create(struct tpm_conn *c, const struct tpm_parent *p, const TPM2B_PUBLIC *t,
-                         TPM2B_PUBLIC **pub, TPM2B_PRIVATE **priv)
+CK_RV tpm_keys_create(struct tpm_call *call, const TPM2B_PUBLIC *t, TPM2B_PUBLIC **pub,
+                      TPM2B_PRIVATE **priv)
 {
 	TPM2B_SENSITIVE_CREATE sensitive;
 	TPM2B_DATA outside;
@@ -98,8 +98,10 @@ static CK_RV keys_create(struct tpm_conn *c, const struct tpm_parent *p, const T
 	memset(&sensitive, 0, sizeof(sensitive));
 	memset(&outside, 0, sizeof(outside));
 	memset(&pcrs, 0, sizeof(pcrs));
-	rc = Esys_Create(c->esys, p->primary, p->session, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive, t,
-	                 &outside, &pcrs, priv, pub, &data, &hash, &ticket);
+	sensitive.sensitive.userAuth = call->ctx->key_auth;
+	rc = Esys_Create(call->conn.esys, call->parent.primary, call->parent.session, ESYS_TR_NONE,
+	                 ESYS_TR_NONE, &sensitive, t, &outside, &pcrs, priv, pub, &data, &hash,
+	                 &ticket);
 	Esys_Free(data);
 	Esys_Free(hash);
 	Esys_Free(ticket);
@@ -200,8 +202,7 @@ CK_RV tpm_keys_generate_pair(void *p, const CK_MECHANISM *mech, struct tok_attrs
                              struct tok_attrs *priv)
 {
 	struct tpm_ctx *ctx = p;
-	struct tpm_conn c;
-	struct tpm_parent parent;
+	struct tpm_call call;
 	TPM2B_PUBLIC t, *out_pub = NULL;
 	TPM2B_PRIVATE *out_priv = NULL;
 	CK_RV rv;
@@ -211,15 +212,11 @@ CK_RV tpm_keys_generate_pair(void *p, const CK_MECHANISM *mech, struct tok_attrs
 	rv = keys_template(ctx, mech, pub, &t);
 	if (rv != CKR_OK)
 		return rv;
-	rv = tpm_begin(ctx, &c);
+	rv = tpm_call_begin(ctx, &call);
 	if (rv != CKR_OK)
 		return rv;
-	rv = tpm_parent_open(&c, &parent);
-	if (rv == CKR_OK) {
-		rv = keys_create(&c, &parent, &t, &out_pub, &out_priv);
-		tpm_parent_close(&c, &parent);
-	}
-	tpm_end(ctx, &c);
+	rv = tpm_keys_create(&call, &t, &out_pub, &out_priv);
+	tpm_call_end(&call);
 	if (rv == CKR_OK)
 		rv = keys_public_attrs(&out_pub->publicArea, pub, priv);
 	if (rv == CKR_OK)

@@ -36,6 +36,15 @@ CK_RV tpm_keys_generate_pair(void *ctx, const CK_MECHANISM *mech, struct tok_att
                              struct tok_attrs *priv);
 
 /*
+ * TPM2_Create of the template under the call's parent, with the token's
+ * key auth as the new key's auth value; *pub and *priv are the TPM's, to
+ * Esys_Free.
+ */
+struct tpm_call;
+CK_RV tpm_keys_create(struct tpm_call *call, const TPM2B_PUBLIC *t, TPM2B_PUBLIC **pub,
+                      TPM2B_PRIVATE **priv);
+
+/*
  * Loads a key object's blobs under the parent (its session authorises the
  * load).  CKR_KEY_TYPE_INCONSISTENT when the object has no blobs,
  * CKR_DEVICE_ERROR when this TPM refuses them.

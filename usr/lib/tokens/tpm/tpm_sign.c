@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "tpm_call.h"
 #include "tpm_keys.h"
 #include "tpm_parent.h"
 
@@ -222,26 +223,16 @@ static CK_RV sign_rsa(struct tpm_conn *c, const struct tpm_parent *parent, ESYS_
 /* One signature: connect, load the key, sign, flush everything. */
 static CK_RV sign_run(struct sign_op *op, const CK_BYTE *in, size_t len, CK_BYTE *out)
 {
-	struct tpm_conn c;
-	struct tpm_parent parent;
-	TPM2B_PUBLIC pub;
-	ESYS_TR key = ESYS_TR_NONE;
-	CK_RV rv = tpm_begin(op->ctx, &c);
+	struct tpm_call call;
+	CK_RV rv = tpm_call_key(op->ctx, op->pub, op->pub_len, op->priv, op->priv_len, &call);
 
 	if (rv != CKR_OK)
 		return rv;
-	rv = tpm_parent_open(&c, &parent);
-	if (rv == CKR_OK) {
-		rv = tpm_keys_load(&c, &parent, op->pub, op->pub_len, op->priv, op->priv_len, &key,
-		                   &pub);
-		if (rv == CKR_OK && op->mech->key_type == CKK_EC)
-			rv = sign_ecdsa(&c, &parent, key, op, in, len, out);
-		else if (rv == CKR_OK)
-			rv = sign_rsa(&c, &parent, key, op, in, len, out);
-		tpm_conn_flush(&c, &key);
-		tpm_parent_close(&c, &parent);
-	}
-	tpm_end(op->ctx, &c);
+	if (op->mech->key_type == CKK_EC)
+		rv = sign_ecdsa(&call.conn, &call.parent, call.key, op, in, len, out);
+	else
+		rv = sign_rsa(&call.conn, &call.parent, call.key, op, in, len, out);
+	tpm_call_end(&call);
 	return rv;
 }
 
