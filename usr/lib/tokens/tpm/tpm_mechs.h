@@ -8,7 +8,7 @@
 
 #include "tpm_caps.h"
 
-#define TPM_MECHS_MAX 32
+#define TPM_MECHS_MAX 64
 
 struct tpm_mechs {
 	CK_MECHANISM_TYPE type[TPM_MECHS_MAX];
