@@ -10,7 +10,7 @@ sh tools/deps.sh
 [ -x configure ] || autoreconf -fi
 mkdir -p build
 cd build
-[ -f Makefile ] || ../configure --prefix="$inst" --enable-strict >/dev/null
+[ -f Makefile ] || ../configure --prefix="$inst" --with-p11kitmoduledir="$inst/share/p11-kit/modules" --enable-strict >/dev/null
 make -j"$(nproc)" >/dev/null
 make install >/dev/null
 cd "$top"

@@ -63,6 +63,19 @@ else
 fi
 echo "== sanitizer build (ASan + UBSan)"
 run_build sanitizers --enable-sanitizers
+# The release tarball: builds out of a read-only source tree, installs and
+# uninstalls cleanly; the suite has run twice above, so the tarball's build
+# runs the unit tests and one functional test.
+echo "== make distcheck"
+if (cd "$top/build-test-normal" && make distcheck TESTS="testcases/unit/test-conf \
+	testcases/unit/test-store testcases/unit/test-rules testcases/func/test-api") \
+	>"$top/build-test-distcheck.log" 2>&1; then
+	summary="$summary distcheck=ok"
+else
+	tail -n 60 "$top/build-test-distcheck.log"
+	status=1
+	summary="$summary distcheck=FAIL"
+fi
 
 if [ $status -eq 0 ]; then
 	echo "SUMMARY: all tests passed ($summary )"
