@@ -196,9 +196,6 @@ CK_RV api_enter(void);
 CK_RV api_enter_slots(void);
 void api_leave(void);
 
-/* init.c */
-bool api_in_forked_child(void);
-
 /* slots_table.c: with the state lock held for writing */
 /* Connects to slotd and loads the slot table (no backend yet). */
 CK_RV api_slots_connect(void);

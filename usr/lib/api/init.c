@@ -40,11 +40,6 @@ struct api_state api_state = {
 static volatile bool init_forked;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
-bool api_in_forked_child(void)
-{
-	return init_forked;
-}
-
 /*
  * Runs in the child, where only the forking thread exists: locks that other
  * threads of the parent held are made usable again; the state itself is

@@ -57,13 +57,6 @@ const struct soft_digest_info *soft_digest_by_key_type(CK_KEY_TYPE type)
 	return NULL;
 }
 
-const EVP_MD *soft_digest_md(CK_MECHANISM_TYPE digest)
-{
-	const struct soft_digest_info *d = soft_digest_find(digest);
-
-	return d && d->digest == digest ? soft_fetch_md(d->md) : NULL;
-}
-
 struct digest_op {
 	struct soft_op base;
 	EVP_MD_CTX *ctx;

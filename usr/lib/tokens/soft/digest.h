@@ -1,8 +1,7 @@
 /*
  * The digests the soft backend knows (digest.c), with the mechanisms and
  * key type that go with each: the digest itself, its HMAC and general-length
- * HMAC, and the generation of keys bound to that HMAC.  The other families
- * find their digest here (soft_digest_md) rather than fetching their own.
+ * HMAC, and the generation of keys bound to that HMAC.
  */
 #ifndef SOFT_DIGEST_H
 #define SOFT_DIGEST_H
@@ -24,7 +23,5 @@ struct soft_digest_info {
 const struct soft_digest_info *soft_digest_find(CK_MECHANISM_TYPE type);
 /* The digest whose HMAC key type is type, or NULL. */
 const struct soft_digest_info *soft_digest_by_key_type(CK_KEY_TYPE type);
-/* The fetched EVP_MD of a digest mechanism (CKM_SHA256 ...), or NULL. */
-const EVP_MD *soft_digest_md(CK_MECHANISM_TYPE digest);
 
 #endif
