@@ -30,7 +30,6 @@
 #define IDX_INLINE      0x02
 #define IDX_COMPACT_MIN 64
 #define IDX_CHUNK       (64u * 1024) /* bytes per read while replaying */
-#define IDX_V1_REC_LEN  24           /* records of version 1 */
 #define IDX_MODE        0640         /* OBJ_IDX, as object files */
 
 _Static_assert(IDX_CHUNK >= IDX_REC_HDR + TOK_STORE_IDX_INLINE_MAX + 4,
@@ -268,7 +267,7 @@ static void idx_put_header(struct os_buf *out, uint64_t nonce)
 		os_buf_add_u32(out, tok_store_crc32(out->data + start, IDX_HDR_LEN - 4));
 }
 
-static bool idx_parse_header(const unsigned char *p, uint64_t *nonce, bool *legacy)
+static bool idx_parse_header(const unsigned char *p, uint64_t *nonce)
 {
 	struct os_reader rd;
 
@@ -281,8 +280,7 @@ static bool idx_parse_header(const unsigned char *p, uint64_t *nonce, bool *lega
 	uint32_t rec_hdr = os_reader_u32(&rd);
 	*nonce = os_reader_u64(&rd);
 	uint32_t crc = os_reader_u32(&rd);
-	*legacy = version == 1;
-	if (*legacy ? rec_hdr != IDX_V1_REC_LEN : version != IDX_VERSION || rec_hdr != IDX_REC_HDR)
+	if (version != IDX_VERSION || rec_hdr != IDX_REC_HDR)
 		return false;
 	return os_reader_done(&rd) && flags == 0 && hdr_len == IDX_HDR_LEN &&
 	       crc == tok_store_crc32(p, IDX_HDR_LEN - 4);
@@ -434,51 +432,6 @@ static CK_RV idx_replay(struct tok_store_idx *ix, int fd, uint64_t size)
 	return rv;
 }
 
-/*
- * Version 1 of OBJ_IDX, written by earlier releases: fixed records of u8 op,
- * u8 flags (bit 0: private), u16 zero, u64 id, u64 generation and the
- * CRC-32 of those 20 bytes, no frames.  It is read as it is; the first
- * change under the exclusive lock rewrites it as version 2 (idx_upgrade).
- */
-static void idx_apply_v1(struct tok_store_idx *ix, const unsigned char *p, bool *ok)
-{
-	struct os_reader rd;
-	struct idx_rec r;
-
-	os_reader_init(&rd, p + 2, IDX_V1_REC_LEN - 2);
-	uint16_t zero = os_reader_u16(&rd);
-	r.e.id = os_reader_u64(&rd);
-	r.e.generation = os_reader_u64(&rd);
-	uint32_t crc = os_reader_u32(&rd);
-	r.e.private = p[1] & IDX_PRIVATE;
-	r.e.frame_len = 0;
-	r.e.frame_off = 0;
-	r.op = (enum tok_store_idx_op)p[0];
-	if (!os_reader_done(&rd) || zero != 0 || (p[1] & ~IDX_PRIVATE) || r.e.id == 0 ||
-	    p[0] < TOK_STORE_IDX_ADD || p[0] > TOK_STORE_IDX_REMOVE ||
-	    crc != tok_store_crc32(p, IDX_V1_REC_LEN - 4))
-		return; /* damaged: skipped */
-	*ok = idx_apply(ix, &r, 0);
-}
-
-static CK_RV idx_replay_v1(struct tok_store_idx *ix, int fd, uint64_t size)
-{
-	unsigned char batch[256 * IDX_V1_REC_LEN];
-	bool ok = true;
-
-	while (ok && size - ix->offset >= IDX_V1_REC_LEN) {
-		uint64_t whole = (size - ix->offset) / IDX_V1_REC_LEN;
-		size_t want = (size_t)(whole < 256 ? whole : 256) * IDX_V1_REC_LEN;
-		if (idx_pread_all(fd, batch, want, ix->offset) < 0)
-			return CKR_DEVICE_ERROR;
-		for (size_t at = 0; ok && at < want; at += IDX_V1_REC_LEN) {
-			idx_apply_v1(ix, batch + at, &ok);
-			ix->offset += IDX_V1_REC_LEN;
-		}
-	}
-	return ok ? CKR_OK : CKR_HOST_MEMORY;
-}
-
 /* Forgets the cache and records that the file (if any) has nonce. */
 static void idx_restart(struct tok_store_idx *ix, bool present, uint64_t nonce)
 {
@@ -527,7 +480,6 @@ CK_RV tok_store_idx_refresh(struct tok_store_idx *ix, int dirfd)
 	unsigned char hdr[IDX_HDR_LEN];
 	struct stat sb;
 	uint64_t nonce;
-	bool legacy;
 	int rc = idx_follow_name(ix, dirfd);
 
 	if (rc == 1) {
@@ -538,17 +490,15 @@ CK_RV tok_store_idx_refresh(struct tok_store_idx *ix, int dirfd)
 		return rc == -EINVAL ? CKR_DATA_INVALID : CKR_DEVICE_ERROR;
 	if (fstat(ix->fd, &sb) < 0 || sb.st_size < IDX_HDR_LEN ||
 	    pread(ix->fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
-	    !idx_parse_header(hdr, &nonce, &legacy)) {
+	    !idx_parse_header(hdr, &nonce)) {
 		idx_drop_fd(ix);
 		return CKR_DATA_INVALID;
 	}
 	/* Another file, another nonce, or it shrank: replay it all. */
-	if (!ix->present || nonce != ix->nonce || (uint64_t)sb.st_size < ix->size ||
-	    legacy != ix->legacy)
+	if (!ix->present || nonce != ix->nonce || (uint64_t)sb.st_size < ix->size)
 		idx_restart(ix, true, nonce);
-	ix->legacy = legacy;
 	ix->size = (uint64_t)sb.st_size;
-	return legacy ? idx_replay_v1(ix, ix->fd, ix->size) : idx_replay(ix, ix->fd, ix->size);
+	return idx_replay(ix, ix->fd, ix->size);
 }
 
 /* The frame of e inside data (len bytes from the file's start). */
@@ -622,7 +572,6 @@ static CK_RV idx_rewrite(struct tok_store_idx *ix, int dirfd, const struct os_bu
 	if (rv == CKR_OK) {
 		size_t used;
 		idx_restart(ix, true, nonce);
-		ix->legacy = false;
 		ix->size = file.len;
 		rv = idx_scan(ix, file.data + IDX_HDR_LEN, records->len, IDX_HDR_LEN, true, &used);
 	}
@@ -672,20 +621,6 @@ CK_RV tok_store_idx_sync(struct tok_store_idx *ix)
 
 static CK_RV idx_live_records(const struct tok_store_idx *ix, int fd, struct os_buf *recs);
 
-/* Rewrites a version 1 OBJ_IDX as version 2, with the same live set. */
-static CK_RV idx_upgrade(struct tok_store_idx *ix, int dirfd)
-{
-	struct os_buf recs;
-	CK_RV rv;
-
-	os_buf_init(&recs);
-	rv = idx_live_records(ix, -1, &recs); /* version 1 has no frames to read */
-	if (rv == CKR_OK)
-		rv = idx_rewrite(ix, dirfd, &recs);
-	os_buf_free(&recs);
-	return rv;
-}
-
 CK_RV tok_store_idx_append(struct tok_store_idx *ix, int dirfd, enum tok_store_idx_op op,
                            const struct tok_store_entry *e, const void *frame, size_t len,
                            bool sync)
@@ -707,8 +642,6 @@ CK_RV tok_store_idx_append(struct tok_store_idx *ix, int dirfd, enum tok_store_i
 		rv = idx_rewrite(ix, dirfd, &rec);
 		goto out;
 	}
-	if (ix->legacy && (rv = idx_upgrade(ix, dirfd)) != CKR_OK)
-		goto out;
 	uint64_t at = ix->offset;
 	rv = idx_pwrite(ix, dirfd, &rec, sync);
 	if (rv != CKR_OK)

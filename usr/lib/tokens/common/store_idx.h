@@ -79,7 +79,6 @@ struct tok_store_idx {
 	size_t cap;                    /* a power of two, or 0 */
 	size_t live;
 	bool present;      /* OBJ_IDX existed at the last refresh */
-	bool legacy;       /* it is of version 1 (see store_idx.c), rewritten at the next change */
 	uint64_t nonce;    /* of the file replayed */
 	uint64_t offset;   /* bytes replayed: the end of the last valid record */
 	uint64_t size;     /* of the file at the last refresh */
