@@ -19,6 +19,7 @@
 #include "notice.h"
 #include "paths.h"
 #include "proto.h"
+#include "thread.h"
 
 /* Changed counts are sent after at most this delay. */
 #define EVENTS_FLUSH_US 1000
@@ -90,8 +91,7 @@ void api_events_start_flusher(void)
 {
 	api_state.flush_stop = false;
 	api_state.flush_pending = 0;
-	api_state.flusher_running =
-	    pthread_create(&api_state.flusher, NULL, events_flusher, NULL) == 0;
+	api_state.flusher_running = os_thread_start(&api_state.flusher, events_flusher, NULL) == 0;
 }
 
 static void events_stop_flusher(void)

@@ -20,6 +20,7 @@ libos_common_la_SOURCES = \
 	usr/lib/common/proto.h \
 	usr/lib/common/slotshm.c \
 	usr/lib/common/slotshm.h \
+	usr/lib/common/thread.h \
 	$(NULL)
 libos_common_la_CFLAGS = $(AM_CFLAGS) -fPIC $(LIBCONFIG_CFLAGS)
 libos_common_la_LIBADD = $(LIBCONFIG_LIBS) -lrt

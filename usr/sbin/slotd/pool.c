@@ -4,10 +4,11 @@
 #include "pool.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+
+#include "thread.h"
 
 static void *pool_worker(void *arg)
 {
@@ -38,7 +39,6 @@ static void *pool_worker(void *arg)
 
 int slotd_pool_start(struct slotd_pool *pool, unsigned n)
 {
-	sigset_t all, old;
 
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->cond, NULL);
@@ -53,12 +53,9 @@ int slotd_pool_start(struct slotd_pool *pool, unsigned n)
 	if (n > sizeof(pool->threads) / sizeof(pool->threads[0]))
 		n = sizeof(pool->threads) / sizeof(pool->threads[0]);
 	/* Signals stay with the event loop's signalfd. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
 	for (unsigned i = 0; i < n; i++)
-		if (pthread_create(&pool->threads[pool->n_threads], NULL, pool_worker, pool) == 0)
+		if (os_thread_start(&pool->threads[pool->n_threads], pool_worker, pool) == 0)
 			pool->n_threads++;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return pool->n_threads ? 0 : -1;
 }
 

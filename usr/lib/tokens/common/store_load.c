@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 
 #include "store.h"
@@ -22,6 +21,7 @@
 #include "store_file.h"
 #include "store_idx.h"
 #include "store_int.h"
+#include "thread.h"
 
 /* From this many objects on, a load reads OBJ_IDX whole rather than per frame. */
 #define LOAD_READ_ALL_FROM 32
@@ -157,16 +157,9 @@ static void *load_part_main(void *arg)
  */
 static void load_run_parts(struct load_part *parts, size_t n)
 {
-	sigset_t all, old;
-	bool masked;
-
-	sigfillset(&all);
-	masked = n > 1 && pthread_sigmask(SIG_SETMASK, &all, &old) == 0;
 	for (size_t i = 1; i < n; i++)
 		parts[i].threaded =
-		    pthread_create(&parts[i].thread, NULL, load_part_main, &parts[i]) == 0;
-	if (masked)
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		    os_thread_start(&parts[i].thread, load_part_main, &parts[i]) == 0;
 	load_part_run(&parts[0]);
 	for (size_t i = 1; i < n; i++) {
 		if (parts[i].threaded)
