@@ -36,6 +36,7 @@
  * operations and puts the new ones in their place.
  */
 #include "entry.h"
+#include "bytes.h"
 
 #include <string.h>
 #include <sys/random.h>
@@ -137,22 +138,6 @@ static bool state_hmac(const CK_BYTE *key, const CK_BYTE *data, size_t len, CK_B
 	return HMAC(EVP_sha256(), key, 32, data, len, out, &n) && n == 32;
 }
 
-static CK_BYTE *state_put_be(CK_BYTE *p, uint64_t v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		p[i] = (CK_BYTE)(v >> (8 * (n - 1 - i)));
-	return p + n;
-}
-
-static uint64_t state_get_be(const CK_BYTE *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* The identity of a key (see the top of the file); false on failure. */
 static bool state_key_id(const struct tok_attrs *attrs, CK_BYTE id[STATE_ID])
 {
@@ -166,7 +151,7 @@ static bool state_key_id(const struct tok_attrs *attrs, CK_BYTE id[STATE_ID])
 
 		if (!a)
 			continue;
-		state_put_be(state_put_be(head, a->type, 8), a->ulValueLen, 4);
+		os_put_be(os_put_be(head, a->type, 8), a->ulValueLen, 4);
 		ok = EVP_DigestUpdate(md, head, sizeof(head)) == 1 &&
 		     EVP_DigestUpdate(md, a->pValue, a->ulValueLen) == 1;
 	}
@@ -222,14 +207,14 @@ static CK_BYTE *state_write_item(struct api_session *s, const struct state_item 
 	CK_ULONG len = it->len;
 
 	*p++ = (CK_BYTE)it->kind;
-	p = state_put_be(p, it->mech, 8);
+	p = os_put_be(p, it->mech, 8);
 	*p++ = (CK_BYTE)it->role;
 	if (it->role != STATE_ROLE_NONE) {
 		if (!state_key_id(&op->key->attrs, p))
 			return NULL;
 		p += STATE_ID;
 	}
-	p = state_put_be(p, it->len, 4);
+	p = os_put_be(p, it->len, 4);
 	if (s->slot->ops->op_get_state(op->state, &mech, p, &len) != CKR_OK || len != it->len ||
 	    mech != it->mech)
 		return NULL;
@@ -254,7 +239,7 @@ static CK_RV state_save_inlock(struct api_session *s, CK_BYTE *out, CK_ULONG *ou
 	memcpy(p, STATE_MAGIC, 4);
 	p[4] = STATE_VERSION;
 	p[5] = (CK_BYTE)n;
-	p = state_put_be(p + 6, s->slot->id, 8);
+	p = os_put_be(p + 6, s->slot->id, 8);
 	for (unsigned i = 0; i < n && p; i++)
 		p = state_write_item(s, &items[i], p);
 	if (!p || !state_hmac(STATE_TAG_KEY, out, (size_t)(p - out), p)) {
@@ -290,7 +275,7 @@ static bool state_read_item(const CK_BYTE **p, const CK_BYTE *end, struct state_
 		return false;
 	it->kind = q[0];
 	*seen |= 1u << q[0];
-	it->mech = (CK_MECHANISM_TYPE)state_get_be(q + 1, 8);
+	it->mech = (CK_MECHANISM_TYPE)os_get_be(q + 1, 8);
 	it->role = q[9];
 	if (it->role != state_role_of(it->kind))
 		return false;
@@ -300,7 +285,7 @@ static bool state_read_item(const CK_BYTE **p, const CK_BYTE *end, struct state_
 		q += STATE_ID;
 	if (end - q < 4)
 		return false;
-	it->len = (CK_ULONG)state_get_be(q, 4);
+	it->len = (CK_ULONG)os_get_be(q, 4);
 	q += 4;
 	if (it->len > OS_BACKEND_STATE_MAX || (uint64_t)(end - q) < it->len)
 		return false;
@@ -325,7 +310,7 @@ static CK_RV state_parse(const struct api_session *s, const CK_BYTE *in, CK_ULON
 		return CKR_FUNCTION_FAILED;
 	if (CRYPTO_memcmp(tag, end, STATE_TAG) != 0 || memcmp(in, STATE_MAGIC, 4) != 0 ||
 	    in[4] != STATE_VERSION || in[5] == 0 || in[5] > API_OP_COUNT ||
-	    state_get_be(in + 6, 8) != s->slot->id)
+	    os_get_be(in + 6, 8) != s->slot->id)
 		return CKR_SAVED_STATE_INVALID;
 	*n = in[5];
 	for (unsigned i = 0; i < *n; i++)

@@ -4,6 +4,7 @@
  * depends on alignment or host byte order.
  */
 #include "buf.h"
+#include "bytes.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -66,12 +67,8 @@ void os_buf_add(struct os_buf *buf, const void *data, size_t n)
 static void buf_add_be(struct os_buf *buf, uint64_t v, int bytes)
 {
 	unsigned char *at = os_buf_reserve(buf, (size_t)bytes);
-	if (!at)
-		return;
-	for (int i = bytes - 1; i >= 0; i--) {
-		at[i] = (unsigned char)(v & 0xff);
-		v >>= 8;
-	}
+	if (at)
+		os_put_be(at, v, (size_t)bytes);
 }
 
 void os_buf_add_u16(struct os_buf *buf, uint16_t v)
@@ -152,12 +149,8 @@ static const unsigned char *reader_take(struct os_reader *rd, size_t n)
 static uint64_t reader_be(struct os_reader *rd, int bytes)
 {
 	const unsigned char *at = reader_take(rd, (size_t)bytes);
-	uint64_t v = 0;
-	if (!at)
-		return 0;
-	for (int i = 0; i < bytes; i++)
-		v = (v << 8) | at[i];
-	return v;
+
+	return at ? os_get_be(at, (size_t)bytes) : 0;
 }
 
 uint16_t os_reader_u16(struct os_reader *rd)

@@ -6,6 +6,7 @@ noinst_LTLIBRARIES += libos_common.la
 libos_common_la_SOURCES = \
 	usr/lib/common/buf.c \
 	usr/lib/common/buf.h \
+	usr/lib/common/bytes.h \
 	usr/lib/common/client.c \
 	usr/lib/common/client.h \
 	usr/lib/common/conf.c \

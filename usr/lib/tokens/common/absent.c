@@ -4,6 +4,7 @@
  * CK_SLOT_INFO.
  */
 #include "absent.h"
+#include "bytes.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,17 +12,6 @@
 struct os_absent {
 	CK_UTF8CHAR description[sizeof(((CK_SLOT_INFO *)0)->slotDescription)];
 };
-
-/* Copies text into a fixed PKCS#11 field: blank-padded, no NUL, cut if too long. */
-static void absent_pad(CK_UTF8CHAR *field, size_t size, const char *text)
-{
-	size_t len = strlen(text);
-
-	if (len > size)
-		len = size;
-	memcpy(field, text, len);
-	memset(field + len, ' ', size - len);
-}
 
 CK_RV os_absent_load(const struct os_backend_env *env, const char *description, void **ctx)
 {
@@ -32,7 +22,8 @@ CK_RV os_absent_load(const struct os_backend_env *env, const char *description, 
 	absent = calloc(1, sizeof(*absent));
 	if (absent == NULL)
 		return CKR_HOST_MEMORY;
-	absent_pad(absent->description, sizeof(absent->description), description);
+	os_pad_field(absent->description, sizeof(absent->description), description,
+	             strlen(description));
 	*ctx = absent;
 	return CKR_OK;
 }

@@ -5,6 +5,7 @@
  * planted ids cannot pile up in one probe run.
  */
 #include "store_idx.h"
+#include "bytes.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -248,11 +249,6 @@ struct idx_rec {
 	size_t len; /* of the whole record */
 };
 
-static uint32_t idx_get_be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static void idx_put_header(struct os_buf *out, uint64_t nonce)
 {
 	size_t start = out->len;
@@ -319,7 +315,7 @@ static bool idx_parse_record(const unsigned char *p, struct idx_rec *r)
 	uint8_t op = p[4], flags = p[5];
 
 	if (memcmp(p, IDX_REC_MAGIC, 4) != 0 ||
-	    idx_get_be32(p + IDX_REC_HDR - 4) != tok_store_crc32(p, IDX_REC_HDR - 4))
+	    (uint32_t)os_get_be(p + IDX_REC_HDR - 4, 4) != tok_store_crc32(p, IDX_REC_HDR - 4))
 		return false;
 	os_reader_init(&rd, p + 6, IDX_REC_HDR - 10);
 	uint16_t zero = os_reader_u16(&rd);
@@ -397,7 +393,7 @@ static CK_RV idx_scan(struct tok_store_idx *ix, const unsigned char *chunk, size
 		const unsigned char *frame = chunk + at + IDX_REC_HDR;
 		size_t flen = r.e.frame_len;
 		if (flen && at_end && at + r.len == want &&
-		    idx_get_be32(frame + flen) != tok_store_crc32(frame, flen))
+		    (uint32_t)os_get_be(frame + flen, 4) != tok_store_crc32(frame, flen))
 			break;
 		if (!idx_apply(ix, &r, pos + at + IDX_REC_HDR))
 			return CKR_HOST_MEMORY;
@@ -511,7 +507,9 @@ static const unsigned char *idx_frame_in(const unsigned char *data, size_t len,
 	    len - e->frame_off < flen + 4)
 		return NULL;
 	data += e->frame_off;
-	return !check_crc || idx_get_be32(data + flen) == tok_store_crc32(data, flen) ? data : NULL;
+	return !check_crc || (uint32_t)os_get_be(data + flen, 4) == tok_store_crc32(data, flen)
+	           ? data
+	           : NULL;
 }
 
 int tok_store_idx_read_frame(int fd, const struct tok_store_entry *e, struct os_buf *out)

@@ -4,6 +4,7 @@
  * Object calls are in token_objects.c.
  */
 #include "token.h"
+#include "bytes.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -239,19 +240,13 @@ void tok_token_sync(struct tok_token *t)
 	pthread_rwlock_unlock(&t->lock);
 }
 
-static void token_pad(CK_UTF8CHAR *field, size_t size, const char *s, size_t n)
-{
-	memset(field, ' ', size);
-	memcpy(field, s, n < size ? n : size);
-}
-
 void tok_token_info(struct tok_token *t, CK_TOKEN_INFO *info)
 {
 	tok_token_sync(t);
 	pthread_rwlock_rdlock(&t->lock);
 	const struct tok_shm_info *in = &t->info;
 	if (in->flags & CKF_TOKEN_INITIALIZED)
-		token_pad(info->label, sizeof(info->label), in->label, sizeof(in->label));
+		os_pad_field(info->label, sizeof(info->label), in->label, sizeof(in->label));
 	info->flags |= in->flags;
 	info->ulMinPinLen = in->min_pin;
 	info->ulMaxPinLen = in->max_pin;

@@ -23,6 +23,7 @@
  * (8 bytes each, big-endian), input length (4 bytes, big-endian), input.
  */
 #include "state.h"
+#include "bytes.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -111,22 +112,6 @@ void soft_state_absorb(struct soft_op *op, const CK_BYTE *in, CK_ULONG len)
 	sv->len += len;
 }
 
-static CK_BYTE *state_put_be(CK_BYTE *p, uint64_t v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		p[i] = (CK_BYTE)(v >> (8 * (n - 1 - i)));
-	return p + n;
-}
-
-static uint64_t state_get_be(const CK_BYTE *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 CK_RV soft_state_get(const struct soft_op *op, CK_MECHANISM_TYPE *mech, CK_BYTE *out,
                      CK_ULONG *outlen)
 {
@@ -145,8 +130,8 @@ CK_RV soft_state_get(const struct soft_op *op, CK_MECHANISM_TYPE *mech, CK_BYTE 
 	*out++ = STATE_VERSION;
 	*out++ = (CK_BYTE)sv->n_words;
 	for (unsigned i = 0; i < sv->n_words; i++)
-		out = state_put_be(out, sv->words[i], STATE_WORD);
-	out = state_put_be(out, sv->len, STATE_LENGTH);
+		out = os_put_be(out, sv->words[i], STATE_WORD);
+	out = os_put_be(out, sv->len, STATE_LENGTH);
 	if (sv->len)
 		memcpy(out, sv->input, sv->len);
 	*outlen = need;
@@ -165,9 +150,9 @@ static bool state_parse(const CK_BYTE *p, CK_ULONG len, CK_ULONG *words, unsigne
 	if (len < *n_words * STATE_WORD + STATE_LENGTH)
 		return false;
 	for (unsigned i = 0; i < *n_words; i++, p += STATE_WORD)
-		words[i] = (CK_ULONG)state_get_be(p, STATE_WORD);
+		words[i] = (CK_ULONG)os_get_be(p, STATE_WORD);
 	len -= *n_words * STATE_WORD + STATE_LENGTH;
-	*input_len = state_get_be(p, STATE_LENGTH);
+	*input_len = os_get_be(p, STATE_LENGTH);
 	*input = p + STATE_LENGTH;
 	return *input_len == len && len <= SOFT_STATE_INPUT_MAX;
 }
