@@ -162,6 +162,20 @@ testcases_func_test_login_burst_SOURCES = \
 testcases_func_test_login_burst_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_login_burst_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
 
+# Many processes and threads writing one token; OPENSLOT_STRESS_SECONDS sets
+# the length (make check-long: a minute).
+check_PROGRAMS += testcases/func/test-stress
+TESTS += testcases/func/test-stress
+testcases_func_test_stress_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/p11child.c \
+	testcases/func/p11child.h \
+	testcases/func/test-stress.c \
+	$(NULL)
+testcases_func_test_stress_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_stress_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
+
 # The attacks of a group member against a slotd running as its own user.
 check_PROGRAMS += testcases/func/test-attacks
 TESTS += testcases/func/test-attacks

@@ -16,7 +16,11 @@
  * runs several writer threads on one handle at once, as slotd's do
  * (without kills), and checks that none of their objects is lost or mixed
  * up.
- * The rounds use a fixed seed, so a failure repeats.
+ * The rounds use a fixed seed, so a failure repeats.  OPENSLOT_CRASH_ROUNDS
+ * sets the number of kills per test (ROUNDS by default) and
+ * OPENSLOT_CRASH_SEED a seed of its own (printed, so that a failure found
+ * with it repeats too); make check-long runs 1,000 kills with a seed from
+ * the clock.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -322,16 +326,30 @@ static void wait_started(uint32_t n)
 	assert_int_equal(__atomic_load_n(&shared->started, __ATOMIC_SEQ_CST), n);
 }
 
+/* The number of rounds, and the seed: the test's own unless the environment sets them. */
+static int kills_config(unsigned int *seed)
+{
+	const char *rounds = getenv("OPENSLOT_CRASH_ROUNDS");
+	const char *given = getenv("OPENSLOT_CRASH_SEED");
+	int n = rounds ? atoi(rounds) : ROUNDS;
+
+	if (given)
+		*seed += (unsigned int)strtoul(given, NULL, 0);
+	print_message("seed %u\n", *seed);
+	return n >= 20 ? n : 20;
+}
+
 static void run_kills(unsigned int seed, bool deferred)
 {
 	size_t objects = 0;
 	int interrupted = 0;
+	int rounds = kills_config(&seed);
 
 	memset(shared, 0, sizeof(*shared));
 	shared->deferred = deferred;
 	nseen = 0;
 	setup_token();
-	for (int round = 0; round < ROUNDS; round++) {
+	for (int round = 0; round < rounds; round++) {
 		struct timespec delay = {0, 1000L * (rand_r(&seed) % (MAX_DELAY_US + 1))};
 		unsigned int child_seed = (unsigned int)rand_r(&seed);
 		int status = 0;
@@ -353,14 +371,14 @@ static void run_kills(unsigned int seed, bool deferred)
 	}
 	print_message("%d rounds (%d killed inside an operation), %llu writer operations, "
 	              "%u user PIN changes, %zu objects left\n",
-	              ROUNDS, interrupted, (unsigned long long)shared->ops, shared->pin_done,
+	              rounds, interrupted, (unsigned long long)shared->ops, shared->pin_done,
 	              objects);
 	/* The kills must mostly land inside operations, or nothing was tested;
 	 * with deferred sync, a fair number after a synced save too. */
-	assert_true(interrupted > (deferred ? ROUNDS / 4 : ROUNDS / 2));
+	assert_true(interrupted > (deferred ? rounds / 4 : rounds / 2));
 	if (deferred) {
 		print_message("%d kills after a synced save\n", durable_checks);
-		assert_true(durable_checks >= ROUNDS / 20);
+		assert_true(durable_checks >= rounds / 20);
 	}
 }
 
