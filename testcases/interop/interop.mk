@@ -29,7 +29,9 @@ EXTRA_DIST += testcases/interop/test-pkcs11-tool-tpm.sh
 # Clients people use: OpenSSH, NSS and a GnuTLS TLS 1.3 server.
 TESTS += \
 	testcases/interop/test-openssh.sh \
+	testcases/interop/test-nss.sh \
 	$(NULL)
 EXTRA_DIST += \
 	testcases/interop/test-openssh.sh \
+	testcases/interop/test-nss.sh \
 	$(NULL)
