@@ -30,8 +30,10 @@ EXTRA_DIST += testcases/interop/test-pkcs11-tool-tpm.sh
 TESTS += \
 	testcases/interop/test-openssh.sh \
 	testcases/interop/test-nss.sh \
+	testcases/interop/test-gnutls-tls.sh \
 	$(NULL)
 EXTRA_DIST += \
 	testcases/interop/test-openssh.sh \
 	testcases/interop/test-nss.sh \
+	testcases/interop/test-gnutls-tls.sh \
 	$(NULL)
