@@ -68,12 +68,12 @@ make_ca() {
 }
 
 # Generates key $1 (p11tool's type and size options follow) on the token and
-# writes there a certificate for it, issued for localhost by the CA.
+# writes there a certificate for it, issued for 127.0.0.1 by the CA.
 make_server_key() {
 	label=$1
 	shift
 	pt --login --generate-privkey "$@" --label "$label" --outfile "$work/$label.pub" "$tok"
-	printf 'cn = "localhost"\ndns_name = "localhost"\ntls_www_server\nsigning_key\n' \
+	printf 'cn = "localhost"\nip_address = "127.0.0.1"\ntls_www_server\nsigning_key\n' \
 		>"$work/$label.tmpl"
 	printf 'expiration_days = 2\n' >>"$work/$label.tmpl"
 	run certtool --generate-certificate --load-pubkey "$work/$label.pub" \
@@ -82,30 +82,38 @@ make_server_key() {
 	pt --login --write --load-certificate "$work/$label.crt" --label "$label" "$tok"
 }
 
-# Starts gnutls-serv on a free port ($port) with key and certificate $1
-# from the token.
+# Starts gnutls-serv with key and certificate $1 from the token on a port
+# ($port) free on IPv4, below the kernel's ephemeral range.
 server_start() {
 	attempt=0
-	while :; do
+	while [ -z "$server_pid" ]; do
 		attempt=$((attempt + 1))
 		[ "$attempt" -le 20 ] || fail "gnutls-serv found no free port: $(cat "$work/server.out")"
-		port=$((20000 + ($$ * 7 + attempt * 131) % 40000))
+		port=$((20000 + ($$ * 7 + attempt * 131) % 12000))
 		$OSL_RUN gnutls-serv --provider "$OSL_LIB" --port "$port" --echo --priority "$prio" \
 			--x509certfile "$tok;object=$1;type=cert" \
 			--x509keyfile "$tok;object=$1;type=private?pin-value=123456" \
 			>"$work/server.out" 2>&1 &
 		server_pid=$!
-		while ! grep -q "listening on IPv4.*done" "$work/server.out"; do
-			if ! kill -0 "$server_pid" 2>/dev/null; then
-				wait "$server_pid" 2>/dev/null || true
-				server_pid=
-				break
-			fi
-			sleep 0.05
-		done
-		[ -z "$server_pid" ] || return 0
-		grep -qi "bind\|address already in use" "$work/server.out" ||
-			fail "gnutls-serv: $(cat "$work/server.out")"
+		server_wait
+	done
+}
+
+# Waits until the server listens on IPv4; stops it if the port is taken.
+server_wait() {
+	while ! grep -q "listening on IPv4.*done" "$work/server.out"; do
+		if grep -q "listening on IPv4.*failed" "$work/server.out"; then
+			server_stop
+			return 0
+		fi
+		if ! kill -0 "$server_pid" 2>/dev/null; then
+			wait "$server_pid" 2>/dev/null || true
+			server_pid=
+			grep -q "Address already in use" "$work/server.out" ||
+				fail "gnutls-serv: $(cat "$work/server.out")"
+			return 0
+		fi
+		sleep 0.05
 	done
 }
 
@@ -114,7 +122,7 @@ server_start() {
 connect() {
 	rm -f "$work/got.pem"
 	timeout 120 gnutls-cli --x509cafile "$1" --priority "$prio" --port "$port" \
-		--save-cert "$work/got.pem" localhost </dev/null >"$out" 2>&1
+		--save-cert "$work/got.pem" 127.0.0.1 </dev/null >"$out" 2>&1
 }
 
 make_ca "$work/ca"
