@@ -100,8 +100,12 @@ server_start() {
 }
 
 # Waits until the server listens on IPv4; stops it if the port is taken.
+# A server that neither listens nor fails within two minutes fails the test.
 server_wait() {
+	tries=0
 	while ! grep -q "listening on IPv4.*done" "$work/server.out"; do
+		tries=$((tries + 1))
+		[ "$tries" -le 2400 ] || fail "gnutls-serv does not listen: $(cat "$work/server.out")"
 		if grep -q "listening on IPv4.*failed" "$work/server.out"; then
 			server_stop
 			return 0

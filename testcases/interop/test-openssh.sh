@@ -85,7 +85,7 @@ tries=0
 until [ -S "$SSH_AUTH_SOCK" ]; do
 	kill -0 "$agent_pid" 2>/dev/null || fail "ssh-agent: $(cat "$work/agent.out")"
 	tries=$((tries + 1))
-	[ "$tries" -le 200 ] || fail "ssh-agent made no socket: $(cat "$work/agent.out")"
+	[ "$tries" -le 1200 ] || fail "ssh-agent made no socket: $(cat "$work/agent.out")"
 	sleep 0.05
 done
 
