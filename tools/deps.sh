@@ -9,7 +9,8 @@ PKGS="build-essential autoconf automake libtool pkg-config clang-format
       libssl-dev libargon2-dev libconfig-dev libcmocka-dev libp11-kit-dev p11-kit
       opensc gnutls-bin libengine-pkcs11-openssl python3-pykcs11 python3-cryptography
       p11-kit-modules openssl valgrind
-      libtss2-dev swtpm swtpm-tools tpm2-tools"
+      libtss2-dev swtpm swtpm-tools tpm2-tools
+      openssh-client libnss3-tools"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -25,3 +25,15 @@ if HAVE_TSS2
 TESTS += testcases/interop/test-pkcs11-tool-tpm.sh
 endif
 EXTRA_DIST += testcases/interop/test-pkcs11-tool-tpm.sh
+
+# Clients people use: OpenSSH, NSS and a GnuTLS TLS 1.3 server.
+TESTS += \
+	testcases/interop/test-openssh.sh \
+	testcases/interop/test-nss.sh \
+	testcases/interop/test-gnutls-tls.sh \
+	$(NULL)
+EXTRA_DIST += \
+	testcases/interop/test-openssh.sh \
+	testcases/interop/test-nss.sh \
+	testcases/interop/test-gnutls-tls.sh \
+	$(NULL)
