@@ -1,7 +1,8 @@
 /*
  * Functional tests of the TPM token's asymmetric additions, on a private
  * swtpm: RSA-3072 keys, RSA-PSS signatures, ECDH derivation in the TPM,
- * and private keys made by OpenSSL imported into the TPM.  Signatures are
+ * private keys made by OpenSSL imported into the TPM, and secret keys
+ * unwrapped by the TPM.  Signatures are
  * checked with OpenSSL, and derived secrets against OpenSSL's own ECDH.
  */
 #include <stdarg.h>
@@ -541,6 +542,69 @@ static void test_import_ec(void **state)
 	fx->f->C_CloseSession(s);
 }
 
+/* A secret key wrapped by OpenSSL under a token RSA key, unwrapped by the TPM. */
+static void test_unwrap(void **state)
+{
+	struct tpmfix *fx = *state;
+	CK_SESSION_HANDLE s = init_and_login(fx);
+	CK_MECHANISM gen = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
+	CK_ULONG bits = 2048, len = 0;
+	CK_ATTRIBUTE pt[] = {{CKA_MODULUS_BITS, &bits, sizeof(bits)}, {CKA_ENCRYPT, &yes, 1}};
+	CK_ATTRIBUTE st[] = {{CKA_UNWRAP, &yes, 1}, {CKA_DECRYPT, &yes, 1}};
+	CK_RSA_PKCS_OAEP_PARAMS oaep = {CKM_SHA256, CKG_MGF1_SHA256, CKZ_DATA_SPECIFIED, NULL, 0};
+	CK_MECHANISM om = {CKM_RSA_PKCS_OAEP, &oaep, sizeof(oaep)};
+	CK_MECHANISM pm = {CKM_RSA_PKCS, NULL, 0};
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE aes = CKK_AES;
+	CK_ATTRIBUTE kt[] = {{CKA_CLASS, &cls, sizeof(cls)},
+	                     {CKA_KEY_TYPE, &aes, sizeof(aes)},
+	                     {CKA_SENSITIVE, &no, 1},
+	                     {CKA_EXTRACTABLE, &yes, 1}};
+	CK_OBJECT_HANDLE pub, priv, key, signer_pub, signer;
+	CK_BYTE secret[32], ct[256], value[64];
+	size_t ctlen = sizeof(ct);
+	CK_MECHANISM_INFO info;
+
+	assert_int_equal(fx->f->C_GetMechanismInfo(TPM_SLOT, CKM_RSA_PKCS_OAEP, &info), CKR_OK);
+	assert_true(info.flags & CKF_UNWRAP);
+	assert_int_equal(fx->f->C_GenerateKeyPair(s, &gen, pt, 2, st, 2, &pub, &priv), CKR_OK);
+	for (int i = 0; i < 32; i++)
+		secret[i] = (CK_BYTE)(0xa0 + i);
+	EVP_PKEY *pkey = rsa_pub(fx, s, pub, 256);
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(pkey, NULL);
+	assert_int_equal(EVP_PKEY_encrypt_init(ctx), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_rsa_oaep_md(ctx, EVP_sha256()), 1);
+	assert_int_equal(EVP_PKEY_encrypt(ctx, ct, &ctlen, secret, 32), 1);
+	EVP_PKEY_CTX_free(ctx);
+	assert_int_equal(fx->f->C_UnwrapKey(s, &om, priv, ct, 256, kt, 4, &key), CKR_OK);
+	assert_int_equal(get_attr(fx, s, key, CKA_VALUE, value, sizeof(value)), 32);
+	assert_memory_equal(value, secret, 32);
+
+	/* a damaged ciphertext, a value no AES key has, a key that may not unwrap */
+	ct[100] ^= 1;
+	assert_int_equal(fx->f->C_UnwrapKey(s, &om, priv, ct, 256, kt, 4, &key),
+	                 CKR_WRAPPED_KEY_INVALID);
+	CK_ULONG n = sizeof(ct);
+	assert_int_equal(fx->f->C_EncryptInit(s, &pm, pub), CKR_OK);
+	assert_int_equal(fx->f->C_Encrypt(s, secret, 20, ct, &n), CKR_OK);
+	assert_int_equal(fx->f->C_UnwrapKey(s, &pm, priv, ct, n, kt, 4, &key),
+	                 CKR_WRAPPED_KEY_INVALID);
+	CK_KEY_TYPE generic = CKK_GENERIC_SECRET;
+	kt[1].pValue = &generic;
+	assert_int_equal(fx->f->C_UnwrapKey(s, &pm, priv, ct, n, kt, 4, &key), CKR_OK);
+	assert_int_equal(get_attr(fx, s, key, CKA_VALUE_LEN, (CK_BYTE *)&len, sizeof(len)),
+	                 sizeof(len));
+	assert_int_equal(len, 20);
+	assert_int_equal(gen_rsa(fx, s, 2048, &signer_pub, &signer), CKR_OK);
+	CK_ATTRIBUTE off = {CKA_UNWRAP, &no, 1};
+	assert_int_equal(fx->f->C_SetAttributeValue(s, signer, &off, 1), CKR_OK);
+	assert_int_equal(fx->f->C_UnwrapKey(s, &pm, signer, ct, n, kt, 4, &key),
+	                 CKR_KEY_FUNCTION_NOT_PERMITTED);
+	EVP_PKEY_free(pkey);
+	fx->f->C_CloseSession(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -550,6 +614,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ecdh, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_import_rsa, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_import_ec, tpmfix_setup, tpmfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_unwrap, tpmfix_setup, tpmfix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

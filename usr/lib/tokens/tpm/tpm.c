@@ -20,6 +20,7 @@
 #include "tpm_import.h"
 #include "tpm_keys.h"
 #include "tpm_ops.h"
+#include "tpm_unwrap.h"
 
 void tpm_trace(const struct tpm_ctx *ctx, int level, const char *fmt, ...)
 {
@@ -269,6 +270,7 @@ static const struct os_backend_ops tpm_ops = {
     .op_verify_final = tpm_ops_verify_final,
     .op_free = tpm_ops_free,
     .derive_key = tpm_derive_key,
+    .unwrap_key = tpm_unwrap_key,
 };
 
 const struct os_backend_ops *os_backend_entry(void)
