@@ -351,6 +351,44 @@ static void test_ecdh(void **state)
 	fx->f->C_CloseSession(s);
 }
 
+/* ECDH with a P-384 key of the TPM: 48 bytes, OpenSSL's own. */
+static void test_ecdh_p384(void **state)
+{
+	struct tpmfix *fx = *state;
+	CK_SESSION_HANDLE s = init_and_login(fx);
+	static const CK_BYTE p384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
+	CK_MECHANISM gen = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+	CK_ATTRIBUTE pt[] = {{CKA_EC_PARAMS, (void *)p384, sizeof(p384)}};
+	CK_ATTRIBUTE st[] = {{CKA_DERIVE, &yes, 1}};
+	CK_OBJECT_HANDLE pub, priv, key;
+	CK_BYTE point[128], peer_pt[97], z[66], value[66];
+	size_t plen = 0;
+
+	assert_int_equal(fx->f->C_GenerateKeyPair(s, &gen, pt, 1, st, 1, &pub, &priv), CKR_OK);
+	assert_int_equal(get_attr(fx, s, pub, CKA_EC_POINT, point, sizeof(point)), 99);
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "P-384", 0);
+	OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point + 2, 97);
+	EVP_PKEY *token_pub = pkey_fromdata("EC", bld);
+	EVP_PKEY *peer = EVP_EC_gen("P-384");
+	assert_non_null(peer);
+	assert_int_equal(EVP_PKEY_get_octet_string_param(peer, OSSL_PKEY_PARAM_PUB_KEY, peer_pt,
+	                                                 sizeof(peer_pt), &plen),
+	                 1);
+	assert_int_equal(ossl_ecdh(peer, token_pub, z), 48);
+	CK_ECDH1_DERIVE_PARAMS p = {CKD_NULL, 0, NULL, sizeof(peer_pt), peer_pt};
+	assert_int_equal(derive(fx, s, priv, &p, CKK_GENERIC_SECRET, 0, &key), CKR_OK);
+	assert_int_equal(get_attr(fx, s, key, CKA_VALUE, value, sizeof(value)), 48);
+	assert_memory_equal(value, z, 48);
+	/* a P-256 point is not one of this curve */
+	p.ulPublicDataLen = 65;
+	assert_int_equal(derive(fx, s, priv, &p, CKK_GENERIC_SECRET, 0, &key),
+	                 CKR_MECHANISM_PARAM_INVALID);
+	EVP_PKEY_free(peer);
+	EVP_PKEY_free(token_pub);
+	fx->f->C_CloseSession(s);
+}
+
 /* How many files under the instance's data tree hold needle (nftw has no user pointer). */
 static const CK_BYTE *scan_needle;
 static size_t scan_len;
@@ -419,11 +457,14 @@ static void check_imported(struct tpmfix *fx, CK_SESSION_HANDLE s, CK_OBJECT_HAN
 	assert_int_equal(value.ulValueLen, CK_UNAVAILABLE_INFORMATION);
 }
 
-/* An OpenSSL RSA key imported into the TPM signs; its private numbers are nowhere on disk. */
-static void test_import_rsa(void **state)
+/*
+ * Imports an OpenSSL RSA key of the given size, public so that the store
+ * keeps it in clear; one of a size the token does not offer is refused.
+ * The key signs (PKCS#1 v1.5 and PSS, checked by OpenSSL) and its private
+ * numbers are nowhere on disk.
+ */
+static void import_rsa(struct tpmfix *fx, CK_SESSION_HANDLE s, int bits, CK_RV want)
 {
-	struct tpmfix *fx = *state;
-	CK_SESSION_HANDLE s = init_and_login(fx);
 	static const char *names[] = {
 	    OSSL_PKEY_PARAM_RSA_N,         OSSL_PKEY_PARAM_RSA_E,
 	    OSSL_PKEY_PARAM_RSA_D,         OSSL_PKEY_PARAM_RSA_FACTOR1,
@@ -432,7 +473,7 @@ static void test_import_rsa(void **state)
 	static const CK_ATTRIBUTE_TYPE types[] = {
 	    CKA_MODULUS, CKA_PUBLIC_EXPONENT, CKA_PRIVATE_EXPONENT, CKA_PRIME_1,
 	    CKA_PRIME_2, CKA_EXPONENT_1,      CKA_EXPONENT_2,       CKA_COEFFICIENT};
-	CK_BYTE nums[8][256], sig[256];
+	CK_BYTE nums[8][384], sig[384];
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
 	CK_KEY_TYPE kt = CKK_RSA;
 	CK_ATTRIBUTE t[14] = {{CKA_CLASS, &cls, sizeof(cls)},
@@ -446,21 +487,31 @@ static void test_import_rsa(void **state)
 	CK_ULONG n = sizeof(sig);
 	const char *msg = "made by OpenSSL, kept by the TPM";
 
-	EVP_PKEY *k = EVP_RSA_gen(2048);
+	EVP_PKEY *k = EVP_RSA_gen((unsigned int)bits);
 	assert_non_null(k);
 	for (int i = 0; i < 8; i++) {
 		t[6 + i].type = types[i];
 		t[6 + i].pValue = nums[i];
 		t[6 + i].ulValueLen = (CK_ULONG)key_bn(k, names[i], nums[i], 0);
 	}
-	/* a prime that does not divide the modulus is refused */
+	assert_int_equal(t[6].ulValueLen, (CK_ULONG)bits / 8);
+	if (want != CKR_OK) {
+		assert_int_equal(fx->f->C_CreateObject(s, t, 14, &h), want);
+		EVP_PKEY_free(k);
+		return;
+	}
+	/* a prime that does not divide the modulus, a private exponent that does not fit */
 	nums[3][t[9].ulValueLen - 1] ^= 2;
 	assert_int_equal(fx->f->C_CreateObject(s, t, 14, &h), CKR_TEMPLATE_INCONSISTENT);
 	nums[3][t[9].ulValueLen - 1] ^= 2;
+	nums[2][t[8].ulValueLen - 1] ^= 2;
+	assert_int_equal(fx->f->C_CreateObject(s, t, 14, &h), CKR_TEMPLATE_INCONSISTENT);
+	nums[2][t[8].ulValueLen - 1] ^= 2;
 
 	assert_int_equal(fx->f->C_CreateObject(s, t, 14, &h), CKR_OK);
 	check_imported(fx, s, h, CKA_PRIVATE_EXPONENT);
 	assert_int_equal(sign(fx, s, &mech, h, msg, strlen(msg), sig, &n), CKR_OK);
+	assert_int_equal(n, (CK_ULONG)bits / 8);
 	assert_true(rsa_ok(k, EVP_sha256(), 0, msg, strlen(msg), sig, n));
 	CK_RSA_PKCS_PSS_PARAMS p = {CKM_SHA384, CKG_MGF1_SHA384, 48};
 	CK_MECHANISM pm = {CKM_SHA384_RSA_PKCS_PSS, &p, sizeof(p)};
@@ -473,6 +524,17 @@ static void test_import_rsa(void **state)
 	for (int i = 2; i < 8; i++)
 		assert_int_equal(files_holding(fx, nums[i], 32), 0);
 	EVP_PKEY_free(k);
+}
+
+/* OpenSSL RSA keys imported into the TPM: 2048 and 3072 bits, not 1024. */
+static void test_import_rsa(void **state)
+{
+	struct tpmfix *fx = *state;
+	CK_SESSION_HANDLE s = init_and_login(fx);
+
+	import_rsa(fx, s, 2048, CKR_OK);
+	import_rsa(fx, s, 3072, CKR_OK);
+	import_rsa(fx, s, 1024, CKR_ATTRIBUTE_VALUE_INVALID);
 	fx->f->C_CloseSession(s);
 }
 
@@ -612,6 +674,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_rsa3072, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_pss, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_ecdh, tpmfix_setup, tpmfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_ecdh_p384, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_import_rsa, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_import_ec, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_unwrap, tpmfix_setup, tpmfix_teardown),
