@@ -288,3 +288,14 @@ testcases_func_test_tpm_keys_SOURCES = \
 	$(NULL)
 testcases_func_test_tpm_keys_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCRYPTO_CFLAGS) $(TSS2_CFLAGS)
 testcases_func_test_tpm_keys_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(LIBCRYPTO_LIBS) $(TSS2_LIBS) -lrt -ldl -lpthread
+# RSA-3072, RSA-PSS, ECDH and key import on the tpm token
+if HAVE_TSS2
+check_PROGRAMS += testcases/func/test-tpm-asym
+TESTS += testcases/func/test-tpm-asym
+endif
+testcases_func_test_tpm_asym_SOURCES = \
+	$(OS_TPMFIX_SOURCES) \
+	testcases/func/test-tpm-asym.c \
+	$(NULL)
+testcases_func_test_tpm_asym_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCRYPTO_CFLAGS)
+testcases_func_test_tpm_asym_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(LIBCRYPTO_LIBS) -lrt -ldl -lpthread

@@ -184,10 +184,14 @@ static void test_mechanisms(void **state)
 {
 	struct tpmfix *fx = *state;
 	static const CK_MECHANISM_TYPE want[] = {
-	    CKM_RSA_PKCS_KEY_PAIR_GEN, CKM_RSA_PKCS,        CKM_RSA_PKCS_OAEP,
-	    CKM_SHA256_RSA_PKCS,       CKM_SHA384_RSA_PKCS, CKM_SHA512_RSA_PKCS,
-	    CKM_EC_KEY_PAIR_GEN,       CKM_ECDSA,           CKM_ECDSA_SHA256,
-	    CKM_ECDSA_SHA384,          CKM_ECDSA_SHA512,
+	    CKM_RSA_PKCS_KEY_PAIR_GEN, CKM_RSA_PKCS,
+	    CKM_RSA_PKCS_OAEP,         CKM_SHA256_RSA_PKCS,
+	    CKM_SHA384_RSA_PKCS,       CKM_SHA512_RSA_PKCS,
+	    CKM_RSA_PKCS_PSS,          CKM_SHA256_RSA_PKCS_PSS,
+	    CKM_SHA384_RSA_PKCS_PSS,   CKM_SHA512_RSA_PKCS_PSS,
+	    CKM_EC_KEY_PAIR_GEN,       CKM_ECDSA,
+	    CKM_ECDSA_SHA256,          CKM_ECDSA_SHA384,
+	    CKM_ECDSA_SHA512,          CKM_ECDH1_DERIVE,
 	};
 	CK_MECHANISM_TYPE list[64];
 	CK_ULONG n = 0;
@@ -203,7 +207,7 @@ static void test_mechanisms(void **state)
 	assert_int_equal(info.ulMinKeySize, 256);
 	assert_int_equal(fx->f->C_GetMechanismInfo(TPM_SLOT, CKM_RSA_PKCS_KEY_PAIR_GEN, &info),
 	                 CKR_OK);
-	assert_int_equal(info.ulMaxKeySize, 2048);
+	assert_int_equal(info.ulMaxKeySize, 3072);
 	assert_int_equal(fx->f->C_GetMechanismInfo(TPM_SLOT, CKM_AES_CBC, &info),
 	                 CKR_MECHANISM_INVALID);
 }
@@ -492,7 +496,7 @@ static void test_refused(void **state)
 	assert_int_equal(fx->f->C_GenerateKeyPair(s, &ec, et, 1, NULL, 0, &pub, &priv),
 	                 CKR_CURVE_NOT_SUPPORTED);
 
-	/* a key in clear is not taken; data objects are stored as by the soft token */
+	/* a secret key in clear is not taken; data objects are stored as by the soft token */
 	CK_OBJECT_CLASS secret = CKO_SECRET_KEY, data = CKO_DATA;
 	CK_KEY_TYPE aes = CKK_AES;
 	CK_BYTE value[16] = {0};

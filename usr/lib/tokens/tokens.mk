@@ -117,6 +117,19 @@ libtoken_tpm_la_SOURCES = \
 	usr/lib/tokens/tpm/tpm_verify.c \
 	usr/lib/tokens/tpm/tpm_verify.h \
 	$(NULL)
+# RSA-PSS parameters, ECDH derivation, private keys imported into the TPM, unwrapping
+libtoken_tpm_la_SOURCES += \
+	usr/lib/tokens/tpm/tpm_derive.c \
+	usr/lib/tokens/tpm/tpm_derive.h \
+	usr/lib/tokens/tpm/tpm_dup.c \
+	usr/lib/tokens/tpm/tpm_dup.h \
+	usr/lib/tokens/tpm/tpm_import.c \
+	usr/lib/tokens/tpm/tpm_import.h \
+	usr/lib/tokens/tpm/tpm_pss.c \
+	usr/lib/tokens/tpm/tpm_pss.h \
+	usr/lib/tokens/tpm/tpm_unwrap.c \
+	usr/lib/tokens/tpm/tpm_unwrap.h \
+	$(NULL)
 libtoken_tpm_la_CFLAGS = $(AM_CFLAGS) $(TSS2_CFLAGS) $(LIBCRYPTO_CFLAGS)
 libtoken_tpm_la_LIBADD = libos_tokattrs.la $(TSS2_LIBS) $(LIBCRYPTO_LIBS) -lpthread
 else

@@ -16,8 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tpm_derive.h"
+#include "tpm_import.h"
 #include "tpm_keys.h"
 #include "tpm_ops.h"
+#include "tpm_unwrap.h"
 
 void tpm_trace(const struct tpm_ctx *ctx, int level, const char *fmt, ...)
 {
@@ -229,8 +232,8 @@ static CK_RV tpm_seed_random(void *p, const CK_BYTE *seed, CK_ULONG len)
 
 /*
  * C_CreateObject: public keys, certificates and data are stored as for the
- * soft token; a private or secret key given in clear is refused, since
- * this token signs only with keys the TPM made.
+ * soft token; a private key is imported into the TPM (tpm_import.h) and
+ * stored as its blobs; a secret key given in clear is refused.
  */
 static CK_RV tpm_check_key(void *p, struct tok_attrs *key)
 {
@@ -238,8 +241,9 @@ static CK_RV tpm_check_key(void *p, struct tok_attrs *key)
 
 	if (p == NULL || key == NULL)
 		return CKR_ARGUMENTS_BAD;
-	if (tok_attrs_get_ulong(key, CKA_CLASS, &cls) &&
-	    (cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY))
+	if (tok_attrs_get_ulong(key, CKA_CLASS, &cls) && cls == CKO_PRIVATE_KEY)
+		return tpm_import_key(p, key);
+	if (tok_attrs_get_ulong(key, CKA_CLASS, &cls) && cls == CKO_SECRET_KEY)
 		return CKR_TEMPLATE_INCONSISTENT;
 	return CKR_OK;
 }
@@ -265,6 +269,8 @@ static const struct os_backend_ops tpm_ops = {
     .op_verify = tpm_ops_verify,
     .op_verify_final = tpm_ops_verify_final,
     .op_free = tpm_ops_free,
+    .derive_key = tpm_derive_key,
+    .unwrap_key = tpm_unwrap_key,
 };
 
 const struct os_backend_ops *os_backend_entry(void)

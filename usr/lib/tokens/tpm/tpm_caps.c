@@ -88,6 +88,27 @@ static CK_RV caps_curves(struct tpm_conn *c, struct tpm_caps *caps)
 	return CKR_OK;
 }
 
+/*
+ * Whether the TPM takes RSA keys of 3072 bits: TPM2_TestParms of such a
+ * key's parameters.  A refusal is an answer (false), not an error.
+ */
+static CK_RV caps_rsa_3072(struct tpm_conn *c, struct tpm_caps *caps)
+{
+	TPMT_PUBLIC_PARMS parms = {.type = TPM2_ALG_RSA};
+	TSS2_RC rc;
+
+	if (!tpm_caps_has_alg(caps, TPM2_ALG_RSA))
+		return CKR_OK;
+	parms.parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
+	parms.parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
+	parms.parameters.rsaDetail.keyBits = 3072;
+	rc = Esys_TestParms(c->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &parms);
+	caps->rsa_3072 = rc == TSS2_RC_SUCCESS;
+	if (rc != TSS2_RC_SUCCESS && (rc & TSS2_RC_LAYER_MASK) == TSS2_TPM_RC_LAYER)
+		return CKR_OK;
+	return tpm_conn_rv(rc);
+}
+
 CK_RV tpm_caps_read(struct tpm_conn *c, struct tpm_caps *caps)
 {
 	CK_RV rv;
@@ -98,6 +119,8 @@ CK_RV tpm_caps_read(struct tpm_conn *c, struct tpm_caps *caps)
 		rv = caps_algs(c, caps);
 	if (rv == CKR_OK)
 		rv = caps_curves(c, caps);
+	if (rv == CKR_OK)
+		rv = caps_rsa_3072(c, caps);
 	return rv;
 }
 

@@ -22,6 +22,7 @@ struct tpm_caps {
 	size_t n_algs;
 	TPM2_ECC_CURVE curves[TPM_CAPS_MAX_CURVES];
 	size_t n_curves;
+	bool rsa_3072; /* TPM2_TestParms accepts RSA keys of 3072 bits */
 };
 
 /* Reads the capabilities; CKR_OK or the result of tpm_conn_rv(). */

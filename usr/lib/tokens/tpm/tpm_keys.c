@@ -10,8 +10,6 @@
 #include "tpm_call.h"
 #include "tpm_parent.h"
 
-#define KEYS_RSA_BITS 2048
-
 static const CK_BYTE keys_p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 static const CK_BYTE keys_p384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
 
@@ -44,7 +42,12 @@ const struct tpm_keys_curve *tpm_keys_curve_by_params(const struct tok_attrs *a)
 	(TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN | \
 	 TPMA_OBJECT_USERWITHAUTH)
 
-static CK_RV keys_rsa_template(const struct tok_attrs *pub, TPM2B_PUBLIC *t)
+/*
+ * RSA keys of 2048 bits, and of 3072 where the TPM takes them; every other
+ * size is CKR_KEY_SIZE_RANGE.
+ */
+static CK_RV keys_rsa_template(const struct tpm_ctx *ctx, const struct tok_attrs *pub,
+                               TPM2B_PUBLIC *t)
 {
 	static const CK_BYTE f4[] = {0x01, 0x00, 0x01};
 	const CK_ATTRIBUTE *e = tok_attrs_find(pub, CKA_PUBLIC_EXPONENT);
@@ -52,7 +55,7 @@ static CK_RV keys_rsa_template(const struct tok_attrs *pub, TPM2B_PUBLIC *t)
 
 	if (!tok_attrs_get_ulong(pub, CKA_MODULUS_BITS, &bits))
 		return CKR_TEMPLATE_INCOMPLETE;
-	if (bits != KEYS_RSA_BITS)
+	if (bits != 2048 && (bits != 3072 || !ctx->caps.rsa_3072))
 		return CKR_KEY_SIZE_RANGE;
 	/* The TPM makes keys with exponent 65537 only (0 in the template). */
 	if (e != NULL && (e->ulValueLen != sizeof(f4) || memcmp(e->pValue, f4, sizeof(f4)) != 0))
@@ -76,7 +79,14 @@ static CK_RV keys_ecc_template(const struct tpm_ctx *ctx, const struct tok_attrs
 	if (curve == NULL || !tpm_caps_has_curve(&ctx->caps, curve->id))
 		return CKR_CURVE_NOT_SUPPORTED;
 	t->publicArea.type = TPM2_ALG_ECC;
-	t->publicArea.objectAttributes = KEYS_ATTRS | TPMA_OBJECT_SIGN_ENCRYPT;
+	/*
+	 * Both signing (ECDSA) and decryption (ECDH, TPM2_ECDH_ZGen), which the
+	 * TPM allows together for an unrestricted key without a scheme; which
+	 * of the two a key may do is its CKA_SIGN and CKA_DERIVE, modifiable
+	 * attributes checked by the common layer.
+	 */
+	t->publicArea.objectAttributes =
+	    KEYS_ATTRS | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_DECRYPT;
 	t->publicArea.parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
 	t->publicArea.parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
 	t->publicArea.parameters.eccDetail.curveID = curve->id;
@@ -191,7 +201,7 @@ static CK_RV keys_template(struct tpm_ctx *ctx, const CK_MECHANISM *mech,
 		return CKR_MECHANISM_PARAM_INVALID;
 	if (mech->mechanism == CKM_RSA_PKCS_KEY_PAIR_GEN &&
 	    tpm_mechs_info(&ctx->mechs, mech->mechanism, &(CK_MECHANISM_INFO){0}) == CKR_OK)
-		return keys_rsa_template(pub, t);
+		return keys_rsa_template(ctx, pub, t);
 	if (mech->mechanism == CKM_EC_KEY_PAIR_GEN &&
 	    tpm_mechs_info(&ctx->mechs, mech->mechanism, &(CK_MECHANISM_INFO){0}) == CKR_OK)
 		return keys_ecc_template(ctx, pub, t);

@@ -38,14 +38,31 @@ static const struct mechs_row mechs_table[] = {
     {CKM_RSA_PKCS,
      {TPM2_ALG_RSA, TPM2_ALG_RSAES, TPM2_ALG_NULL},
      TPM2_ECC_NONE,
-     {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT}},
+     {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT | CKF_UNWRAP}},
     {CKM_RSA_PKCS_OAEP,
      {TPM2_ALG_RSA, TPM2_ALG_OAEP, TPM2_ALG_NULL},
      TPM2_ECC_NONE,
-     {2048, 2048, CKF_HW | CKF_ENCRYPT | CKF_DECRYPT}},
+     {2048, 2048, CKF_HW | CKF_ENCRYPT | CKF_DECRYPT | CKF_UNWRAP}},
     {CKM_SHA256_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY}},
     {CKM_SHA384_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY}},
     {CKM_SHA512_RSA_PKCS, MECHS_RSA, TPM2_ECC_NONE, {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY}},
+    /* RSA-PSS: TPM2_Sign with the TPM's RSASSA-PSS of a digest of one of its hashes */
+    {CKM_RSA_PKCS_PSS,
+     {TPM2_ALG_RSA, TPM2_ALG_RSAPSS, TPM2_ALG_NULL},
+     TPM2_ECC_NONE,
+     {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY}},
+    {CKM_SHA256_RSA_PKCS_PSS,
+     {TPM2_ALG_RSA, TPM2_ALG_RSAPSS, TPM2_ALG_SHA256},
+     TPM2_ECC_NONE,
+     {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY}},
+    {CKM_SHA384_RSA_PKCS_PSS,
+     {TPM2_ALG_RSA, TPM2_ALG_RSAPSS, TPM2_ALG_SHA384},
+     TPM2_ECC_NONE,
+     {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY}},
+    {CKM_SHA512_RSA_PKCS_PSS,
+     {TPM2_ALG_RSA, TPM2_ALG_RSAPSS, TPM2_ALG_SHA512},
+     TPM2_ECC_NONE,
+     {2048, 2048, CKF_HW | CKF_SIGN | CKF_VERIFY}},
     {CKM_EC_KEY_PAIR_GEN,
      {TPM2_ALG_ECC, TPM2_ALG_NULL},
      TPM2_ECC_NIST_P256,
@@ -66,6 +83,11 @@ static const struct mechs_row mechs_table[] = {
      MECHS_ECDSA,
      TPM2_ECC_NIST_P256,
      {256, 256, CKF_HW | CKF_SIGN | CKF_VERIFY | MECHS_EC_FLAGS}},
+    /* ECDH: TPM2_ECDH_ZGen with the token's key, the KDF (CKD_NULL only) here */
+    {CKM_ECDH1_DERIVE,
+     {TPM2_ALG_ECC, TPM2_ALG_ECDH, TPM2_ALG_NULL},
+     TPM2_ECC_NIST_P256,
+     {256, 256, CKF_HW | CKF_DERIVE | MECHS_EC_FLAGS}},
 };
 
 static bool mechs_met(const struct tpm_caps *caps, const struct mechs_row *row)
@@ -89,6 +111,9 @@ void tpm_mechs_select(const struct tpm_caps *caps, struct tpm_mechs *out)
 		    tpm_caps_has_curve(caps, TPM2_ECC_NIST_P384) &&
 		    tpm_caps_has_alg(caps, TPM2_ALG_SHA384))
 			out->info[out->n].ulMaxKeySize = 384;
+		/* RSA keys of 3072 bits too when TPM2_TestParms takes them */
+		if (mechs_table[i].needs[0] == TPM2_ALG_RSA && caps->rsa_3072)
+			out->info[out->n].ulMaxKeySize = 3072;
 		out->n++;
 	}
 }

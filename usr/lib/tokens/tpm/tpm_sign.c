@@ -22,14 +22,18 @@ static const CK_BYTE sign_di_sha512[] = {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x6
                                          0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40};
 
 static const struct tpm_sign_mech sign_mechs[] = {
-    {CKM_ECDSA, CKK_EC, NULL, NULL, 0},
-    {CKM_ECDSA_SHA256, CKK_EC, "SHA256", NULL, 0},
-    {CKM_ECDSA_SHA384, CKK_EC, "SHA384", NULL, 0},
-    {CKM_ECDSA_SHA512, CKK_EC, "SHA512", NULL, 0},
-    {CKM_RSA_PKCS, CKK_RSA, NULL, NULL, 0},
-    {CKM_SHA256_RSA_PKCS, CKK_RSA, "SHA256", sign_di_sha256, sizeof(sign_di_sha256)},
-    {CKM_SHA384_RSA_PKCS, CKK_RSA, "SHA384", sign_di_sha384, sizeof(sign_di_sha384)},
-    {CKM_SHA512_RSA_PKCS, CKK_RSA, "SHA512", sign_di_sha512, sizeof(sign_di_sha512)},
+    {CKM_ECDSA, CKK_EC, NULL, NULL, 0, false},
+    {CKM_ECDSA_SHA256, CKK_EC, "SHA256", NULL, 0, false},
+    {CKM_ECDSA_SHA384, CKK_EC, "SHA384", NULL, 0, false},
+    {CKM_ECDSA_SHA512, CKK_EC, "SHA512", NULL, 0, false},
+    {CKM_RSA_PKCS, CKK_RSA, NULL, NULL, 0, false},
+    {CKM_SHA256_RSA_PKCS, CKK_RSA, "SHA256", sign_di_sha256, sizeof(sign_di_sha256), false},
+    {CKM_SHA384_RSA_PKCS, CKK_RSA, "SHA384", sign_di_sha384, sizeof(sign_di_sha384), false},
+    {CKM_SHA512_RSA_PKCS, CKK_RSA, "SHA512", sign_di_sha512, sizeof(sign_di_sha512), false},
+    {CKM_RSA_PKCS_PSS, CKK_RSA, NULL, NULL, 0, true},
+    {CKM_SHA256_RSA_PKCS_PSS, CKK_RSA, "SHA256", NULL, 0, true},
+    {CKM_SHA384_RSA_PKCS_PSS, CKK_RSA, "SHA384", NULL, 0, true},
+    {CKM_SHA512_RSA_PKCS_PSS, CKK_RSA, "SHA512", NULL, 0, true},
 };
 
 #define SIGN_MAX_INPUT 512 /* an RSA modulus of 4096 bits */
@@ -38,6 +42,7 @@ struct sign_op {
 	struct tpm_ctx *ctx;
 	const struct tpm_sign_mech *mech;
 	const struct tpm_keys_curve *curve; /* ECDSA */
+	struct tpm_pss pss;                 /* RSA-PSS */
 	size_t sig_len;
 	EVP_MD_CTX *md; /* hashed mechanisms */
 	CK_BYTE *pub, *priv;
@@ -88,16 +93,19 @@ static CK_RV sign_size(struct sign_op *op, const struct tok_attrs *a)
 
 CK_RV tpm_sign_check(const struct tpm_ctx *ctx, const CK_MECHANISM *mech,
                      const struct os_backend_key *key, CK_OBJECT_CLASS cls,
-                     const struct tpm_sign_mech **m)
+                     const struct tpm_sign_mech **m, struct tpm_pss *pss)
 {
 	CK_MECHANISM_INFO info;
 	CK_OBJECT_CLASS kc;
 	CK_KEY_TYPE kt;
 
+	memset(pss, 0, sizeof(*pss));
 	*m = sign_mech_find(mech->mechanism);
 	if (*m == NULL || tpm_mechs_info(&ctx->mechs, mech->mechanism, &info) != CKR_OK)
 		return CKR_MECHANISM_INVALID;
-	if (mech->pParameter != NULL || mech->ulParameterLen != 0)
+	if ((*m)->pss && tpm_pss_params(&ctx->caps, mech, (*m)->digest, pss) != CKR_OK)
+		return CKR_MECHANISM_PARAM_INVALID;
+	if (!(*m)->pss && (mech->pParameter != NULL || mech->ulParameterLen != 0))
 		return CKR_MECHANISM_PARAM_INVALID;
 	if (key == NULL || !tok_attrs_get_ulong(key->attrs, CKA_CLASS, &kc) || kc != cls ||
 	    !tok_attrs_get_ulong(key->attrs, CKA_KEY_TYPE, &kt) || kt != (*m)->key_type)
@@ -109,10 +117,11 @@ CK_RV tpm_sign_init(struct tpm_ctx *ctx, const CK_MECHANISM *mech, const struct 
                     void **out)
 {
 	const struct tpm_sign_mech *m = NULL;
+	struct tpm_pss pss;
 	struct sign_op *op;
 	CK_RV rv;
 
-	rv = tpm_sign_check(ctx, mech, key, CKO_PRIVATE_KEY, &m);
+	rv = tpm_sign_check(ctx, mech, key, CKO_PRIVATE_KEY, &m, &pss);
 	if (rv != CKR_OK)
 		return rv;
 	op = calloc(1, sizeof(*op));
@@ -120,6 +129,7 @@ CK_RV tpm_sign_init(struct tpm_ctx *ctx, const CK_MECHANISM *mech, const struct 
 		return CKR_HOST_MEMORY;
 	op->ctx = ctx;
 	op->mech = m;
+	op->pss = pss;
 	rv = sign_size(op, key->attrs);
 	if (rv == CKR_OK)
 		rv = sign_copy_blob(key->attrs, TPM_KEYS_CKA_PUBLIC, &op->pub, &op->pub_len);
@@ -220,6 +230,29 @@ static CK_RV sign_rsa(struct tpm_conn *c, const struct tpm_parent *parent, ESYS_
 	return rv;
 }
 
+/* RSASSA-PSS of a digest by the TPM (TPM2_Sign), its salt as long as the digest. */
+static CK_RV sign_pss(struct tpm_conn *c, const struct tpm_parent *parent, ESYS_TR key,
+                      const struct sign_op *op, const CK_BYTE *in, size_t len, CK_BYTE *out)
+{
+	TPM2B_DIGEST digest = {.size = (UINT16)len};
+	TPMT_SIG_SCHEME scheme = {.scheme = TPM2_ALG_RSAPSS};
+	TPMT_TK_HASHCHECK check = {.tag = TPM2_ST_HASHCHECK, .hierarchy = TPM2_RH_NULL};
+	TPMT_SIGNATURE *sig = NULL;
+	CK_RV rv;
+
+	if (len != op->pss.len || len > sizeof(digest.buffer))
+		return CKR_DATA_LEN_RANGE;
+	scheme.details.rsapss.hashAlg = op->pss.hash;
+	memcpy(digest.buffer, in, len);
+	rv = tpm_conn_rv(Esys_Sign(c->esys, key, parent->session, ESYS_TR_NONE, ESYS_TR_NONE,
+	                           &digest, &scheme, &check, &sig));
+	if (rv == CKR_OK)
+		rv = sign_put(sig->signature.rsapss.sig.buffer, sig->signature.rsapss.sig.size, out,
+		              op->sig_len);
+	Esys_Free(sig);
+	return rv;
+}
+
 /* One signature: connect, load the key, sign, flush everything. */
 static CK_RV sign_run(struct sign_op *op, const CK_BYTE *in, size_t len, CK_BYTE *out)
 {
@@ -230,6 +263,8 @@ static CK_RV sign_run(struct sign_op *op, const CK_BYTE *in, size_t len, CK_BYTE
 		return rv;
 	if (op->mech->key_type == CKK_EC)
 		rv = sign_ecdsa(&call.conn, &call.parent, call.key, op, in, len, out);
+	else if (op->mech->pss)
+		rv = sign_pss(&call.conn, &call.parent, call.key, op, in, len, out);
 	else
 		rv = sign_rsa(&call.conn, &call.parent, call.key, op, in, len, out);
 	tpm_call_end(&call);
@@ -287,6 +322,8 @@ CK_RV tpm_sign_single(void *p, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, 
 			return CKR_FUNCTION_FAILED;
 		return sign_digest(op, out, outlen);
 	}
+	if (op->mech->pss && inlen != op->pss.len)
+		return CKR_DATA_LEN_RANGE;
 	if (op->mech->key_type == CKK_RSA && inlen + 11 > op->sig_len)
 		return CKR_DATA_LEN_RANGE;
 	rv = sign_run(op, in, inlen, out);

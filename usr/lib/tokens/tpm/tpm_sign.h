@@ -1,6 +1,6 @@
 /*
- * Signing with keys held by the TPM: ECDSA through TPM2_Sign, RSA PKCS#1
- * v1.5 through TPM2_RSA_Decrypt of a block padded here (the raw RSA
+ * Signing with keys held by the TPM: ECDSA and RSA-PSS through TPM2_Sign,
+ * RSA PKCS#1 v1.5 through TPM2_RSA_Decrypt of a block padded here (the raw RSA
  * operation, which serves CKM_RSA_PKCS for any input as well as the
  * hashed mechanisms).  Digests of the hashed mechanisms are computed in
  * software (OpenSSL).  Each signature opens its own connection, loads the
@@ -11,6 +11,7 @@
 #define TPM_SIGN_H
 
 #include "tpm.h"
+#include "tpm_pss.h"
 
 /* A signature mechanism of the token. */
 struct tpm_sign_mech {
@@ -19,15 +20,17 @@ struct tpm_sign_mech {
 	const char *digest;    /* OpenSSL name, NULL for the raw mechanisms */
 	const CK_BYTE *prefix; /* RSA: the DigestInfo before the digest */
 	size_t prefix_len;
+	bool pss; /* RSA-PSS, with a CK_RSA_PKCS_PSS_PARAMS (tpm_pss.h) */
 };
 
 /*
- * Checks a signature mechanism listed for this TPM, without parameter,
+ * Checks a signature mechanism listed for this TPM, without parameter
+ * (RSA-PSS: with the parameters tpm_pss_params takes, set in *pss),
  * against a key of class cls and the mechanism's key type; *m is its row.
  */
 CK_RV tpm_sign_check(const struct tpm_ctx *ctx, const CK_MECHANISM *mech,
                      const struct os_backend_key *key, CK_OBJECT_CLASS cls,
-                     const struct tpm_sign_mech **m);
+                     const struct tpm_sign_mech **m, struct tpm_pss *pss);
 
 CK_RV tpm_sign_init(struct tpm_ctx *ctx, const CK_MECHANISM *mech, const struct os_backend_key *key,
                     void **op);

@@ -18,6 +18,7 @@
 
 struct verify_op {
 	const struct tpm_sign_mech *mech;
+	struct tpm_pss pss; /* RSA-PSS */
 	EVP_PKEY *pkey;
 	EVP_MD_CTX *md; /* hashed mechanisms */
 	size_t half;    /* ECDSA: bytes of r and of s */
@@ -102,7 +103,8 @@ CK_RV tpm_verify_init(struct tpm_ctx *ctx, const CK_MECHANISM *mech,
 {
 	const struct tpm_sign_mech *m = NULL;
 	struct verify_op *op;
-	CK_RV rv = tpm_sign_check(ctx, mech, key, CKO_PUBLIC_KEY, &m);
+	struct tpm_pss pss;
+	CK_RV rv = tpm_sign_check(ctx, mech, key, CKO_PUBLIC_KEY, &m, &pss);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -110,6 +112,7 @@ CK_RV tpm_verify_init(struct tpm_ctx *ctx, const CK_MECHANISM *mech,
 	if (op == NULL)
 		return CKR_HOST_MEMORY;
 	op->mech = m;
+	op->pss = pss;
 	rv =
 	    m->key_type == CKK_RSA ? verify_rsa_key(op, key->attrs) : verify_ec_key(op, key->attrs);
 	if (rv == CKR_OK && m->digest != NULL) {
@@ -144,6 +147,20 @@ static unsigned char *verify_ecdsa_der(const struct verify_op *op, const CK_BYTE
 	return *len > 0 ? der : NULL;
 }
 
+/* The RSA padding of the mechanism: PKCS#1 v1.5, or PSS with the TPM's parameters. */
+static bool verify_rsa_padding(const struct verify_op *op, EVP_PKEY_CTX *ctx)
+{
+	const EVP_MD *md;
+
+	if (!op->mech->pss)
+		return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1;
+	md = EVP_get_digestbyname(op->pss.md);
+	return md != NULL && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+	       EVP_PKEY_CTX_set_signature_md(ctx, md) == 1 &&
+	       EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) == 1 &&
+	       EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, (int)op->pss.len) == 1;
+}
+
 /* Verifies tbs (a digest, a DigestInfo, or CKM_RSA_PKCS data) against sig. */
 static CK_RV verify_tbs(const struct verify_op *op, const CK_BYTE *tbs, size_t len,
                         const CK_BYTE *sig, CK_ULONG siglen)
@@ -163,8 +180,7 @@ static CK_RV verify_tbs(const struct verify_op *op, const CK_BYTE *tbs, size_t l
 		}
 	}
 	ok = ctx != NULL && EVP_PKEY_verify_init(ctx) == 1 &&
-	     (op->mech->key_type == CKK_EC ||
-	      EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1) &&
+	     (op->mech->key_type == CKK_EC || verify_rsa_padding(op, ctx)) &&
 	     EVP_PKEY_verify(ctx, der != NULL ? der : sig, der != NULL ? (size_t)der_len : siglen,
 	                     tbs, len) == 1;
 	ERR_clear_error();
