@@ -18,6 +18,7 @@
 
 #include "tpm_keys.h"
 #include "tpm_ops.h"
+#include "tpm_secret.h"
 
 void tpm_trace(const struct tpm_ctx *ctx, int level, const char *fmt, ...)
 {
@@ -229,8 +230,8 @@ static CK_RV tpm_seed_random(void *p, const CK_BYTE *seed, CK_ULONG len)
 
 /*
  * C_CreateObject: public keys, certificates and data are stored as for the
- * soft token; a private or secret key given in clear is refused, since
- * this token signs only with keys the TPM made.
+ * soft token; a private key given in clear is refused, since this token
+ * signs only with keys the TPM made.
  */
 static CK_RV tpm_check_key(void *p, struct tok_attrs *key)
 {
@@ -238,6 +239,9 @@ static CK_RV tpm_check_key(void *p, struct tok_attrs *key)
 
 	if (p == NULL || key == NULL)
 		return CKR_ARGUMENTS_BAD;
+	/* a secret key given in clear becomes a TPM key (tpm_secret.h) */
+	if (tok_attrs_get_ulong(key, CKA_CLASS, &cls) && cls == CKO_SECRET_KEY)
+		return tpm_secret_import(p, key);
 	if (tok_attrs_get_ulong(key, CKA_CLASS, &cls) &&
 	    (cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY))
 		return CKR_TEMPLATE_INCONSISTENT;
@@ -256,6 +260,7 @@ static const struct os_backend_ops tpm_ops = {
     .mechanism_info = tpm_mechanism_info,
     .generate_random = tpm_generate_random,
     .seed_random = tpm_seed_random,
+    .generate_key = tpm_secret_generate,
     .generate_key_pair = tpm_keys_generate_pair,
     .check_key = tpm_check_key,
     .op_init = tpm_ops_init,
