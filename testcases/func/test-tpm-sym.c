@@ -398,6 +398,15 @@ static void test_known_hmac(void **state)
 	assert_int_equal(
 	    import_key(fx, s, CKK_SHA256_HMAC, long_key, sizeof(long_key), CK_TRUE, &k2), CKR_OK);
 	check_hmac(fx, s, k2, long_key, sizeof(long_key));
+	/* exactly a block: the TPM takes it as it is */
+	CK_MECHANISM m = {CKM_SHA256_HMAC, NULL, 0};
+	CK_BYTE ref[32], out[32];
+	unsigned int rlen = 0;
+	CK_OBJECT_HANDLE k3;
+	assert_int_equal(import_key(fx, s, CKK_SHA256_HMAC, long_key, 64, CK_TRUE, &k3), CKR_OK);
+	assert_non_null(HMAC(EVP_sha256(), long_key, 64, (const CK_BYTE *)"abc", 3, ref, &rlen));
+	assert_int_equal(mac1(fx, s, &m, k3, (const CK_BYTE *)"abc", 3, out), 32);
+	assert_memory_equal(out, ref, 32);
 	fx->f->C_CloseSession(s);
 }
 
