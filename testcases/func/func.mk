@@ -299,3 +299,16 @@ testcases_func_test_tpm_asym_SOURCES = \
 	$(NULL)
 testcases_func_test_tpm_asym_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCRYPTO_CFLAGS)
 testcases_func_test_tpm_asym_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(LIBCRYPTO_LIBS) -lrt -ldl -lpthread
+
+# Secret keys in the TPM: AES and HMAC, compared with OpenSSL.
+if HAVE_TSS2
+check_PROGRAMS += testcases/func/test-tpm-sym
+TESTS += testcases/func/test-tpm-sym
+endif
+testcases_func_test_tpm_sym_SOURCES = \
+	$(OS_TPMFIX_SOURCES) \
+	testcases/func/test-tpm-sym.c \
+	$(NULL)
+testcases_func_test_tpm_sym_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCRYPTO_CFLAGS)
+testcases_func_test_tpm_sym_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) \
+	$(LIBCRYPTO_LIBS) -lrt -ldl -lpthread

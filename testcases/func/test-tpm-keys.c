@@ -179,6 +179,26 @@ static CK_ULONG sign(struct tpmfix *fx, CK_SESSION_HANDLE s, CK_MECHANISM_TYPE t
 	return n;
 }
 
+/* Drops the secret key mechanisms (test-tpm-sym.c checks them) from a list of n. */
+static CK_ULONG drop_secret(CK_MECHANISM_TYPE *list, CK_ULONG n)
+{
+	static const CK_MECHANISM_TYPE secret[] = {
+	    CKM_AES_KEY_GEN,    CKM_AES_ECB,     CKM_AES_CBC,
+	    CKM_AES_CBC_PAD,    CKM_AES_CFB128,  CKM_GENERIC_SECRET_KEY_GEN,
+	    CKM_SHA256_KEY_GEN, CKM_SHA256_HMAC, CKM_SHA256_HMAC_GENERAL,
+	};
+	CK_ULONG kept = 0;
+
+	for (CK_ULONG i = 0; i < n; i++) {
+		bool drop = false;
+		for (size_t j = 0; j < sizeof(secret) / sizeof(secret[0]); j++)
+			drop |= list[i] == secret[j];
+		if (!drop)
+			list[kept++] = list[i];
+	}
+	return kept;
+}
+
 /* The mechanism list is what swtpm offers and the backend does. */
 static void test_mechanisms(void **state)
 {
@@ -198,8 +218,9 @@ static void test_mechanisms(void **state)
 	CK_MECHANISM_INFO info;
 
 	assert_int_equal(fx->f->C_GetMechanismList(TPM_SLOT, NULL, &n), CKR_OK);
-	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+	assert_true(n <= sizeof(list) / sizeof(list[0]));
 	assert_int_equal(fx->f->C_GetMechanismList(TPM_SLOT, list, &n), CKR_OK);
+	assert_int_equal(drop_secret(list, n), sizeof(want) / sizeof(want[0]));
 	assert_memory_equal(list, want, sizeof(want));
 	assert_int_equal(fx->f->C_GetMechanismInfo(TPM_SLOT, CKM_ECDSA, &info), CKR_OK);
 	assert_int_equal(info.flags & (CKF_HW | CKF_SIGN | CKF_VERIFY | CKF_DECRYPT),
@@ -208,7 +229,7 @@ static void test_mechanisms(void **state)
 	assert_int_equal(fx->f->C_GetMechanismInfo(TPM_SLOT, CKM_RSA_PKCS_KEY_PAIR_GEN, &info),
 	                 CKR_OK);
 	assert_int_equal(info.ulMaxKeySize, 3072);
-	assert_int_equal(fx->f->C_GetMechanismInfo(TPM_SLOT, CKM_AES_CBC, &info),
+	assert_int_equal(fx->f->C_GetMechanismInfo(TPM_SLOT, CKM_AES_CTR, &info),
 	                 CKR_MECHANISM_INVALID);
 }
 
@@ -496,12 +517,12 @@ static void test_refused(void **state)
 	assert_int_equal(fx->f->C_GenerateKeyPair(s, &ec, et, 1, NULL, 0, &pub, &priv),
 	                 CKR_CURVE_NOT_SUPPORTED);
 
-	/* a secret key in clear is not taken; data objects are stored as by the soft token */
+	/* a key the TPM cannot hold is not taken; data objects are stored as by the soft token */
 	CK_OBJECT_CLASS secret = CKO_SECRET_KEY, data = CKO_DATA;
-	CK_KEY_TYPE aes = CKK_AES;
-	CK_BYTE value[16] = {0};
+	CK_KEY_TYPE des3 = CKK_DES3;
+	CK_BYTE value[24] = {0};
 	CK_ATTRIBUTE kt[] = {{CKA_CLASS, &secret, sizeof(secret)},
-	                     {CKA_KEY_TYPE, &aes, sizeof(aes)},
+	                     {CKA_KEY_TYPE, &des3, sizeof(des3)},
 	                     {CKA_VALUE, value, sizeof(value)}};
 	CK_ATTRIBUTE dt[] = {{CKA_CLASS, &data, sizeof(data)}, {CKA_VALUE, value, sizeof(value)}};
 	CK_OBJECT_HANDLE h;

@@ -116,6 +116,14 @@ libtoken_tpm_la_SOURCES = \
 	usr/lib/tokens/tpm/tpm_swtpm.h \
 	usr/lib/tokens/tpm/tpm_verify.c \
 	usr/lib/tokens/tpm/tpm_verify.h \
+	usr/lib/tokens/tpm/tpm_aes.c \
+	usr/lib/tokens/tpm/tpm_aes.h \
+	usr/lib/tokens/tpm/tpm_hmac.c \
+	usr/lib/tokens/tpm/tpm_hmac.h \
+	usr/lib/tokens/tpm/tpm_secret.c \
+	usr/lib/tokens/tpm/tpm_secret.h \
+	usr/lib/tokens/tpm/tpm_symops.c \
+	usr/lib/tokens/tpm/tpm_symops.h \
 	$(NULL)
 # RSA-PSS parameters, ECDH derivation, private keys imported into the TPM, unwrapping
 libtoken_tpm_la_SOURCES += \

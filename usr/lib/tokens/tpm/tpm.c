@@ -20,6 +20,7 @@
 #include "tpm_import.h"
 #include "tpm_keys.h"
 #include "tpm_ops.h"
+#include "tpm_secret.h"
 #include "tpm_unwrap.h"
 
 void tpm_trace(const struct tpm_ctx *ctx, int level, const char *fmt, ...)
@@ -232,8 +233,9 @@ static CK_RV tpm_seed_random(void *p, const CK_BYTE *seed, CK_ULONG len)
 
 /*
  * C_CreateObject: public keys, certificates and data are stored as for the
- * soft token; a private key is imported into the TPM (tpm_import.h) and
- * stored as its blobs; a secret key given in clear is refused.
+ * soft token; a private key is imported into the TPM (tpm_import.h) and a
+ * secret key given in clear becomes a TPM key (tpm_secret.h), each stored
+ * as its blobs.
  */
 static CK_RV tpm_check_key(void *p, struct tok_attrs *key)
 {
@@ -244,7 +246,7 @@ static CK_RV tpm_check_key(void *p, struct tok_attrs *key)
 	if (tok_attrs_get_ulong(key, CKA_CLASS, &cls) && cls == CKO_PRIVATE_KEY)
 		return tpm_import_key(p, key);
 	if (tok_attrs_get_ulong(key, CKA_CLASS, &cls) && cls == CKO_SECRET_KEY)
-		return CKR_TEMPLATE_INCONSISTENT;
+		return tpm_secret_import(p, key);
 	return CKR_OK;
 }
 
@@ -260,6 +262,7 @@ static const struct os_backend_ops tpm_ops = {
     .mechanism_info = tpm_mechanism_info,
     .generate_random = tpm_generate_random,
     .seed_random = tpm_seed_random,
+    .generate_key = tpm_secret_generate,
     .generate_key_pair = tpm_keys_generate_pair,
     .check_key = tpm_check_key,
     .op_init = tpm_ops_init,

@@ -29,6 +29,8 @@ static void caps_property(struct tpm_caps *caps, const TPMS_TAGGED_PROPERTY *p)
 		caps_chars(p->value, caps->vendor);
 	} else if (p->property == TPM2_PT_FIRMWARE_VERSION_1) {
 		caps->firmware = p->value;
+	} else if (p->property == TPM2_PT_INPUT_BUFFER) {
+		caps->input_buffer = p->value;
 	}
 }
 
@@ -109,6 +111,45 @@ static CK_RV caps_rsa_3072(struct tpm_conn *c, struct tpm_caps *caps)
 	return tpm_conn_rv(rc);
 }
 
+static CK_RV caps_commands(struct tpm_conn *c, struct tpm_caps *caps)
+{
+	TPMS_CAPABILITY_DATA *data = NULL;
+	CK_RV rv = caps_get(c, TPM2_CAP_COMMANDS, TPM2_CC_FIRST, TPM2_MAX_CAP_CC, &data);
+
+	if (rv != CKR_OK)
+		return rv;
+	for (UINT32 i = 0; i < data->data.command.count && i < TPM2_MAX_CAP_CC &&
+	                   caps->n_cmds < TPM_CAPS_MAX_CMDS;
+	     i++)
+		caps->cmds[caps->n_cmds++] =
+		    (uint16_t)(data->data.command.commandAttributes[i] & TPMA_CC_COMMANDINDEX_MASK);
+	Esys_Free(data);
+	return CKR_OK;
+}
+
+/* Whether TPM2_TestParms takes an unrestricted AES key of this size (any answer but yes is no). */
+static bool caps_aes_bits(struct tpm_conn *c, UINT16 bits)
+{
+	TPMT_PUBLIC_PARMS parms = {.type = TPM2_ALG_SYMCIPHER};
+
+	parms.parameters.symDetail.sym.algorithm = TPM2_ALG_AES;
+	parms.parameters.symDetail.sym.keyBits.aes = bits;
+	parms.parameters.symDetail.sym.mode.aes = TPM2_ALG_NULL;
+	return Esys_TestParms(c->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &parms) ==
+	       TSS2_RC_SUCCESS;
+}
+
+static CK_RV caps_secret(struct tpm_conn *c, struct tpm_caps *caps)
+{
+	CK_RV rv = caps_commands(c, caps);
+
+	if (rv != CKR_OK || !tpm_caps_has_alg(caps, TPM2_ALG_AES))
+		return rv;
+	caps->aes192 = caps_aes_bits(c, 192);
+	caps->aes256 = caps_aes_bits(c, 256);
+	return CKR_OK;
+}
+
 CK_RV tpm_caps_read(struct tpm_conn *c, struct tpm_caps *caps)
 {
 	CK_RV rv;
@@ -121,6 +162,8 @@ CK_RV tpm_caps_read(struct tpm_conn *c, struct tpm_caps *caps)
 		rv = caps_curves(c, caps);
 	if (rv == CKR_OK)
 		rv = caps_rsa_3072(c, caps);
+	if (rv == CKR_OK)
+		rv = caps_secret(c, caps);
 	return rv;
 }
 
@@ -138,4 +181,21 @@ bool tpm_caps_has_curve(const struct tpm_caps *caps, TPM2_ECC_CURVE curve)
 		if (caps->curves[i] == curve)
 			return true;
 	return false;
+}
+
+bool tpm_caps_has_command(const struct tpm_caps *caps, TPM2_CC cc)
+{
+	for (size_t i = 0; i < caps->n_cmds; i++)
+		if (caps->cmds[i] == cc)
+			return true;
+	return false;
+}
+
+size_t tpm_caps_chunk(const struct tpm_caps *caps)
+{
+	size_t n = TPM2_MAX_DIGEST_BUFFER;
+
+	if (caps->input_buffer >= 16 && caps->input_buffer < n)
+		n = caps->input_buffer;
+	return n / 16 * 16;
 }

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <tss2/tss2_mu.h>
 
 #include "tpm_call.h"
@@ -94,8 +95,9 @@ static CK_RV keys_ecc_template(const struct tpm_ctx *ctx, const struct tok_attrs
 	return CKR_OK;
 }
 
-CK_RV tpm_keys_create(struct tpm_call *call, const TPM2B_PUBLIC *t, TPM2B_PUBLIC **pub,
-                      TPM2B_PRIVATE **priv)
+CK_RV tpm_keys_create_value(struct tpm_call *call, const TPM2B_PUBLIC *t,
+                            const TPM2B_SENSITIVE_DATA *value, TPM2B_PUBLIC **pub,
+                            TPM2B_PRIVATE **priv)
 {
 	TPM2B_SENSITIVE_CREATE sensitive;
 	TPM2B_DATA outside;
@@ -106,6 +108,8 @@ CK_RV tpm_keys_create(struct tpm_call *call, const TPM2B_PUBLIC *t, TPM2B_PUBLIC
 	TSS2_RC rc;
 
 	memset(&sensitive, 0, sizeof(sensitive));
+	if (value != NULL)
+		sensitive.sensitive.data = *value;
 	memset(&outside, 0, sizeof(outside));
 	memset(&pcrs, 0, sizeof(pcrs));
 	sensitive.sensitive.userAuth = call->ctx->key_auth;
@@ -115,7 +119,14 @@ CK_RV tpm_keys_create(struct tpm_call *call, const TPM2B_PUBLIC *t, TPM2B_PUBLIC
 	Esys_Free(data);
 	Esys_Free(hash);
 	Esys_Free(ticket);
+	OPENSSL_cleanse(&sensitive, sizeof(sensitive));
 	return tpm_conn_rv(rc);
+}
+
+CK_RV tpm_keys_create(struct tpm_call *call, const TPM2B_PUBLIC *t, TPM2B_PUBLIC **pub,
+                      TPM2B_PRIVATE **priv)
+{
+	return tpm_keys_create_value(call, t, NULL, pub, priv);
 }
 
 /* CKA_EC_POINT: the uncompressed point in a DER OCTET STRING. */
@@ -165,8 +176,8 @@ static CK_RV keys_public_attrs(const TPMT_PUBLIC *area, struct tok_attrs *pub,
 }
 
 /* The blobs and the flags of a key that never leaves the TPM. */
-static CK_RV keys_private_attrs(const TPM2B_PUBLIC *pub, const TPM2B_PRIVATE *priv,
-                                struct tok_attrs *out)
+CK_RV tpm_keys_private_attrs(const TPM2B_PUBLIC *pub, const TPM2B_PRIVATE *priv,
+                             struct tok_attrs *out)
 {
 	uint8_t buf[sizeof(TPM2B_PUBLIC) + sizeof(TPM2B_PRIVATE)];
 	size_t off = 0;
@@ -230,7 +241,7 @@ CK_RV tpm_keys_generate_pair(void *p, const CK_MECHANISM *mech, struct tok_attrs
 	if (rv == CKR_OK)
 		rv = keys_public_attrs(&out_pub->publicArea, pub, priv);
 	if (rv == CKR_OK)
-		rv = keys_private_attrs(out_pub, out_priv, priv);
+		rv = tpm_keys_private_attrs(out_pub, out_priv, priv);
 	Esys_Free(out_pub);
 	Esys_Free(out_priv);
 	return rv;

@@ -45,6 +45,22 @@ CK_RV tpm_keys_create(struct tpm_call *call, const TPM2B_PUBLIC *t, TPM2B_PUBLIC
                       TPM2B_PRIVATE **priv);
 
 /*
+ * tpm_keys_create with the key's value given (a secret key imported in
+ * clear: the template leaves TPMA_OBJECT_SENSITIVEDATAORIGIN clear); NULL
+ * lets the TPM make it.
+ */
+CK_RV tpm_keys_create_value(struct tpm_call *call, const TPM2B_PUBLIC *t,
+                            const TPM2B_SENSITIVE_DATA *value, TPM2B_PUBLIC **pub,
+                            TPM2B_PRIVATE **priv);
+
+/*
+ * Sets the key blobs (the two vendor attributes) on a key object and marks
+ * it sensitive, always sensitive, not extractable, never extractable.
+ */
+CK_RV tpm_keys_private_attrs(const TPM2B_PUBLIC *pub, const TPM2B_PRIVATE *priv,
+                             struct tok_attrs *out);
+
+/*
  * Loads a key object's blobs under the parent (its session authorises the
  * load).  CKR_KEY_TYPE_INCONSISTENT when the object has no blobs,
  * CKR_DEVICE_ERROR when this TPM refuses them.

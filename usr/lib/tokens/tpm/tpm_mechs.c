@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "tpm_secret.h"
+
 struct mechs_row {
 	CK_MECHANISM_TYPE type;
 	TPM2_ALG_ID needs[3]; /* TPM2_ALG_NULL ends the list */
@@ -21,6 +23,42 @@ struct mechs_row {
 	{                                                     \
 		TPM2_ALG_ECC, TPM2_ALG_ECDSA, TPM2_ALG_SHA256 \
 	}
+
+/* Secret keys: AES modes and HMAC-SHA256 (see the last rows). */
+#define MECHS_AES(mode)                                  \
+	{                                                \
+		TPM2_ALG_AES, TPM2_ALG_SYMCIPHER, (mode) \
+	}
+#define MECHS_HMAC                                                 \
+	{                                                          \
+		TPM2_ALG_KEYEDHASH, TPM2_ALG_HMAC, TPM2_ALG_SHA256 \
+	}
+#define MECHS_AES_ROW(type, mode, flags)                \
+	{                                               \
+		(type), MECHS_AES(mode), TPM2_ECC_NONE, \
+		{                                       \
+			16, 32, CKF_HW | (flags)        \
+		}                                       \
+	}
+#define MECHS_HMAC_ROW(type, min, max, flags)          \
+	{                                              \
+		(type), MECHS_HMAC, TPM2_ECC_NONE,     \
+		{                                      \
+			(min), (max), CKF_HW | (flags) \
+		}                                      \
+	}
+
+/* The commands some mechanisms need besides their algorithms. */
+static const struct {
+	CK_MECHANISM_TYPE type;
+	TPM2_CC cc;
+} mechs_cmds[] = {
+    {CKM_AES_KEY_GEN, TPM2_CC_EncryptDecrypt2}, {CKM_AES_ECB, TPM2_CC_EncryptDecrypt2},
+    {CKM_AES_CBC, TPM2_CC_EncryptDecrypt2},     {CKM_AES_CBC_PAD, TPM2_CC_EncryptDecrypt2},
+    {CKM_AES_CFB128, TPM2_CC_EncryptDecrypt2},  {CKM_GENERIC_SECRET_KEY_GEN, TPM2_CC_HMAC},
+    {CKM_SHA256_KEY_GEN, TPM2_CC_HMAC},         {CKM_SHA256_HMAC, TPM2_CC_HMAC},
+    {CKM_SHA256_HMAC_GENERAL, TPM2_CC_HMAC},
+};
 
 /*
  * Signing runs in the TPM; the digests of the hashed mechanisms and
@@ -88,6 +126,23 @@ static const struct mechs_row mechs_table[] = {
      {TPM2_ALG_ECC, TPM2_ALG_ECDH, TPM2_ALG_NULL},
      TPM2_ECC_NIST_P256,
      {256, 256, CKF_HW | CKF_DERIVE | MECHS_EC_FLAGS}},
+    /*
+     * Secret keys in the TPM (tpm_secret.h): AES through
+     * TPM2_EncryptDecrypt2 in the TPM's ECB, CBC and CFB modes (CBC_PAD pads
+     * in software around CBC), HMAC-SHA256 through TPM2_HMAC and its
+     * sequences.  AES key sizes are bytes, cut to what the TPM takes; HMAC
+     * keys up to TPM_SECRET_HMAC_MAX bytes; CKM_GENERIC_SECRET_KEY_GEN counts
+     * bits as PKCS#11 says.
+     */
+    MECHS_AES_ROW(CKM_AES_KEY_GEN, TPM2_ALG_NULL, CKF_GENERATE),
+    MECHS_AES_ROW(CKM_AES_ECB, TPM2_ALG_ECB, CKF_ENCRYPT | CKF_DECRYPT),
+    MECHS_AES_ROW(CKM_AES_CBC, TPM2_ALG_CBC, CKF_ENCRYPT | CKF_DECRYPT),
+    MECHS_AES_ROW(CKM_AES_CBC_PAD, TPM2_ALG_CBC, CKF_ENCRYPT | CKF_DECRYPT),
+    MECHS_AES_ROW(CKM_AES_CFB128, TPM2_ALG_CFB, CKF_ENCRYPT | CKF_DECRYPT),
+    MECHS_HMAC_ROW(CKM_GENERIC_SECRET_KEY_GEN, 256, 256, CKF_GENERATE),
+    MECHS_HMAC_ROW(CKM_SHA256_KEY_GEN, 32, 32, CKF_GENERATE),
+    MECHS_HMAC_ROW(CKM_SHA256_HMAC, 1, TPM_SECRET_HMAC_MAX, CKF_SIGN | CKF_VERIFY),
+    MECHS_HMAC_ROW(CKM_SHA256_HMAC_GENERAL, 1, TPM_SECRET_HMAC_MAX, CKF_SIGN | CKF_VERIFY),
 };
 
 static bool mechs_met(const struct tpm_caps *caps, const struct mechs_row *row)
@@ -95,7 +150,19 @@ static bool mechs_met(const struct tpm_caps *caps, const struct mechs_row *row)
 	for (size_t i = 0; i < 3 && row->needs[i] != TPM2_ALG_NULL; i++)
 		if (!tpm_caps_has_alg(caps, row->needs[i]))
 			return false;
+	for (size_t i = 0; i < sizeof(mechs_cmds) / sizeof(mechs_cmds[0]); i++)
+		if (mechs_cmds[i].type == row->type &&
+		    !tpm_caps_has_command(caps, mechs_cmds[i].cc))
+			return false;
 	return row->curve == TPM2_ECC_NONE || tpm_caps_has_curve(caps, row->curve);
+}
+
+/* The largest AES key the TPM takes (the AES rows say 32 bytes). */
+static void mechs_aes_max(const struct tpm_caps *caps, const struct mechs_row *row,
+                          CK_MECHANISM_INFO *info)
+{
+	if (row->needs[0] == TPM2_ALG_AES && !caps->aes256)
+		info->ulMaxKeySize = caps->aes192 ? 24 : 16;
 }
 
 void tpm_mechs_select(const struct tpm_caps *caps, struct tpm_mechs *out)
@@ -114,6 +181,7 @@ void tpm_mechs_select(const struct tpm_caps *caps, struct tpm_mechs *out)
 		/* RSA keys of 3072 bits too when TPM2_TestParms takes them */
 		if (mechs_table[i].needs[0] == TPM2_ALG_RSA && caps->rsa_3072)
 			out->info[out->n].ulMaxKeySize = 3072;
+		mechs_aes_max(caps, &mechs_table[i], &out->info[out->n]);
 		out->n++;
 	}
 }

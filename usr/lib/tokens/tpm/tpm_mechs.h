@@ -1,6 +1,7 @@
 /*
  * The mechanisms of the TPM token: each row names what the TPM must
- * implement for it (algorithms from TPM2_GetCapability, a curve), so that
+ * implement for it (algorithms from TPM2_GetCapability, a curve, a
+ * command), so that
  * the list a slot shows is what its TPM can do and this backend does.
  */
 #ifndef TPM_MECHS_H

@@ -7,10 +7,12 @@
 
 #include "tpm_crypt.h"
 #include "tpm_sign.h"
+#include "tpm_symops.h"
 #include "tpm_verify.h"
 
 struct ops_state {
 	enum os_backend_op kind;
+	bool secret; /* a secret key's mechanism: tpm_symops.h */
 	void *impl;
 };
 
@@ -29,7 +31,10 @@ CK_RV tpm_ops_init(void *ctx, enum os_backend_op kind, const CK_MECHANISM *mech,
 	if (op == NULL)
 		return CKR_HOST_MEMORY;
 	op->kind = kind;
-	if (kind == OS_BACKEND_OP_SIGN)
+	op->secret = tpm_symops_claims(mech->mechanism);
+	if (op->secret)
+		rv = tpm_symops_init(ctx, kind, mech, key, &op->impl);
+	else if (kind == OS_BACKEND_OP_SIGN)
 		rv = tpm_sign_init(ctx, mech, key, &op->impl);
 	else if (kind == OS_BACKEND_OP_VERIFY)
 		rv = tpm_verify_init(ctx, mech, key, &op->impl);
@@ -47,6 +52,8 @@ CK_RV tpm_ops_single(void *p, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, C
 {
 	struct ops_state *op = p;
 
+	if (op->secret)
+		return tpm_symops_single(op->impl, in, inlen, out, outlen);
 	if (op->kind == OS_BACKEND_OP_SIGN)
 		return tpm_sign_single(op->impl, in, inlen, out, outlen);
 	if (op->kind == OS_BACKEND_OP_VERIFY)
@@ -58,6 +65,8 @@ CK_RV tpm_ops_update(void *p, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, C
 {
 	struct ops_state *op = p;
 
+	if (op->secret)
+		return tpm_symops_update(op->impl, in, inlen, out, outlen);
 	if (op->kind == OS_BACKEND_OP_SIGN)
 		return tpm_sign_update(op->impl, in, inlen, out, outlen);
 	if (op->kind == OS_BACKEND_OP_VERIFY)
@@ -69,6 +78,8 @@ CK_RV tpm_ops_final(void *p, CK_BYTE *out, CK_ULONG *outlen)
 {
 	struct ops_state *op = p;
 
+	if (op->secret)
+		return tpm_symops_final(op->impl, out, outlen);
 	if (op->kind != OS_BACKEND_OP_SIGN)
 		return CKR_FUNCTION_NOT_SUPPORTED;
 	return tpm_sign_final(op->impl, out, outlen);
@@ -79,6 +90,8 @@ CK_RV tpm_ops_verify(void *p, const CK_BYTE *data, CK_ULONG len, const CK_BYTE *
 {
 	struct ops_state *op = p;
 
+	if (op->secret)
+		return tpm_symops_verify(op->impl, data, len, sig, siglen);
 	if (op->kind != OS_BACKEND_OP_VERIFY)
 		return CKR_FUNCTION_NOT_SUPPORTED;
 	return tpm_verify_single(op->impl, data, len, sig, siglen);
@@ -88,6 +101,8 @@ CK_RV tpm_ops_verify_final(void *p, const CK_BYTE *sig, CK_ULONG siglen)
 {
 	struct ops_state *op = p;
 
+	if (op->secret)
+		return tpm_symops_verify_final(op->impl, sig, siglen);
 	if (op->kind != OS_BACKEND_OP_VERIFY)
 		return CKR_FUNCTION_NOT_SUPPORTED;
 	return tpm_verify_final(op->impl, sig, siglen);
@@ -99,7 +114,9 @@ void tpm_ops_free(void *p)
 
 	if (op == NULL)
 		return;
-	if (op->kind == OS_BACKEND_OP_SIGN)
+	if (op->secret)
+		tpm_symops_free(op->impl);
+	else if (op->kind == OS_BACKEND_OP_SIGN)
 		tpm_sign_free(op->impl);
 	else if (op->kind == OS_BACKEND_OP_VERIFY)
 		tpm_verify_free(op->impl);

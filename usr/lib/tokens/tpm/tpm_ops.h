@@ -2,7 +2,8 @@
  * The operation entries of the tpm backend's table: each operation state
  * records its kind and hands the call to signing (tpm_sign.h, in the TPM),
  * verification (tpm_verify.h, in software) or RSA encryption and
- * decryption (tpm_crypt.h).  Digests and the recover kinds are
+ * decryption (tpm_crypt.h); the mechanisms of secret keys (AES, HMAC) go
+ * to tpm_symops.h.  Digests and the recover kinds are
  * CKR_MECHANISM_INVALID at init.
  */
 #ifndef TPM_OPS_H
