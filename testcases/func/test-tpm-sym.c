@@ -494,11 +494,20 @@ static void test_lengths(void **state)
 	m = sizeof(in);
 	assert_int_equal(f->C_DecryptFinal(s, in, &m), CKR_ENCRYPTED_DATA_INVALID);
 
-	/* multi-part: what is left over at the end */
+	/* multi-part: a short buffer consumes nothing; what is left over at the end */
 	assert_int_equal(f->C_EncryptInit(s, &cbc, key), CKR_OK);
+	n = 8;
+	assert_int_equal(f->C_EncryptUpdate(s, in, 20, out, &n), CKR_BUFFER_TOO_SMALL);
+	assert_int_equal(n, 16);
 	n = sizeof(out);
 	assert_int_equal(f->C_EncryptUpdate(s, in, 20, out, &n), CKR_OK);
 	assert_int_equal(n, 16);
+	n = sizeof(out);
+	assert_int_equal(f->C_EncryptUpdate(s, in, 12, out, &n), CKR_OK);
+	assert_int_equal(n, 16);
+	n = sizeof(out);
+	assert_int_equal(f->C_EncryptUpdate(s, in, 1, out, &n), CKR_OK);
+	assert_int_equal(n, 0);
 	n = sizeof(out);
 	assert_int_equal(f->C_EncryptFinal(s, out, &n), CKR_DATA_LEN_RANGE);
 

@@ -89,9 +89,16 @@ until [ -S "$SSH_AUTH_SOCK" ]; do
 	sleep 0.05
 done
 
-# ssh-add -s asks for the PIN through SSH_ASKPASS, never a terminal
+# ssh-add -s asks for the PIN through SSH_ASKPASS, never a terminal; a
+# wrong PIN adds nothing
+printf '#!/bin/sh\necho 000000\n' >"$work/badpass"
 printf '#!/bin/sh\necho 123456\n' >"$work/askpass"
-chmod 0700 "$work/askpass"
+chmod 0700 "$work/badpass" "$work/askpass"
+if timeout 60 env SSH_ASKPASS="$work/badpass" SSH_ASKPASS_REQUIRE=force ssh-add -s "$OSL_LIB" \
+	</dev/null >"$out" 2>&1; then
+	fail "the agent took a wrong PIN: $(cat "$out")"
+fi
+shows "Could not add card"
 run env SSH_ASKPASS="$work/askpass" SSH_ASKPASS_REQUIRE=force ssh-add -s "$OSL_LIB" </dev/null
 shows "Card added"
 run ssh-add -L

@@ -34,3 +34,20 @@ testcases_unit_test_tpm_opts_CPPFLAGS = \
 	$(NULL)
 testcases_unit_test_tpm_opts_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_unit_test_tpm_opts_LDADD = $(CMOCKA_LIBS)
+
+# The tpm backend's RSA-PSS parameter rules (built with tpm2-tss only).
+if HAVE_TSS2
+check_PROGRAMS += testcases/unit/test-tpm-pss
+TESTS += testcases/unit/test-tpm-pss
+endif
+testcases_unit_test_tpm_pss_SOURCES = \
+	testcases/unit/test-tpm-pss.c \
+	usr/lib/tokens/tpm/tpm_pss.c \
+	usr/lib/tokens/tpm/tpm_pss.h \
+	$(NULL)
+testcases_unit_test_tpm_pss_CPPFLAGS = \
+	$(AM_CPPFLAGS) \
+	-I$(top_srcdir)/usr/lib/tokens/tpm \
+	$(NULL)
+testcases_unit_test_tpm_pss_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(TSS2_CFLAGS)
+testcases_unit_test_tpm_pss_LDADD = $(CMOCKA_LIBS)
