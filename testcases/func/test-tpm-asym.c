@@ -146,6 +146,24 @@ static int rsa_ok(EVP_PKEY *pkey, const EVP_MD *md, int saltlen, const void *msg
 	return ok;
 }
 
+/* OpenSSL's verdict on an r || s P-256 signature of a digest. */
+static int ecdsa_ok(EVP_PKEY *pkey, const CK_BYTE digest[32], const CK_BYTE sig[64])
+{
+	ECDSA_SIG *es = ECDSA_SIG_new();
+	unsigned char *der = NULL;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(pkey, NULL);
+	int ok, len;
+
+	ECDSA_SIG_set0(es, BN_bin2bn(sig, 32, NULL), BN_bin2bn(sig + 32, 32, NULL));
+	len = i2d_ECDSA_SIG(es, &der);
+	ok = EVP_PKEY_verify_init(ctx) == 1 &&
+	     EVP_PKEY_verify(ctx, der, (size_t)len, digest, 32) == 1;
+	OPENSSL_free(der);
+	ECDSA_SIG_free(es);
+	EVP_PKEY_CTX_free(ctx);
+	return ok;
+}
+
 /* The mechanisms and sizes this TPM (swtpm) is shown to offer. */
 static void test_mechanisms(void **state)
 {
@@ -192,6 +210,13 @@ static void test_rsa3072(void **state)
 	assert_false(rsa_ok(pkey, EVP_sha256(), 0, "three thousand!", 15, sig, n));
 	assert_int_equal(fx->f->C_VerifyInit(s, &mech, pub), CKR_OK);
 	assert_int_equal(fx->f->C_Verify(s, (CK_BYTE_PTR) "three thousand", 14, sig, n), CKR_OK);
+	/* RSA-PSS with the 3072-bit key */
+	CK_RSA_PKCS_PSS_PARAMS p = {CKM_SHA512, CKG_MGF1_SHA512, 64};
+	CK_MECHANISM pm = {CKM_SHA512_RSA_PKCS_PSS, &p, sizeof(p)};
+	n = sizeof(sig);
+	assert_int_equal(sign(fx, s, &pm, priv, "three thousand", 14, sig, &n), CKR_OK);
+	assert_int_equal(n, 384);
+	assert_true(rsa_ok(pkey, EVP_sha512(), 64, "three thousand", 14, sig, n));
 	EVP_PKEY_free(pkey);
 	fx->f->C_CloseSession(s);
 }
@@ -568,16 +593,9 @@ static void test_import_ec(void **state)
 		digest[i] = (CK_BYTE)(3 * i + 5);
 	assert_int_equal(sign(fx, s, &mech, h, digest, 32, sig, &n), CKR_OK);
 	assert_int_equal(n, 64);
-	ECDSA_SIG *es = ECDSA_SIG_new();
-	unsigned char *der = NULL;
-	ECDSA_SIG_set0(es, BN_bin2bn(sig, 32, NULL), BN_bin2bn(sig + 32, 32, NULL));
-	int dlen = i2d_ECDSA_SIG(es, &der);
-	EVP_PKEY_CTX *vc = EVP_PKEY_CTX_new(k, NULL);
-	assert_int_equal(EVP_PKEY_verify_init(vc), 1);
-	assert_int_equal(EVP_PKEY_verify(vc, der, (size_t)dlen, digest, 32), 1);
-	EVP_PKEY_CTX_free(vc);
-	OPENSSL_free(der);
-	ECDSA_SIG_free(es);
+	assert_true(ecdsa_ok(k, digest, sig));
+	digest[0] ^= 1;
+	assert_false(ecdsa_ok(k, digest, sig));
 
 	/* ECDH with the imported key is OpenSSL's ECDH with the original */
 	EVP_PKEY *peer = EVP_EC_gen("P-256");
@@ -667,6 +685,47 @@ static void test_unwrap(void **state)
 	fx->f->C_CloseSession(s);
 }
 
+/* An imported key still signs after swtpm and the library restart. */
+static void test_import_survives_restart(void **state)
+{
+	struct tpmfix *fx = *state;
+	CK_SESSION_HANDLE s = init_and_login(fx);
+	CK_BYTE d[32], digest[32] = {7, 7, 7}, sig[64];
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_KEY_TYPE kt = CKK_EC;
+	CK_ATTRIBUTE t[] = {
+	    {CKA_CLASS, &cls, sizeof(cls)}, {CKA_KEY_TYPE, &kt, sizeof(kt)},
+	    {CKA_TOKEN, &yes, 1},           {CKA_SIGN, &yes, 1},
+	    {CKA_LABEL, "moved in", 8},     {CKA_EC_PARAMS, (void *)p256_der, sizeof(p256_der)},
+	    {CKA_VALUE, d, sizeof(d)}};
+	CK_ATTRIBUTE find[] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_LABEL, "moved in", 8}};
+	CK_MECHANISM mech = {CKM_ECDSA, NULL, 0};
+	CK_OBJECT_HANDLE h, found[2];
+	CK_ULONG n = 0, siglen = sizeof(sig);
+
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	key_bn(k, OSSL_PKEY_PARAM_PRIV_KEY, d, 32);
+	assert_int_equal(fx->f->C_CreateObject(s, t, 7, &h), CKR_OK);
+	fx->f->C_Finalize(NULL);
+	assert_int_equal(swtpm_kill(&fx->tpm), 0);
+	assert_int_equal(swtpm_restart(&fx->tpm), 0);
+	assert_int_equal(fx->f->C_Initialize(NULL), CKR_OK);
+	assert_int_equal(
+	    fx->f->C_OpenSession(TPM_SLOT, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s),
+	    CKR_OK);
+	assert_int_equal(fx->f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, 6), CKR_OK);
+	assert_int_equal(fx->f->C_FindObjectsInit(s, find, 2), CKR_OK);
+	assert_int_equal(fx->f->C_FindObjects(s, found, 2, &n), CKR_OK);
+	assert_int_equal(fx->f->C_FindObjectsFinal(s), CKR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(sign(fx, s, &mech, found[0], digest, 32, sig, &siglen), CKR_OK);
+	assert_true(ecdsa_ok(k, digest, sig));
+	digest[0] ^= 1;
+	assert_false(ecdsa_ok(k, digest, sig));
+	EVP_PKEY_free(k);
+	fx->f->C_CloseSession(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -678,6 +737,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_import_rsa, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_import_ec, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_unwrap, tpmfix_setup, tpmfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_import_survives_restart, tpmfix_setup,
+	                                    tpmfix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
