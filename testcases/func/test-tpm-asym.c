@@ -351,6 +351,34 @@ static void test_ecdh(void **state)
 	assert_int_equal(get_attr(fx, s, key, CKA_VALUE, value, sizeof(value)), 16);
 	assert_memory_equal(value, z + 16, 16);
 
+	/* a sensitive AES key goes into the TPM: no value kept, and it encrypts as
+	 * OpenSSL does with the rightmost 16 bytes of the secret */
+	CK_MECHANISM dm = {CKM_ECDH1_DERIVE, &p, sizeof(p)};
+	CK_OBJECT_CLASS sk = CKO_SECRET_KEY;
+	CK_KEY_TYPE aes = CKK_AES;
+	CK_ULONG sixteen = 16;
+	CK_ATTRIBUTE st[] = {{CKA_CLASS, &sk, sizeof(sk)},
+	                     {CKA_KEY_TYPE, &aes, sizeof(aes)},
+	                     {CKA_SENSITIVE, &yes, 1},
+	                     {CKA_ENCRYPT, &yes, 1},
+	                     {CKA_VALUE_LEN, &sixteen, sizeof(sixteen)}};
+	assert_int_equal(fx->f->C_DeriveKey(s, &dm, priv, st, 5, &key), CKR_OK);
+	CK_ATTRIBUTE va = {CKA_VALUE, NULL, 0};
+	assert_int_equal(fx->f->C_GetAttributeValue(s, key, &va, 1), CKR_ATTRIBUTE_SENSITIVE);
+	CK_BYTE block[16] = "sixteen bytes!!", ct[16], want[16];
+	CK_ULONG ctlen = sizeof(ct);
+	CK_MECHANISM ecb = {CKM_AES_ECB, NULL, 0};
+	assert_int_equal(fx->f->C_EncryptInit(s, &ecb, key), CKR_OK);
+	assert_int_equal(fx->f->C_Encrypt(s, block, 16, ct, &ctlen), CKR_OK);
+	EVP_CIPHER_CTX *cc = EVP_CIPHER_CTX_new();
+	int outl = 0;
+	assert_int_equal(EVP_EncryptInit_ex(cc, EVP_aes_128_ecb(), NULL, z + 16, NULL), 1);
+	EVP_CIPHER_CTX_set_padding(cc, 0);
+	assert_int_equal(EVP_EncryptUpdate(cc, want, &outl, block, 16), 1);
+	EVP_CIPHER_CTX_free(cc);
+	assert_int_equal(ctlen, 16);
+	assert_memory_equal(ct, want, 16);
+
 	/* a KDF, shared data, a point off the curve */
 	p.kdf = CKD_SHA256_KDF;
 	assert_int_equal(derive(fx, s, priv, &p, CKK_GENERIC_SECRET, 0, &key),

@@ -9,6 +9,7 @@
 
 #include "tpm_call.h"
 #include "tpm_keys.h"
+#include "tpm_secret.h"
 
 /* The TPM's format-one error numbers, without the handle or parameter they name. */
 static TSS2_RC derive_tpm_error(TSS2_RC rc)
@@ -148,5 +149,7 @@ CK_RV tpm_derive_key(void *p, const CK_MECHANISM *mech, const struct os_backend_
 	if (rv == CKR_OK)
 		rv = derive_value(z, curve->bytes, key);
 	OPENSSL_cleanse(z, sizeof(z));
+	if (rv == CKR_OK)
+		rv = tpm_secret_adopt(ctx, key);
 	return rv;
 }

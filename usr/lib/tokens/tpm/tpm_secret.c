@@ -183,3 +183,11 @@ CK_RV tpm_secret_import(struct tpm_ctx *ctx, struct tok_attrs *key)
 		tok_attrs_remove(key, CKA_VALUE);
 	return rv;
 }
+
+CK_RV tpm_secret_adopt(struct tpm_ctx *ctx, struct tok_attrs *key)
+{
+	if (!tok_attrs_get_bool(key, CKA_SENSITIVE, CK_FALSE) &&
+	    tok_attrs_get_bool(key, CKA_EXTRACTABLE, CK_TRUE))
+		return CKR_OK;
+	return tpm_secret_import(ctx, key);
+}

@@ -44,4 +44,12 @@ CK_RV tpm_secret_generate(void *ctx, const CK_MECHANISM *mech, struct tok_attrs 
  */
 CK_RV tpm_secret_import(struct tpm_ctx *ctx, struct tok_attrs *key);
 
+/*
+ * For a secret key made from a value computed here (ECDH, unwrapping):
+ * when its template makes it sensitive or not extractable, the value
+ * becomes a TPM key as with tpm_secret_import and is never stored; else
+ * the object keeps CKA_VALUE, for the caller to read.
+ */
+CK_RV tpm_secret_adopt(struct tpm_ctx *ctx, struct tok_attrs *key);
+
 #endif

@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 
 #include "tpm_crypt.h"
+#include "tpm_secret.h"
 
 /* The decryption's errors as those of C_UnwrapKey. */
 static CK_RV unwrap_rv(CK_RV rv)
@@ -56,5 +57,7 @@ CK_RV tpm_unwrap_key(void *ctx, const CK_MECHANISM *mech, const struct os_backen
 	if (rv == CKR_OK)
 		rv = unwrap_value(value, len, key);
 	OPENSSL_cleanse(value, sizeof(value));
+	if (rv == CKR_OK)
+		rv = tpm_secret_adopt(ctx, key);
 	return unwrap_rv(rv);
 }
