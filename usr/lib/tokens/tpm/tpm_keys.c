@@ -95,6 +95,9 @@ CK_RV tpm_keys_create(struct tpm_call *call, const TPM2B_PUBLIC *t, TPM2B_PUBLIC
 	TPMT_TK_CREATION *ticket = NULL;
 	TSS2_RC rc;
 
+	/* A key with no auth value would serve anyone who reads its blobs. */
+	if (call->ctx->key_auth.size == 0)
+		return CKR_USER_NOT_LOGGED_IN;
 	memset(&sensitive, 0, sizeof(sensitive));
 	memset(&outside, 0, sizeof(outside));
 	memset(&pcrs, 0, sizeof(pcrs));
