@@ -173,6 +173,8 @@ static void tpm_pin_flags(struct tpm_ctx *ctx, CK_TOKEN_INFO *info)
 	struct tpm_lockout l;
 	struct tpm_conn c;
 
+	if (!(info->flags & CKF_TOKEN_INITIALIZED)) /* no PIN yet: no state to show */
+		return;
 	if (tpm_begin(ctx, &c) != CKR_OK)
 		return;
 	if (tpm_lockout_read(&c, &l) == CKR_OK)
