@@ -218,7 +218,8 @@ void slotd_tokens_reload(struct slotd *sd)
 		const struct os_slot_conf *slot = os_conf_slot(sd->conf, tok->slot_id);
 		if (tok->retired)
 			continue;
-		if (slot && strcmp(slot->token, tok->name) == 0) {
+		if (slot && strcmp(slot->token, tok->name) == 0 &&
+		    !slotd_tokens_tpm_changed(tok, slot)) {
 			tokens_apply_conf(tok, slot);
 			slotd_tokens_publish(sd, tok);
 			continue;

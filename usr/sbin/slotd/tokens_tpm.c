@@ -210,6 +210,20 @@ int slotd_tokens_tpm_attach(struct slotd_token *tok, const struct os_slot_conf *
 	return 0;
 }
 
+bool slotd_tokens_tpm_changed(const struct slotd_token *tok, const struct os_slot_conf *slot)
+{
+	struct tpm_opts now;
+
+	if ((tok->tpm != NULL) != (strcmp(slot->backend, "tpm") == 0))
+		return true;
+	if (!tok->tpm)
+		return false;
+	if (tpmtok_opts(slot, &now) != CKR_OK)
+		return true;
+	return strcmp(now.tcti, tok->tpm->opts.tcti) != 0 ||
+	       now.timeout_ms != tok->tpm->opts.timeout_ms;
+}
+
 void slotd_tokens_tpm_detach(struct slotd_token *tok)
 {
 	if (!tok->tpm)

@@ -25,6 +25,12 @@
  * memory runs out (logged).
  */
 int slotd_tokens_tpm_attach(struct slotd_token *tok, const struct os_slot_conf *slot);
+/*
+ * Whether a reload changed how the token reaches its TPM (backend, TCTI,
+ * timeout): the token is then closed and opened again, as when its slot
+ * names another token.
+ */
+bool slotd_tokens_tpm_changed(const struct slotd_token *tok, const struct os_slot_conf *slot);
 /* Releases what attach made; the store is closed already. */
 void slotd_tokens_tpm_detach(struct slotd_token *tok);
 

@@ -11,6 +11,12 @@ int slotd_tokens_tpm_attach(struct slotd_token *tok, const struct os_slot_conf *
 	return 0;
 }
 
+bool slotd_tokens_tpm_changed(const struct slotd_token *tok, const struct os_slot_conf *slot)
+{
+	(void)tok, (void)slot;
+	return false;
+}
+
 void slotd_tokens_tpm_detach(struct slotd_token *tok)
 {
 	tok->tpm = NULL;
