@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -474,6 +475,39 @@ static void test_key_auth(void **state)
 	fx->f->C_CloseSession(s);
 }
 
+/* Rewrites the configuration with slot 0 on tcti and has slotd reload it. */
+static void reload_with_tcti(struct tpmfix *fx, const char *tcti)
+{
+	char slots[1024];
+
+	snprintf(slots, sizeof(slots),
+	         "{ id = %d; backend = \"tpm\"; token = \"tpm\"; description = \"swtpm slot\"; "
+	         "options = { tcti = \"%s\"; tcti-timeout = \"1000\"; }; },\n"
+	         "{ id = %d; backend = \"tpm\"; token = \"tpm1\"; "
+	         "options = { tcti = \"swtpm:host=127.0.0.1,port=1\"; }; },\n"
+	         "{ id = %d; backend = \"tpm\"; token = \"tpm2\"; "
+	         "options = { tcti = \"device:/nonexistent/tpmrm0\"; }; }",
+	         TPM_SLOT, tcti, UNREACHABLE, NO_DEVICE);
+	assert_int_equal(harness_write_conf(&fx->h, NULL, slots), 0);
+	kill(fx->h.pid, SIGHUP);
+	assert_int_equal(harness_wait_notify(&fx->h, "READY=1", 10000), 0);
+}
+
+/* slotd checks PINs on the TPM its configuration names now. */
+static void test_reload_tcti(void **state)
+{
+	struct tpmfix *fx = *state;
+	CK_SESSION_HANDLE s = init_and_login(fx);
+
+	assert_int_equal(fx->f->C_Logout(s), CKR_OK);
+	reload_with_tcti(fx, "swtpm:host=127.0.0.1,port=1");
+	CK_RV rv = login_as(fx, s, CKU_USER, USER_PIN);
+	assert_true(rv == CKR_DEVICE_REMOVED || rv == CKR_DEVICE_ERROR);
+	reload_with_tcti(fx, fx->tpm.tcti);
+	assert_int_equal(login_as(fx, s, CKU_USER, USER_PIN), CKR_OK);
+	fx->f->C_CloseSession(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +516,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_set_pin, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_survives_restart, tpmfix_setup, tpmfix_teardown),
 	    cmocka_unit_test_setup_teardown(test_key_auth, tpmfix_setup, tpmfix_teardown),
+	    cmocka_unit_test_setup_teardown(test_reload_tcti, tpmfix_setup, tpmfix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
