@@ -312,3 +312,15 @@ testcases_func_test_tpm_sym_SOURCES = \
 testcases_func_test_tpm_sym_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCRYPTO_CFLAGS)
 testcases_func_test_tpm_sym_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) \
 	$(LIBCRYPTO_LIBS) -lrt -ldl -lpthread
+
+# The PINs of the TPM token, sealed in the TPM.
+if HAVE_TSS2
+check_PROGRAMS += testcases/func/test-tpm-pins
+TESTS += testcases/func/test-tpm-pins
+endif
+testcases_func_test_tpm_pins_SOURCES = \
+	$(OS_TPMFIX_SOURCES) \
+	testcases/func/test-tpm-pins.c \
+	$(NULL)
+testcases_func_test_tpm_pins_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCRYPTO_CFLAGS) $(TSS2_CFLAGS)
+testcases_func_test_tpm_pins_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(LIBCRYPTO_LIBS) $(TSS2_LIBS) -lrt -ldl -lpthread

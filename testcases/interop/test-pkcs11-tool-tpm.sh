@@ -84,4 +84,19 @@ openssl dgst -sha256 -verify "$work/ec.pem" -signature "$work/ec.sig" "$work/dat
 # the private keys are sensitive and never extractable
 t --login --pin 123456 --list-objects --type privkey >"$work/priv.out"
 grep -q "never extractable" "$work/priv.out" || fail "private keys: $(cat "$work/priv.out")"
+
+# PINs sealed in the TPM: pkcsconf changes them, a wrong one shows in the
+# token's flags (the TPM's lockout counter), the KDF is not the TPM's
+pcf -p -c 1 -U 123456 -n 11223344 >"$work/setpin.out" 2>&1 || fail "pkcsconf -p: $(cat "$work/setpin.out")"
+pcf -P -c 1 -S 87654321 -n 99887766 >"$work/setso.out" 2>&1 || fail "pkcsconf -P: $(cat "$work/setso.out")"
+if t --login --pin 123456 --list-objects >/dev/null 2>&1; then fail "the old user PIN still works"; fi
+t --login --pin 11223344 --list-objects --type privkey >"$work/priv2.out"
+grep -q "rsa1" "$work/priv2.out" || fail "keys after the PIN change: $(cat "$work/priv2.out")"
+t --login --pin 11223344 --sign --id 02 -m ECDSA-SHA256 -i "$work/data" -o "$work/ec2.sig"
+pcf -t -c 1 >"$work/info2.out"
+grep -qi "count.low" "$work/info2.out" || fail "pkcsconf -t after a wrong PIN: $(cat "$work/info2.out")"
+if pcf --kdf m=65536,t=3,p=1 -c 1 -S 99887766 >"$work/kdf.out" 2>&1; then
+	fail "pkcsconf --kdf on a TPM token: $(cat "$work/kdf.out")"
+fi
+grep -q "sealed in its TPM" "$work/kdf.out" || fail "pkcsconf --kdf: $(cat "$work/kdf.out")"
 echo "pkcs11-tool on the tpm slot: ok"

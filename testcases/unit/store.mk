@@ -38,3 +38,12 @@ testcases_unit_test_store_rw_SOURCES = \
 testcases_unit_test_store_rw_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_unit_test_store_rw_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=argon2id_hash_raw
 testcases_unit_test_store_rw_LDADD = $(OS_TEST_TOKCOMMON_LIBS) -lpthread
+
+# A store whose PINs a device keeps (tok_store_set_sealer), with a mock sealer.
+check_PROGRAMS += testcases/unit/test-store-sealer
+TESTS += testcases/unit/test-store-sealer
+testcases_unit_test_store_sealer_SOURCES = \
+	testcases/unit/test-store-sealer.c \
+	$(NULL)
+testcases_unit_test_store_sealer_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_unit_test_store_sealer_LDADD = $(OS_TEST_TOKCOMMON_LIBS)

@@ -102,6 +102,8 @@ libtoken_tpm_la_SOURCES = \
 	usr/lib/tokens/tpm/tpm_crypt.h \
 	usr/lib/tokens/tpm/tpm_keys.c \
 	usr/lib/tokens/tpm/tpm_keys.h \
+	usr/lib/tokens/tpm/tpm_lockout.c \
+	usr/lib/tokens/tpm/tpm_lockout.h \
 	usr/lib/tokens/tpm/tpm_mechs.c \
 	usr/lib/tokens/tpm/tpm_mechs.h \
 	usr/lib/tokens/tpm/tpm_ops.c \
@@ -110,6 +112,7 @@ libtoken_tpm_la_SOURCES = \
 	usr/lib/tokens/tpm/tpm_opts.h \
 	usr/lib/tokens/tpm/tpm_parent.c \
 	usr/lib/tokens/tpm/tpm_parent.h \
+	usr/lib/tokens/tpm/tpm_seal.h \
 	usr/lib/tokens/tpm/tpm_sign.c \
 	usr/lib/tokens/tpm/tpm_sign.h \
 	usr/lib/tokens/tpm/tpm_swtpm.c \

@@ -107,6 +107,7 @@ static const struct help_topic help_topics[] = {
             "and t=2 (OWASP's minimum) unless the slot options are lower, and more than\n"
             "m=1048576 and t=16 unless they are higher.  Initialising the token (-I)\n"
             "forgets the parameters.  Read from standard input, the line is the SO PIN.\n"
+            "A TPM token has none: its TPM keeps its PINs.\n"
             "\n"
             "  pkcsconf --kdf m=65536,t=3,p=1 -c 0\n"},
     {"list-objects", "pkcsconf --list-objects [-c SLOT] [-U USER_PIN] [--json]\n"

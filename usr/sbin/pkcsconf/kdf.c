@@ -159,6 +159,9 @@ static int kdf_refused(CK_RV rv, CK_SLOT_ID slot)
 		       "m must be at least 19456 KiB and t at least 2 (or the slot options "
 		       "pin-kdf-memory and pin-kdf-time when lower), m at most 1048576 KiB "
 		       "and t at most 16 (or the slot options when higher)");
+	else if (rv == CKR_FUNCTION_NOT_SUPPORTED)
+		os_log(LOG_ERR, "the token's PINs are sealed in its TPM, which counts wrong PINs: "
+		                "no key derivation to set");
 	return ret;
 }
 

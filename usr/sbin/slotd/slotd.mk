@@ -24,3 +24,21 @@ slotd_SOURCES = \
 slotd_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(LIBCRYPTO_CFLAGS)
 slotd_LDADD = libos_tokcommon.la libos_tokattrs.la libos_common.la $(LIBCONFIG_LIBS) \
 	$(LIBCRYPTO_LIBS) -lpthread -lrt
+
+# The PINs of TPM tokens are sealed in the TPM: slotd links the tpm
+# backend's connection code.
+slotd_SOURCES += usr/sbin/slotd/tokens_tpm.h
+if HAVE_TSS2
+slotd_SOURCES += \
+	usr/lib/tokens/tpm/tpm_conn.c \
+	usr/lib/tokens/tpm/tpm_opts.c \
+	usr/lib/tokens/tpm/tpm_parent.c \
+	usr/lib/tokens/tpm/tpm_seal.c \
+	usr/lib/tokens/tpm/tpm_swtpm.c \
+	usr/sbin/slotd/tokens_tpm.c \
+	$(NULL)
+slotd_CFLAGS += $(TSS2_CFLAGS) -I$(top_srcdir)/usr/lib/tokens/tpm
+slotd_LDADD += $(TSS2_LIBS)
+else
+slotd_SOURCES += usr/sbin/slotd/tokens_tpm_none.c
+endif

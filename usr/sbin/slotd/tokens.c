@@ -19,6 +19,7 @@
 #include "paths.h"
 #include "proto.h"
 #include "slotd.h"
+#include "tokens_tpm.h"
 
 #define TOKENS_MAX_PIN     128
 #define TOKENS_DEFAULT_MIN 6
@@ -40,6 +41,7 @@ static void tokens_close_one(struct slotd_token *tok)
 {
 	if (tok->store)
 		tok_store_close(tok->store);
+	slotd_tokens_tpm_detach(tok);
 	tok_shm_detach(&tok->shm);
 	if (tok->shm_ro_fd >= 0)
 		close(tok->shm_ro_fd);
@@ -147,6 +149,8 @@ static CK_RV tokens_open_one(struct slotd *sd, const struct os_slot_conf *slot,
 		goto fail;
 	}
 	tok_store_set_deferred_sync(tok->store, true);
+	if (slotd_tokens_tpm_attach(tok, slot) < 0)
+		goto fail;
 	tokens_apply_conf(tok, slot);
 	slotd_tokens_publish(sd, tok);
 	return CKR_OK;
@@ -214,7 +218,8 @@ void slotd_tokens_reload(struct slotd *sd)
 		const struct os_slot_conf *slot = os_conf_slot(sd->conf, tok->slot_id);
 		if (tok->retired)
 			continue;
-		if (slot && strcmp(slot->token, tok->name) == 0) {
+		if (slot && strcmp(slot->token, tok->name) == 0 &&
+		    !slotd_tokens_tpm_changed(tok, slot)) {
 			tokens_apply_conf(tok, slot);
 			slotd_tokens_publish(sd, tok);
 			continue;

@@ -43,6 +43,8 @@ struct slotd_token {
 	bool dirty;         /* changes appended, not yet durable */
 	unsigned jobs;      /* PIN jobs in flight on it */
 	bool retired;       /* its slot went away: closed when jobs reaches 0 */
+	/* A TPM token: its PINs sealed in the TPM (tokens_tpm.h); NULL otherwise. */
+	struct slotd_tpm *tpm;
 };
 
 /* One connection's login on one token. */

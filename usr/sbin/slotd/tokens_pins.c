@@ -344,6 +344,8 @@ int slotd_tokens_set_kdf(struct slotd *sd, struct slotd_client *cl,
 		/* Nothing about the parameters is said to anyone but the SO. */
 		if (!l || l->user != CKU_SO)
 			rv = CKR_USER_NOT_LOGGED_IN;
+		else if (j->tok->tpm) /* the TPM keeps its PINs: no KDF to tune */
+			rv = CKR_FUNCTION_NOT_SUPPORTED;
 		else if (m > UINT32_MAX || t > UINT32_MAX || p > UINT32_MAX)
 			rv = CKR_ARGUMENTS_BAD;
 		else

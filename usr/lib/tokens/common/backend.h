@@ -27,7 +27,7 @@
 #include "openslot/pkcs11.h"
 #include "attrs.h"
 
-#define OS_BACKEND_ABI_VERSION  3
+#define OS_BACKEND_ABI_VERSION  4
 #define OS_BACKEND_ENTRY_SYMBOL "os_backend_entry"
 
 /* One backend option from the slot's config ("options" group). */
@@ -107,6 +107,16 @@ struct os_backend_ops {
 	 * serial number, hardware/firmware versions and CKF_RNG and the like.
 	 */
 	CK_RV (*token_info)(void *ctx, CK_TOKEN_INFO *info);
+
+	/*
+	 * The token's master key, given by the token common layer after a
+	 * user login (mk, len: TOK_STORE_KEY_LEN bytes) and taken back with
+	 * NULL, 0 at logout, before the private objects are dropped.  A
+	 * backend may derive from it what its keys need (the tpm backend: the
+	 * auth value of its TPM keys), and wipes that at logout.  An error is
+	 * the login's.
+	 */
+	CK_RV (*login_key)(void *ctx, const CK_BYTE *mk, size_t len);
 
 	/* Size-query convention of C_GetMechanismList. */
 	CK_RV (*mechanism_list)(void *ctx, CK_MECHANISM_TYPE *list, CK_ULONG *count);

@@ -228,6 +228,16 @@ void tok_store_set_kdf_params(struct tok_store *st, const struct tok_kdf_params 
 	pthread_mutex_unlock(&st->mutex);
 }
 
+void tok_store_set_sealer(struct tok_store *st, const struct tok_store_sealer *s)
+{
+	pthread_mutex_lock(&st->mutex);
+	if (s)
+		st->sealer = *s;
+	else
+		memset(&st->sealer, 0, sizeof(st->sealer));
+	pthread_mutex_unlock(&st->mutex);
+}
+
 void tok_store_set_pin_limit(struct tok_store *st, unsigned limit)
 {
 	if (limit < 1 || limit > TOK_STORE_PIN_FAILS_MAX)

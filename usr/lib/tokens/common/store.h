@@ -156,6 +156,37 @@ void tok_store_set_kdf_params(struct tok_store *st, const struct tok_kdf_params 
 void tok_store_set_pin_limit(struct tok_store *st, unsigned limit);
 
 /*
+ * Another keeper of the master key under the PINs, for a token whose PINs
+ * a device checks (the TPM): seal builds the record of a role (opaque to
+ * the store, at most TOK_STORE_SEALED_MAX bytes) that keeps key under pin;
+ * unseal gets the key back from such a record: CKR_PIN_INCORRECT for a
+ * wrong PIN, CKR_PIN_LOCKED when the device refuses to try, any other
+ * error as it comes.  The device counts the failures: a store with a
+ * sealer keeps no failure count of its own for sealed records.  Both are
+ * called from any thread, without the store's mutex, and take as long as
+ * the device does.
+ */
+#define TOK_STORE_SEALED_MAX 2048
+struct os_buf;
+struct tok_store_sealer {
+	void *ctx;
+	CK_RV(*seal)
+	(void *ctx, CK_USER_TYPE user, const uint8_t *key, size_t key_len, const CK_UTF8CHAR *pin,
+	 CK_ULONG len, struct os_buf *record);
+	CK_RV(*unseal)
+	(void *ctx, CK_USER_TYPE user, const uint8_t *record, size_t record_len,
+	 const CK_UTF8CHAR *pin, CK_ULONG len, uint8_t *key, size_t key_len);
+};
+
+/*
+ * Makes new PINs of the writer handle st sealed by s (copied; NULL goes
+ * back to Argon2id).  Records already written are read as what they are:
+ * an Argon2id record still opens with its PIN (and counts its failures in
+ * NVTOK.DAT), a sealed one needs the sealer.  Set before any PIN request.
+ */
+void tok_store_set_sealer(struct tok_store *st, const struct tok_store_sealer *s);
+
+/*
  * Records in NVTOK.DAT (durably, before returning) the Argon2id parameters
  * for the PINs C_InitPIN and C_SetPIN set from now on on this token, in
  * place of the handle's; NULL or all zero forgets them (the handle's apply

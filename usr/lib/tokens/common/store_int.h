@@ -51,6 +51,7 @@ struct tok_store {
 	/* PIN attempts deriving now, per role, and a count of MK_* rewrites. */
 	unsigned inflight[2];
 	uint64_t mk_epoch;
+	struct tok_store_sealer sealer; /* seal NULL: Argon2id (tok_store_set_sealer) */
 };
 
 /*

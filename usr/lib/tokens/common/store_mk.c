@@ -29,6 +29,8 @@ _Static_assert(NV_BODY_LEN == 4 + 32 + 2 * 4 + 3 * 4, "NVTOK.DAT body layout");
 #define MK_BODY_LEN (MK_SALT_LEN + 12 + TOK_STORE_IV_LEN + TOK_STORE_KEY_LEN + TOK_STORE_TAG_LEN)
 #define MK_AAD_LEN  (4 + 4 + MK_SALT_LEN + 12)
 #define MK_MAX_FILE 4096
+#define MT_MAGIC    "OSMT"
+_Static_assert(TOK_STORE_SEALED_MAX + 64 <= MK_MAX_FILE, "a sealed record fits a file");
 
 static const struct tok_store_frame nv_frame = {0, 0};
 
@@ -223,6 +225,27 @@ out:
 	return rv;
 }
 
+/* A sealed record: CKR_DATA_INVALID when empty or too long. */
+static CK_RV mk_decode_sealed(const uint8_t *p, size_t len, struct tok_store_mk *b)
+{
+	if (len == 0 || len > sizeof(b->sealed))
+		return CKR_DATA_INVALID;
+	memcpy(b->sealed, p, len);
+	b->sealed_len = len;
+	return CKR_OK;
+}
+
+CK_RV tok_store_mk_frame_sealed(CK_USER_TYPE user, const struct os_buf *record, struct os_buf *out)
+{
+	struct tok_store_frame fr = {mk_role(user), 0};
+
+	if (os_buf_failed(record))
+		return CKR_HOST_MEMORY;
+	if (record->len == 0 || record->len > TOK_STORE_SEALED_MAX)
+		return CKR_FUNCTION_FAILED;
+	return tok_store_frame_seal(MT_MAGIC, &fr, record->data, record->len, NULL, out);
+}
+
 CK_RV tok_store_mk_read(int dirfd, CK_USER_TYPE user, struct tok_store_mk *b)
 {
 	struct tok_store_frame fr;
@@ -237,11 +260,16 @@ CK_RV tok_store_mk_read(int dirfd, CK_USER_TYPE user, struct tok_store_mk *b)
 		rv = user == CKU_SO ? CKR_DATA_INVALID : CKR_USER_PIN_NOT_INITIALIZED;
 	else if (rc < 0)
 		rv = rc == -ENOMEM ? CKR_HOST_MEMORY : CKR_DATA_INVALID;
+	else if (file.len >= 4 && memcmp(file.data, MT_MAGIC, 4) == 0)
+		rv = tok_store_frame_open(MT_MAGIC, file.data, file.len, NULL, &fr, &inner);
 	else
 		rv = tok_store_frame_open(MK_MAGIC, file.data, file.len, NULL, &fr, &inner);
 	if (rv == CKR_OK && (fr.id != mk_role(user) || fr.generation))
 		rv = CKR_DATA_INVALID;
-	if (rv == CKR_OK)
+	b->sealed_len = 0;
+	if (rv == CKR_OK && memcmp(file.data, MT_MAGIC, 4) == 0)
+		rv = mk_decode_sealed(inner.data, inner.len, b);
+	else if (rv == CKR_OK)
 		rv = mk_decode(inner.data, inner.len, b);
 	os_buf_free(&file);
 	os_buf_free(&inner);

@@ -21,6 +21,11 @@
  * derived.  The outer SHA-256 tells a damaged file (CKR_DATA_INVALID) from
  * a wrong PIN (GCM failure, CKR_PIN_INCORRECT).
  *
+ * A token whose PINs a device checks (tok_store_set_sealer) writes
+ * instead a clear frame "OSMT" (frame id the role, as above) whose body is
+ * the sealer's record, at most TOK_STORE_SEALED_MAX bytes and opaque here.
+ * A reader tells the two kinds apart by the magic.
+ *
  * Everything here is either pure computation (no lock needed: the key
  * derivations run here, outside the store's mutex) or one file operation
  * that the caller makes under the mutex.
@@ -47,6 +52,9 @@ struct tok_store_mk {
 	uint8_t iv[TOK_STORE_IV_LEN];
 	uint8_t wrapped[TOK_STORE_KEY_LEN];
 	uint8_t tag[TOK_STORE_TAG_LEN];
+	/* A sealed record (OSMT) when sealed_len > 0; the fields above are then unused. */
+	size_t sealed_len;
+	uint8_t sealed[TOK_STORE_SEALED_MAX];
 };
 
 /* Reads NVTOK.DAT; a missing file reads as a token never initialised. */
@@ -80,5 +88,8 @@ CK_RV tok_store_mk_unwrap(CK_USER_TYPE user, const struct tok_store_mk *mk, cons
 CK_RV tok_store_mk_seal(CK_USER_TYPE user, const struct tok_kdf_params *kdf,
                         const uint8_t key[TOK_STORE_KEY_LEN], const CK_UTF8CHAR *pin, CK_ULONG len,
                         struct os_buf *out);
+
+/* Frames a sealer's record of user (at most TOK_STORE_SEALED_MAX bytes) into out. */
+CK_RV tok_store_mk_frame_sealed(CK_USER_TYPE user, const struct os_buf *record, struct os_buf *out);
 
 #endif

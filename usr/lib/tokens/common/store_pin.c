@@ -20,6 +20,12 @@
  *     (a few times, then CKR_FUNCTION_FAILED).
  * Failure counters live in NVTOK.DAT, which only the writer opens.
  *
+ * With a sealer (tok_store_set_sealer: a TPM token) new PINs seal the key
+ * in the device instead of wrapping it with Argon2id, and an attempt on a
+ * sealed record is counted by the device alone: no reservation against
+ * the limit, nothing written to NVTOK.DAT, CKR_PIN_LOCKED when the device
+ * says so.
+ *
  * No PIN is ever marked "to be changed": every PIN is chosen by the SO or
  * the user, none by the token (CKF_USER_PIN_TO_BE_CHANGED and
  * CKF_SO_PIN_TO_BE_CHANGED mean a PIN the token set itself, and programs
@@ -41,20 +47,29 @@
 struct pin_attempt {
 	CK_USER_TYPE user;
 	struct tok_store_mk file;
+	struct tok_store_sealer sealer;
 	uint64_t epoch;
 };
 
-/* Whether user may try a PIN now on the token nv describes. */
-static CK_RV pin_precheck_inlock(struct tok_store *st, CK_USER_TYPE user,
-                                 const struct tok_store_info *nv)
+/* Whether the role of user has a PIN on the token nv describes. */
+static CK_RV pin_precheck(CK_USER_TYPE user, const struct tok_store_info *nv)
 {
-	uint32_t fails = user == CKU_SO ? nv->so_failures : nv->user_failures;
-
 	if (!nv->initialized)
 		return user == CKU_SO ? CKR_TOKEN_NOT_RECOGNIZED : CKR_USER_PIN_NOT_INITIALIZED;
 	if (user == CKU_USER && !nv->user_pin_set)
 		return CKR_USER_PIN_NOT_INITIALIZED;
-	if ((uint64_t)fails + st->inflight[TOK_STORE_ROLE(user)] >= st->pin_limit)
+	return CKR_OK;
+}
+
+/* Whether user may try a PIN now: a sealed record's device keeps its own count. */
+static CK_RV pin_limit_inlock(struct tok_store *st, const struct pin_attempt *a,
+                              const struct tok_store_info *nv)
+{
+	uint32_t fails = a->user == CKU_SO ? nv->so_failures : nv->user_failures;
+
+	if (a->file.sealed_len)
+		return CKR_OK;
+	if ((uint64_t)fails + st->inflight[TOK_STORE_ROLE(a->user)] >= st->pin_limit)
 		return CKR_PIN_LOCKED;
 	return CKR_OK;
 }
@@ -67,13 +82,16 @@ static CK_RV pin_begin_inlock(struct tok_store *st, struct pin_attempt *a)
 
 	rv = tok_store_nv_read(st->data_fd, &nv);
 	if (rv == CKR_OK)
-		rv = pin_precheck_inlock(st, a->user, &nv);
+		rv = pin_precheck(a->user, &nv);
 	if (rv == CKR_OK)
 		rv = tok_store_mk_read(st->data_fd, a->user, &a->file);
+	if (rv == CKR_OK)
+		rv = pin_limit_inlock(st, a, &nv);
 	if (rv != CKR_OK)
 		return rv;
 	st->inflight[TOK_STORE_ROLE(a->user)]++;
 	a->epoch = st->mk_epoch;
+	a->sealer = st->sealer;
 	return CKR_OK;
 }
 
@@ -93,6 +111,8 @@ static CK_RV pin_end_inlock(struct tok_store *st, const struct pin_attempt *a, C
 	*stale = a->epoch != st->mk_epoch;
 	if (*stale || (rv != CKR_OK && rv != CKR_PIN_INCORRECT))
 		goto fail;
+	if (a->file.sealed_len) /* the device counted it */
+		goto done;
 	wrv = tok_store_nv_read(st->data_fd, &nv);
 	if (wrv != CKR_OK) {
 		rv = wrv;
@@ -104,12 +124,26 @@ static CK_RV pin_end_inlock(struct tok_store *st, const struct pin_attempt *a, C
 	*fails = rv == CKR_OK ? 0 : *fails + 1;
 	wrv = tok_store_nv_write(st->data_fd, &nv);
 	st->token_changed = true;
-	if (wrv == CKR_OK)
+	if (wrv != CKR_OK)
+		rv = wrv;
+done:
+	if (rv == CKR_OK)
 		return rv;
-	rv = wrv;
 fail:
 	OPENSSL_cleanse(mk, TOK_STORE_KEY_LEN);
 	return rv;
+}
+
+/* Gets the master key out of the record a read, with pin. */
+static CK_RV pin_open(const struct pin_attempt *a, const CK_UTF8CHAR *pin, CK_ULONG len,
+                      uint8_t mk[TOK_STORE_KEY_LEN])
+{
+	if (!a->file.sealed_len)
+		return tok_store_mk_unwrap(a->user, &a->file, pin, len, mk);
+	if (!a->sealer.unseal)
+		return CKR_DATA_INVALID; /* a record of a device this handle does not know */
+	return a->sealer.unseal(a->sealer.ctx, a->user, a->file.sealed, a->file.sealed_len, pin,
+	                        len, mk, TOK_STORE_KEY_LEN);
 }
 
 /*
@@ -130,7 +164,7 @@ static CK_RV pin_check(struct tok_store *st, CK_USER_TYPE user, const CK_UTF8CHA
 		tok_store_unlock(st);
 		if (rv != CKR_OK)
 			return rv;
-		rv = tok_store_mk_unwrap(user, &a.file, pin, len, mk);
+		rv = pin_open(&a, pin, len, mk);
 		tok_store_lock(st);
 		rv = pin_end_inlock(st, &a, rv, mk, &stale);
 		tok_store_unlock(st);
@@ -171,19 +205,38 @@ CK_RV tok_store_login(struct tok_store *st, CK_USER_TYPE user, const CK_UTF8CHAR
  * handle's.
  */
 static CK_RV pin_snapshot(struct tok_store *st, bool token_own, struct tok_kdf_params *kdf,
-                          uint64_t *epoch)
+                          uint64_t *epoch, struct tok_store_sealer *sealer)
 {
 	struct tok_store_info nv;
 	CK_RV rv = CKR_OK;
 
 	tok_store_lock(st);
 	*kdf = st->kdf;
+	*sealer = st->sealer;
 	*epoch = st->mk_epoch;
 	if (token_own)
 		rv = tok_store_nv_read(st->data_fd, &nv);
 	if (token_own && rv == CKR_OK && !tok_store_kdf_params_unset(&nv.kdf))
 		*kdf = nv.kdf;
 	tok_store_unlock(st);
+	return rv;
+}
+
+/* Builds the master-key file of user keeping mk under pin: sealed, or with Argon2id. */
+static CK_RV pin_seal(const struct tok_store_sealer *sealer, CK_USER_TYPE user,
+                      const struct tok_kdf_params *kdf, const uint8_t mk[TOK_STORE_KEY_LEN],
+                      const CK_UTF8CHAR *pin, CK_ULONG len, struct os_buf *file)
+{
+	struct os_buf record;
+	CK_RV rv;
+
+	if (!sealer->seal)
+		return tok_store_mk_seal(user, kdf, mk, pin, len, file);
+	os_buf_init(&record);
+	rv = sealer->seal(sealer->ctx, user, mk, TOK_STORE_KEY_LEN, pin, len, &record);
+	if (rv == CKR_OK)
+		rv = tok_store_mk_frame_sealed(user, &record, file);
+	os_buf_free(&record);
 	return rv;
 }
 
@@ -199,6 +252,7 @@ CK_RV tok_store_init_user_pin(struct tok_store *st, const uint8_t mk[TOK_STORE_K
                               const CK_UTF8CHAR *pin, CK_ULONG len)
 {
 	struct tok_kdf_params kdf;
+	struct tok_store_sealer sealer;
 	struct tok_store_info nv;
 	struct os_buf file;
 	uint64_t epoch;
@@ -207,9 +261,9 @@ CK_RV tok_store_init_user_pin(struct tok_store *st, const uint8_t mk[TOK_STORE_K
 	if (rv != CKR_OK || !mk)
 		return rv != CKR_OK ? rv : CKR_ARGUMENTS_BAD;
 	os_buf_init(&file);
-	rv = pin_snapshot(st, true, &kdf, &epoch);
+	rv = pin_snapshot(st, true, &kdf, &epoch, &sealer);
 	if (rv == CKR_OK)
-		rv = tok_store_mk_seal(CKU_USER, &kdf, mk, pin, len, &file);
+		rv = pin_seal(&sealer, CKU_USER, &kdf, mk, pin, len, &file);
 	if (rv != CKR_OK)
 		goto out;
 	tok_store_lock(st);
@@ -257,6 +311,7 @@ CK_RV tok_store_set_pin(struct tok_store *st, CK_USER_TYPE user, const CK_UTF8CH
 {
 	uint8_t mk[TOK_STORE_KEY_LEN];
 	struct tok_kdf_params kdf;
+	struct tok_store_sealer sealer;
 	struct os_buf file;
 	uint64_t epoch, ignored;
 	bool stale = true;
@@ -271,10 +326,10 @@ CK_RV tok_store_set_pin(struct tok_store *st, CK_USER_TYPE user, const CK_UTF8CH
 		rv = pin_check(st, user, old_pin, old_len, mk, &epoch);
 		if (rv != CKR_OK)
 			break;
-		rv = pin_snapshot(st, true, &kdf, &ignored);
+		rv = pin_snapshot(st, true, &kdf, &ignored, &sealer);
 		os_buf_reset(&file);
 		if (rv == CKR_OK)
-			rv = tok_store_mk_seal(user, &kdf, mk, new_pin, new_len, &file);
+			rv = pin_seal(&sealer, user, &kdf, mk, new_pin, new_len, &file);
 		if (rv != CKR_OK)
 			break;
 		tok_store_lock(st);
@@ -342,6 +397,7 @@ CK_RV tok_store_init_token(struct tok_store *st, const CK_UTF8CHAR *so_pin, CK_U
 {
 	uint8_t mk[TOK_STORE_KEY_LEN];
 	struct tok_kdf_params kdf;
+	struct tok_store_sealer sealer;
 	struct os_buf file;
 	uint64_t epoch, ignored;
 	bool initialized, stale = true;
@@ -358,11 +414,11 @@ CK_RV tok_store_init_token(struct tok_store *st, const CK_UTF8CHAR *so_pin, CK_U
 		if (rv != CKR_OK)
 			break;
 		/* The token's own parameters go with the old token: the slot options apply. */
-		pin_snapshot(st, false, &kdf, &ignored);
+		pin_snapshot(st, false, &kdf, &ignored, &sealer);
 		os_buf_reset(&file);
 		rv = tok_store_crypt_random(mk, sizeof(mk)) ? CKR_OK : CKR_FUNCTION_FAILED;
 		if (rv == CKR_OK)
-			rv = tok_store_mk_seal(CKU_SO, &kdf, mk, so_pin, so_len, &file);
+			rv = pin_seal(&sealer, CKU_SO, &kdf, mk, so_pin, so_len, &file);
 		if (rv != CKR_OK)
 			break;
 		tok_store_lock(st);

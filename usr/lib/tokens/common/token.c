@@ -51,6 +51,14 @@ static void token_forget_mk(struct tok_token *t)
 	t->have_mk = false;
 }
 
+/* Gives the backend the master key of a login (NULL at logout). */
+static CK_RV token_backend_key(struct tok_token *t, const uint8_t *mk)
+{
+	if (!t->ops || !t->ops->login_key)
+		return CKR_OK;
+	return t->ops->login_key(t->ctx, mk, mk ? TOK_STORE_KEY_LEN : 0);
+}
+
 void tok_token_close(struct tok_token *t)
 {
 	tok_objects_clear(&t->objects);
@@ -278,6 +286,8 @@ static bool token_private_visit(struct tok_object *obj, void *arg)
 /* With t->lock held for writing: forgets the login and its private objects. */
 static void token_logout_inlock(struct tok_token *t)
 {
+	if (t->have_mk)
+		token_backend_key(t, NULL);
 	t->login = TOK_NO_USER;
 	token_forget_mk(t);
 	struct tok_object **drop = calloc(t->objects.n + 1, sizeof(*drop)), **cursor = drop;
@@ -330,6 +340,10 @@ CK_RV tok_token_login(struct tok_token *t, CK_USER_TYPE user, const CK_UTF8CHAR 
 		rv = CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
 	else
 		rv = t->writer->login(t->writer->ctx, user, pin, len, t->mk, &have_mk);
+	if (rv == CKR_OK && have_mk && (rv = token_backend_key(t, t->mk)) != CKR_OK) {
+		t->writer->logout(t->writer->ctx);
+		token_forget_mk(t);
+	}
 	if (rv == CKR_OK) {
 		t->login = user;
 		t->have_mk = have_mk;

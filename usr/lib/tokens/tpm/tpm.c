@@ -18,7 +18,11 @@
 
 #include "tpm_derive.h"
 #include "tpm_import.h"
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
 #include "tpm_keys.h"
+#include "tpm_lockout.h"
 #include "tpm_ops.h"
 #include "tpm_secret.h"
 #include "tpm_unwrap.h"
@@ -121,6 +125,7 @@ static void tpm_unload(void *p)
 	 * Not destroyed: in a forked child the parent's context may be unloaded
 	 * while another thread of the parent held its mutex at the fork.
 	 */
+	OPENSSL_cleanse(&ctx->key_auth, sizeof(ctx->key_auth));
 	free(ctx);
 }
 
@@ -163,9 +168,27 @@ static CK_BYTE tpm_version_byte(uint32_t v)
 	return v > 255 ? 255 : (CK_BYTE)v;
 }
 
+/*
+ * The PIN state flags from the TPM's dictionary-attack state, which counts
+ * the token's wrong PINs; left as they are when the TPM does not answer.
+ */
+static void tpm_pin_flags(struct tpm_ctx *ctx, CK_TOKEN_INFO *info)
+{
+	struct tpm_lockout l;
+	struct tpm_conn c;
+
+	if (!(info->flags & CKF_TOKEN_INITIALIZED)) /* no PIN yet: no state to show */
+		return;
+	if (tpm_begin(ctx, &c) != CKR_OK)
+		return;
+	if (tpm_lockout_read(&c, &l) == CKR_OK)
+		info->flags = tpm_lockout_flags(&l, info->flags);
+	tpm_end(ctx, &c);
+}
+
 static CK_RV tpm_token_info(void *p, CK_TOKEN_INFO *info)
 {
-	const struct tpm_ctx *ctx = p;
+	struct tpm_ctx *ctx = p;
 	char model[32];
 
 	if (ctx == NULL || info == NULL)
@@ -180,6 +203,32 @@ static CK_RV tpm_token_info(void *p, CK_TOKEN_INFO *info)
 	info->firmwareVersion.major = tpm_version_byte(ctx->caps.firmware >> 16);
 	info->firmwareVersion.minor = tpm_version_byte(ctx->caps.firmware & 0xffff);
 	info->flags |= CKF_RNG;
+	tpm_pin_flags(ctx, info);
+	return CKR_OK;
+}
+
+#define TPM_KEY_AUTH_LABEL "openslot tpm key auth"
+
+/* The auth value of the token's keys, from the master key of a user login. */
+static CK_RV tpm_login_key(void *p, const CK_BYTE *mk, size_t len)
+{
+	struct tpm_ctx *ctx = p;
+	TPM2B_AUTH auth = {0};
+	size_t n = 0;
+
+	if (ctx == NULL || (mk == NULL && len > 0))
+		return CKR_ARGUMENTS_BAD;
+	if (mk != NULL &&
+	    (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, mk, len,
+	               (const unsigned char *)TPM_KEY_AUTH_LABEL, sizeof(TPM_KEY_AUTH_LABEL) - 1,
+	               auth.buffer, sizeof(auth.buffer), &n) == NULL ||
+	     n != 32))
+		return CKR_FUNCTION_FAILED;
+	auth.size = (UINT16)n;
+	pthread_mutex_lock(&ctx->lock);
+	ctx->key_auth = auth;
+	pthread_mutex_unlock(&ctx->lock);
+	OPENSSL_cleanse(&auth, sizeof(auth));
 	return CKR_OK;
 }
 
@@ -258,6 +307,7 @@ static const struct os_backend_ops tpm_ops = {
     .slot_info = tpm_slot_info,
     .token_present = tpm_token_present,
     .token_info = tpm_token_info,
+    .login_key = tpm_login_key,
     .mechanism_list = tpm_mechanism_list,
     .mechanism_info = tpm_mechanism_info,
     .generate_random = tpm_generate_random,

@@ -24,8 +24,10 @@ struct tpm_ctx {
 	struct tpm_mechs mechs;
 	/*
 	 * The auth value of the token's keys, set when keys are created and
-	 * after every load; read under lock.  Empty until the PINs authorise
-	 * the keys.
+	 * after every load: HMAC-SHA256(master key, "openslot tpm key auth"),
+	 * set at a user login (tpm_login_key) and wiped at logout, so a key's
+	 * blobs are of no use without the user's PIN.  Guarded by lock; empty
+	 * while no user is logged in, and no key is made then.
 	 */
 	TPM2B_AUTH key_auth;
 	void (*trace)(int level, const char *fmt, va_list ap);

@@ -215,6 +215,11 @@ static CK_RV import_run(struct tpm_ctx *ctx, const TPM2B_PUBLIC *pub, TPMT_SENSI
 
 	if (rv != CKR_OK)
 		return rv;
+	/* as for keys made here: none without the auth a user login gives */
+	if (ctx->key_auth.size == 0) {
+		tpm_call_end(&call);
+		return CKR_USER_NOT_LOGGED_IN;
+	}
 	sens->authValue = ctx->key_auth;
 	sens->seedValue.size = 32;
 	if (RAND_bytes(sens->seedValue.buffer, 32) != 1)

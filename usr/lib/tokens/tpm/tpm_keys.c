@@ -107,6 +107,9 @@ CK_RV tpm_keys_create_value(struct tpm_call *call, const TPM2B_PUBLIC *t,
 	TPMT_TK_CREATION *ticket = NULL;
 	TSS2_RC rc;
 
+	/* A key with no auth value would serve anyone who reads its blobs. */
+	if (call->ctx->key_auth.size == 0)
+		return CKR_USER_NOT_LOGGED_IN;
 	memset(&sensitive, 0, sizeof(sensitive));
 	if (value != NULL)
 		sensitive.sensitive.data = *value;
