@@ -18,6 +18,7 @@
 
 #include "tpm_keys.h"
 #include "tpm_ops.h"
+#include "tpm_parent.h"
 
 void tpm_trace(const struct tpm_ctx *ctx, int level, const char *fmt, ...)
 {
@@ -30,6 +31,20 @@ void tpm_trace(const struct tpm_ctx *ctx, int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+CK_RV tpm_connect_inlock(struct tpm_ctx *ctx, struct tpm_conn *c)
+{
+	CK_RV rv = tpm_conn_open(&ctx->opts, c);
+
+	if (rv == CKR_OK && ctx->no_rm) {
+		rv = tpm_conn_flush_leftovers(c);
+		if (rv != CKR_OK)
+			tpm_conn_close(c);
+	}
+	if (rv != CKR_OK)
+		tpm_trace(ctx, 1, "tpm: cannot connect to %s (0x%lx)", ctx->opts.tcti, rv);
+	return rv;
+}
+
 CK_RV tpm_begin(struct tpm_ctx *ctx, struct tpm_conn *c)
 {
 	CK_RV rv;
@@ -37,16 +52,9 @@ CK_RV tpm_begin(struct tpm_ctx *ctx, struct tpm_conn *c)
 	if (!ctx->present)
 		return CKR_TOKEN_NOT_PRESENT;
 	pthread_mutex_lock(&ctx->lock);
-	rv = tpm_conn_open(&ctx->opts, c);
-	if (rv == CKR_OK && ctx->no_rm) {
-		rv = tpm_conn_flush_leftovers(c);
-		if (rv != CKR_OK)
-			tpm_conn_close(c);
-	}
-	if (rv != CKR_OK) {
+	rv = tpm_connect_inlock(ctx, c);
+	if (rv != CKR_OK)
 		pthread_mutex_unlock(&ctx->lock);
-		tpm_trace(ctx, 1, "tpm: cannot connect to %s (0x%lx)", ctx->opts.tcti, rv);
-	}
 	return rv;
 }
 
@@ -72,11 +80,15 @@ static void tpm_probe(struct tpm_ctx *ctx)
 	rv = tpm_conn_startup(&c);
 	if (rv == CKR_OK)
 		rv = tpm_caps_read(&c, &ctx->caps);
-	tpm_conn_close(&c);
 	if (rv != CKR_OK) {
+		tpm_conn_close(&c);
 		tpm_opts_describe(&ctx->opts, "no answer", ctx->description);
 		return;
 	}
+	rv = ctx->opts.parent != 0 ? tpm_parent_check(&c, &ctx->opts, ctx->description) : CKR_OK;
+	tpm_conn_close(&c);
+	if (rv != CKR_OK)
+		return;
 	tpm_mechs_select(&ctx->caps, &ctx->mechs);
 	ctx->present = true;
 }
@@ -113,6 +125,7 @@ static void tpm_unload(void *p)
 
 	if (ctx == NULL)
 		return;
+	tpm_keep_drop(&ctx->keep);
 	/*
 	 * Not destroyed: in a forked child the parent's context may be unloaded
 	 * while another thread of the parent held its mutex at the fork.

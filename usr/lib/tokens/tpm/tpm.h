@@ -11,6 +11,7 @@
 
 #include "tpm_caps.h"
 #include "tpm_conn.h"
+#include "tpm_keep.h"
 #include "tpm_mechs.h"
 #include "tpm_opts.h"
 
@@ -28,6 +29,7 @@ struct tpm_ctx {
 	 * the keys.
 	 */
 	TPM2B_AUTH key_auth;
+	struct tpm_keep keep; /* what is kept between calls (tpm_call.h); under lock */
 	void (*trace)(int level, const char *fmt, va_list ap);
 };
 
@@ -38,6 +40,9 @@ struct tpm_ctx {
  */
 CK_RV tpm_begin(struct tpm_ctx *ctx, struct tpm_conn *c);
 void tpm_end(struct tpm_ctx *ctx, struct tpm_conn *c);
+
+/* The connecting part of tpm_begin, with the mutex already held. */
+CK_RV tpm_connect_inlock(struct tpm_ctx *ctx, struct tpm_conn *c);
 
 /* Writes to the process trace (level 1 errors .. 4 debug). */
 void tpm_trace(const struct tpm_ctx *ctx, int level, const char *fmt, ...)
