@@ -274,3 +274,15 @@ testcases_func_test_tpm_keys_SOURCES = \
 	$(NULL)
 testcases_func_test_tpm_keys_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCRYPTO_CFLAGS) $(TSS2_CFLAGS)
 testcases_func_test_tpm_keys_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(LIBCRYPTO_LIBS) $(TSS2_LIBS) -lrt -ldl -lpthread
+
+# The slot option tpm-parent, on a private swtpm.
+if HAVE_TSS2
+check_PROGRAMS += testcases/func/test-tpm-parent
+TESTS += testcases/func/test-tpm-parent
+endif
+testcases_func_test_tpm_parent_SOURCES = \
+	$(OS_TPMFIX_SOURCES) \
+	testcases/func/test-tpm-parent.c \
+	$(NULL)
+testcases_func_test_tpm_parent_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(TSS2_CFLAGS)
+testcases_func_test_tpm_parent_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(TSS2_LIBS) -lrt -ldl -lpthread
