@@ -275,10 +275,11 @@ testcases_func_test_tpm_keys_SOURCES = \
 testcases_func_test_tpm_keys_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCRYPTO_CFLAGS) $(TSS2_CFLAGS)
 testcases_func_test_tpm_keys_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(LIBCRYPTO_LIBS) $(TSS2_LIBS) -lrt -ldl -lpthread
 
-# The slot option tpm-parent, on a private swtpm.
+# The slot option tpm-parent, on a private swtpm; what is kept between calls
+# behind tpm2-abrmd (skipped without it).
 if HAVE_TSS2
-check_PROGRAMS += testcases/func/test-tpm-parent
-TESTS += testcases/func/test-tpm-parent
+check_PROGRAMS += testcases/func/test-tpm-parent testcases/func/test-tpm-keep
+TESTS += testcases/func/test-tpm-parent testcases/func/test-tpm-keep
 endif
 testcases_func_test_tpm_parent_SOURCES = \
 	$(OS_TPMFIX_SOURCES) \
@@ -286,3 +287,9 @@ testcases_func_test_tpm_parent_SOURCES = \
 	$(NULL)
 testcases_func_test_tpm_parent_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(TSS2_CFLAGS)
 testcases_func_test_tpm_parent_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(TSS2_LIBS) -lrt -ldl -lpthread
+testcases_func_test_tpm_keep_SOURCES = \
+	$(OS_TPMFIX_SOURCES) \
+	testcases/func/test-tpm-keep.c \
+	$(NULL)
+testcases_func_test_tpm_keep_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(TSS2_CFLAGS)
+testcases_func_test_tpm_keep_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(TSS2_LIBS) -lrt -ldl -lpthread

@@ -116,8 +116,10 @@ CK_RV tpm_call_finish(struct tpm_call *call, CK_RV rv)
 {
 	struct tpm_ctx *ctx = call->ctx;
 
-	if (call->kept && rv != CKR_OK)
+	if (call->kept && rv != CKR_OK) {
+		tpm_trace(ctx, 2, "tpm: a call failed (0x%lx): dropping what was kept", rv);
 		tpm_keep_drop(&ctx->keep);
+	}
 	if (!call->kept) {
 		tpm_conn_flush(&call->conn, &call->key);
 		tpm_parent_close(&call->conn, &call->parent);
