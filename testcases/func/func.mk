@@ -293,3 +293,15 @@ testcases_func_test_tpm_keep_SOURCES = \
 	$(NULL)
 testcases_func_test_tpm_keep_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(TSS2_CFLAGS)
 testcases_func_test_tpm_keep_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(TSS2_LIBS) -lrt -ldl -lpthread
+
+# Key generation on the TPM token killed at random points.
+if HAVE_TSS2
+check_PROGRAMS += testcases/func/test-tpm-kill
+TESTS += testcases/func/test-tpm-kill
+endif
+testcases_func_test_tpm_kill_SOURCES = \
+	$(OS_TPMFIX_SOURCES) \
+	testcases/func/test-tpm-kill.c \
+	$(NULL)
+testcases_func_test_tpm_kill_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_tpm_kill_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
