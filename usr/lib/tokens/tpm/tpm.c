@@ -2,10 +2,12 @@
  * The tpm backend: a token on a TPM 2.0 reached through tpm2-tss.
  *
  * At load the backend reads its slot options, connects once to the TPM
- * (TPM2_Startup, then TPM2_GetCapability) and keeps what it learnt; when no
- * TPM answers, the slot is shown without a token and its description says
- * why.  Every later call opens its own connection and closes it before
- * returning (tpm_conn.h says why).  A TPM that goes away afterwards makes
+ * (TPM2_Startup when no resource manager has done it, then
+ * TPM2_GetCapability; a "tpm-parent" is checked) and keeps what it learnt;
+ * when no TPM answers, the slot is shown without a token and its
+ * description says why.  Later calls on keys go through tpm_call.h, which
+ * keeps the connection open behind a resource manager and opens one per
+ * call on a bare swtpm socket.  A TPM that goes away afterwards makes
  * the calls that need it fail with CKR_DEVICE_REMOVED or CKR_DEVICE_ERROR;
  * the token stays listed.
  */
@@ -77,7 +79,8 @@ static void tpm_probe(struct tpm_ctx *ctx)
 		tpm_opts_describe(&ctx->opts, "cannot connect", ctx->description);
 		return;
 	}
-	rv = tpm_conn_startup(&c);
+	/* a resource manager has started the TPM itself */
+	rv = ctx->rm ? CKR_OK : tpm_conn_startup(&c);
 	if (rv == CKR_OK)
 		rv = tpm_caps_read(&c, &ctx->caps);
 	if (rv != CKR_OK) {
@@ -111,6 +114,8 @@ static CK_RV tpm_load(const struct os_backend_env *env, void **out)
 	ctx->trace = env->trace;
 	ctx->no_rm =
 	    strncmp(ctx->opts.tcti, "swtpm", 5) == 0 || strncmp(ctx->opts.tcti, "mssim", 5) == 0;
+	ctx->rm = strncmp(ctx->opts.tcti, "tabrmd", 6) == 0 ||
+	          (strncmp(ctx->opts.tcti, "device:", 7) == 0 && strstr(ctx->opts.tcti, "tpmrm"));
 	pthread_mutex_init(&ctx->lock, NULL);
 	tpm_probe(ctx);
 	if (!ctx->present)

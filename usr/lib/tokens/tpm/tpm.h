@@ -20,6 +20,7 @@ struct tpm_ctx {
 	struct tpm_opts opts;
 	bool present; /* the TPM answered at load */
 	bool no_rm;   /* a transport without a resource manager (swtpm, mssim) */
+	bool rm;      /* behind a resource manager (tabrmd, device:/dev/tpmrmN): state is kept */
 	char description[TPM_OPTS_DESC_MAX];
 	struct tpm_caps caps;
 	struct tpm_mechs mechs;

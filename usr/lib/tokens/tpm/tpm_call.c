@@ -22,7 +22,7 @@ static CK_RV call_open_inlock(struct tpm_ctx *ctx, struct tpm_call *call)
 		tpm_conn_close(&call->conn);
 		return rv;
 	}
-	if (!ctx->no_rm) {
+	if (ctx->rm) {
 		tpm_keep_adopt(&ctx->keep, &call->conn, &call->parent);
 		call->kept = true;
 	}
@@ -39,7 +39,7 @@ CK_RV tpm_call_begin(struct tpm_ctx *ctx, struct tpm_call *call)
 	if (!ctx->present)
 		return CKR_TOKEN_NOT_PRESENT;
 	pthread_mutex_lock(&ctx->lock);
-	if (!ctx->no_rm && tpm_keep_open(&ctx->keep)) {
+	if (ctx->rm && tpm_keep_open(&ctx->keep)) {
 		call->conn = ctx->keep.conn;
 		call->parent = ctx->keep.parent;
 		call->kept = true;

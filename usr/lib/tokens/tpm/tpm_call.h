@@ -7,8 +7,8 @@
  *
  * Behind a resource manager (device:/dev/tpmrm0, tabrmd) the connection,
  * the storage key, the session and the last few loaded keys are kept for
- * the next call (tpm_keep.h); on a swtpm or mssim socket each call
- * connects and flushes everything before it returns.  A call holds the
+ * the next call (tpm_keep.h); on any other transport (swtpm, mssim,
+ * /dev/tpm0) each call connects and flushes everything before it returns.  A call holds the
  * context's lock from tpm_call_begin to tpm_call_finish.
  */
 #ifndef TPM_CALL_H

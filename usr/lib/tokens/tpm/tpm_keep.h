@@ -6,9 +6,9 @@
  *
  * A resource manager gives each connection its own view of the TPM and
  * swaps objects in and out as needed, so holding a connection blocks no
- * other process.  On a swtpm or mssim socket without one, the TPM serves
- * one connection at a time, and nothing is kept: each call connects and
- * flushes everything before returning.
+ * other process.  On any other transport (a swtpm or mssim socket, the
+ * raw /dev/tpm0) the TPM serves one connection at a time, and nothing is
+ * kept: each call connects and flushes everything before returning.
  *
  * Everything here is used under the context's lock (tpm_begin).  The kept
  * state belongs to the process that opened it: a forked child forgets it
