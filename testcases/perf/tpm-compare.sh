@@ -3,6 +3,7 @@
 # same TPM commands issued by tpm2-tools, and prints a Markdown report.
 #
 # usage: top_builddir=BUILD tpm-compare.sh [os-bench options]
+#        (default --seconds 2; TPM_COMPARE_ROUNDS=N rounds, default 5)
 #
 # Everything runs in a private work directory removed at the end: a swtpm
 # (its state there, on a free port), a session D-Bus and tpm2-abrmd serving
@@ -10,7 +11,9 @@
 # manager (TCTI "tabrmd:bus_type=session"); a tpm2-pkcs11 store with one
 # token; a private openslot instance whose only slot is a TPM token on that
 # TCTI.  Both modules are measured by os-bench with --token-keys (tpm2-pkcs11
-# makes no session keys).  The tpm2-tools figures time one command per
+# makes no session keys), in alternating rounds of one run each, so that a
+# change of machine load between them affects both alike; a figure is the
+# median of the rounds.  The tpm2-tools figures time one command per
 # process on keys made persistent first, so they are the TPM's own time plus
 # a process start and a connection.
 #
@@ -27,6 +30,7 @@ so_pin=87654321
 pin=123456
 rows=session,rsa-pkcs-sign,ecdsa-sign,rsa-keygen,ec-keygen
 probes=9
+rounds=${TPM_COMPARE_ROUNDS:-5}
 
 say() { echo "tpm-compare.sh: $*" >&2; }
 
@@ -55,7 +59,8 @@ cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	if [ -n "${OSB_SAVE_DIR:-}" ]; then
 		mkdir -p "$OSB_SAVE_DIR"
-		cp "$work"/*.json "$work"/*.log "$OSB_SAVE_DIR"/ 2>/dev/null || true
+		cp "$work"/*.json "$work"/*.log "$work"/*.start "$work"/tools.txt "$OSB_SAVE_DIR"/ \
+			2>/dev/null || true
 	fi
 	rm -rf "$work"
 }
@@ -84,7 +89,8 @@ start_tpm() {
 	pids="$pids $(sed -n 2p "$work/dbus.out")"
 	export DBUS_SESSION_BUS_ADDRESS
 	sleep 0.3
-	# tpm2-pkcs11 keeps every key it generated loaded: room for them
+	# tpm2-pkcs11 keeps every key it generated loaded: room for them (100 is
+	# the most tpm2-abrmd allows)
 	tpm2-abrmd --session --allow-root --tcti "swtpm:host=127.0.0.1,port=$port" \
 		--max-transients=100 --max-connections=64 \
 		>"$work/abrmd.log" 2>&1 &
@@ -124,14 +130,28 @@ CONF
 	"$OSL_SLOTD" -c "$OPENSLOT_CONF"
 }
 
-# run NAME os-bench-arguments...: NAME.json and NAME.log.
+# run NAME ROUND os-bench-arguments...: NAME.ROUND.json and NAME.log.
 run() {
 	name=$1
-	shift
-	say "measuring $name (log: $work/$name.log)"
-	"$bench" --json --no-openssl --token-keys --only "$rows" --objects none "$@" \
-		>"$work/$name.json" 2>"$work/$name.log" || [ -s "$work/$name.json" ] ||
-		echo null >"$work/$name.json"
+	round=$2
+	shift 2
+	say "measuring $name, round $round (log: $work/$name.log)"
+	"$bench" --json --no-openssl --token-keys --only "$rows" --objects none --seconds 2 \
+		"$@" --runs 1 >"$work/$name.$round.json" 2>>"$work/$name.log" ||
+		[ -s "$work/$name.$round.json" ] || echo null >"$work/$name.$round.json"
+}
+
+# NAME.json: the rows of the rounds, each figure the median of the rounds
+# that measured it.
+merge_rounds() {
+	jq -s '[.[] | select(. != null)] as $r
+	  | if ($r | length) == 0 then null else
+	    $r[0] + {operations: [$r[0].operations[] | .id as $id
+	      | ([$r[] | .operations[] | select(.id == $id) | .module | select(.status == "ok") | .median]
+	         | sort) as $v
+	      | . + {module: (if ($v | length) == 0 then .module
+	          else {status: "ok", median: $v[(($v | length) - 1) / 2 | floor],
+	                runs: ($v | length)} end)}]} end' "$work/$1".*.json >"$work/$1.json"
 }
 
 # probe NAME os-bench-arguments...: the median C_Initialize+C_Login of new
@@ -187,8 +207,21 @@ measure_tools() {
 start_tpm
 setup_tpm2_pkcs11
 setup_openslot
-run openslot --module "$OSL_LIB" --slot 0 --init --so-pin "$so_pin" --pin "$pin" "$@"
-run tpm2-pkcs11 --module "$p11lib" --token os-bench --pin "$pin" "$@"
+for r in $(seq "$rounds"); do
+	run openslot "$r" --module "$OSL_LIB" --slot 0 --init --so-pin "$so_pin" --pin "$pin" "$@"
+	run tpm2-pkcs11 "$r" --module "$p11lib" --token os-bench --pin "$pin" "$@"
+done
+# tpm2-pkcs11 keeps each key pair it generates loaded until the process
+# ends, and tpm2-abrmd allows 100 transient objects per connection: P-256
+# generation is measured again in short runs that stay below that.
+rows=ec-keygen
+for r in $(seq "$rounds"); do
+	run openslot-short "$r" --module "$OSL_LIB" --slot 0 --pin "$pin" "$@" --seconds 0.3
+	run tpm2-pkcs11-short "$r" --module "$p11lib" --token os-bench --pin "$pin" "$@" --seconds 0.3
+done
+for n in openslot tpm2-pkcs11 openslot-short tpm2-pkcs11-short; do
+	merge_rounds "$n"
+done
 probe openslot --module "$OSL_LIB" --slot 0 --pin "$pin"
 probe tpm2-pkcs11 --module "$p11lib" --token os-bench --pin "$pin"
 say "timing tpm2-tools"
@@ -201,11 +234,12 @@ echo "- TPM: swtpm $(swtpm --version 2>&1 | head -n 1 | sed 's/.*version //'), t
 echo "- openslot: $(jq -r '.library // "not run"' "$work/openslot.json")"
 echo "- tpm2-pkcs11: $(jq -r '.library // "not run"' "$work/tpm2-pkcs11.json")"
 echo "- CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) CPUs; load $(cut -d ' ' -f 1-3 /proc/loadavg)"
-echo "- command: tpm-compare.sh $*"
+echo "- command: tpm-compare.sh $*; $rounds alternating rounds, each figure their median"
 echo
 echo "| operation | openslot | tpm2-pkcs11 | ratio | tpm2-tools, one process per command |"
 echo "|---|--:|--:|--:|---|"
 jq -n -r --slurpfile o "$work/openslot.json" --slurpfile t "$work/tpm2-pkcs11.json" \
+	--slurpfile osh "$work/openslot-short.json" --slurpfile tsh "$work/tpm2-pkcs11-short.json" \
 	--arg rsa "$rsa_sign" --arg ec "$ec_sign" --arg rsag "$rsa_create" --arg ecg "$ec_create" \
 	--arg rnd "$getrandom" --arg load "$load" \
 	--arg os "$(cat "$work/openslot.start")" --arg ts "$(cat "$work/tpm2-pkcs11.start")" '
@@ -223,9 +257,11 @@ $o[0] as $O | $t[0] as $T |
  ["rsa-pkcs-sign", "RSA-2048 sign (CKM_RSA_PKCS), ops/s", "tpm2_sign \($rsa) ms"],
  ["ecdsa-sign", "ECDSA P-256 sign (CKM_ECDSA), ops/s", "tpm2_sign \($ec) ms"],
  ["rsa-keygen", "RSA-2048 token key pair + destroy, ops/s", "tpm2_create \($rsag) ms"],
- ["ec-keygen", "P-256 token key pair + destroy, ops/s", "tpm2_create \($ecg) ms"])
-| . as [$id, $name, $tools]
-| row($O; $id) as $a | row($T; $id) as $b
+ ["ec-keygen", "P-256 token key pair + destroy, ops/s", "tpm2_create \($ecg) ms"],
+ ["ec-keygen", "P-256 token key pair + destroy, runs of 0.3 s, ops/s", "tpm2_create \($ecg) ms", true])
+| . as [$id, $name, $tools, $short]
+| (if $short then row($osh[0]; $id) else row($O; $id) end) as $a
+| (if $short then row($tsh[0]; $id) else row($T; $id) end) as $b
 | "| \($name) | \($a | fmt) | \($b | fmt) | \(ratio($a; $b; false)) | \($tools) |"),
 (start($os) as $a | start($ts) as $b
 | "| C_Initialize+C_Login (new process), ms | \($a | fmt) | \($b | fmt) | \(ratio($a; $b; true)) | tpm2_getrandom \($rnd) ms, tpm2_load \($load) ms |")
