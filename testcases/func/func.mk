@@ -324,3 +324,34 @@ testcases_func_test_tpm_pins_SOURCES = \
 	$(NULL)
 testcases_func_test_tpm_pins_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCRYPTO_CFLAGS) $(TSS2_CFLAGS)
 testcases_func_test_tpm_pins_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(LIBCRYPTO_LIBS) $(TSS2_LIBS) -lrt -ldl -lpthread
+
+# The slot option tpm-parent, on a private swtpm; what is kept between calls
+# behind tpm2-abrmd (skipped without it).
+if HAVE_TSS2
+check_PROGRAMS += testcases/func/test-tpm-parent testcases/func/test-tpm-keep
+TESTS += testcases/func/test-tpm-parent testcases/func/test-tpm-keep
+endif
+testcases_func_test_tpm_parent_SOURCES = \
+	$(OS_TPMFIX_SOURCES) \
+	testcases/func/test-tpm-parent.c \
+	$(NULL)
+testcases_func_test_tpm_parent_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(TSS2_CFLAGS)
+testcases_func_test_tpm_parent_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(TSS2_LIBS) -lrt -ldl -lpthread
+testcases_func_test_tpm_keep_SOURCES = \
+	$(OS_TPMFIX_SOURCES) \
+	testcases/func/test-tpm-keep.c \
+	$(NULL)
+testcases_func_test_tpm_keep_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(TSS2_CFLAGS)
+testcases_func_test_tpm_keep_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) $(TSS2_LIBS) -lrt -ldl -lpthread
+
+# Key generation on the TPM token killed at random points.
+if HAVE_TSS2
+check_PROGRAMS += testcases/func/test-tpm-kill
+TESTS += testcases/func/test-tpm-kill
+endif
+testcases_func_test_tpm_kill_SOURCES = \
+	$(OS_TPMFIX_SOURCES) \
+	testcases/func/test-tpm-kill.c \
+	$(NULL)
+testcases_func_test_tpm_kill_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_tpm_kill_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread

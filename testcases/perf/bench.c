@@ -32,6 +32,7 @@ enum {
 	OPT_PROBE,
 	OPT_NO_OPENSSL,
 	OPT_KEEP,
+	OPT_TOKEN_KEYS,
 };
 
 static const struct option bench_longopts[] = {
@@ -47,6 +48,7 @@ static const struct option bench_longopts[] = {
     {"only", required_argument, NULL, 'O'},
     {"no-openssl", no_argument, NULL, OPT_NO_OPENSSL},
     {"keep-objects", no_argument, NULL, OPT_KEEP},
+    {"token-keys", no_argument, NULL, OPT_TOKEN_KEYS},
     {"json", no_argument, NULL, 'j'},
     {"quick", no_argument, NULL, 'q'},
     {"probe-start", no_argument, NULL, OPT_PROBE},
@@ -71,6 +73,9 @@ static void bench_usage(FILE *out)
 	      "                   rsa,sha256,ecdsa-threads,objects\n"
 	      "  --no-openssl     do not measure raw OpenSSL\n"
 	      "  --keep-objects   leave the objects made for --objects on the token\n"
+	      "  --token-keys     make the RSA and P-256 keys, and those of the key\n"
+	      "                   generation rows, token objects (for modules without\n"
+	      "                   session keys)\n"
 	      "  --probe-start    time C_Initialize+C_Login in this process and exit\n"
 	      "  --json           print JSON instead of the tables\n"
 	      "  --quick          one run and 100 objects (unless given): a smoke test\n",
@@ -149,6 +154,9 @@ static int bench_parse_opt(struct bench_opts *o, int c, const char *arg, bool *c
 		return 0;
 	case OPT_KEEP:
 		o->keep_objects = true;
+		return 0;
+	case OPT_TOKEN_KEYS:
+		o->token_keys = true;
 		return 0;
 	case 'j':
 		o->json = true;

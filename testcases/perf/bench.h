@@ -35,6 +35,7 @@ struct bench_opts {
 	bool quick;
 	bool no_openssl;                 /* leave the OpenSSL column empty */
 	bool keep_objects;               /* leave the object population on the token */
+	bool token_keys;                 /* RSA and P-256 keys as token objects */
 	const char *only;                /* measure only ids containing this */
 	size_t counts[BENCH_MAX_COUNTS]; /* token object counts, ascending */
 	int ncounts;

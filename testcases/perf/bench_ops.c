@@ -12,7 +12,7 @@
 #include "bench_ops.h"
 
 enum ops_key { KEY_NONE, KEY_RSA, KEY_RSA_PUB, KEY_EC, KEY_ED, KEY_AES, KEY_HMAC };
-enum ops_kind { KIND_SESSION, KIND_SIGN, KIND_VERIFY, KIND_ENCRYPT, KIND_DIGEST };
+enum ops_kind { KIND_SESSION, KIND_SIGN, KIND_VERIFY, KIND_ENCRYPT, KIND_DIGEST, KIND_KEYGEN };
 
 struct ops_case {
 	const char *id;
@@ -45,6 +45,10 @@ static const struct ops_case ops_cases[] = {
     {"sha256-64", "SHA-256 64 B", CKM_SHA256, KEY_NONE, KIND_DIGEST, 64, true},
     {"sha256-1m", "SHA-256 1 MiB", CKM_SHA256, KEY_NONE, KIND_DIGEST, 1 << 20, true},
     {"hmac-sha256-64", "HMAC-SHA256 64 B", CKM_SHA256_HMAC, KEY_HMAC, KIND_SIGN, 64, true},
+    {"rsa-keygen", "RSA-2048 key pair generation (and destroy)", CKM_RSA_PKCS_KEY_PAIR_GEN,
+     KEY_NONE, KIND_KEYGEN, 0, false},
+    {"ec-keygen", "P-256 key pair generation (and destroy)", CKM_EC_KEY_PAIR_GEN, KEY_NONE,
+     KIND_KEYGEN, 0, false},
 };
 
 /* The GCM parameters as the 2.40 header had them before ulIvBits was added. */
@@ -61,6 +65,7 @@ static const CK_BYTE sha256_prefix[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60
                                         0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
 
 struct ops_state {
+	struct bench_p11 *p;
 	CK_FUNCTION_LIST_PTR f;
 	CK_SLOT_ID slot;
 	CK_SESSION_HANDLE s;
@@ -132,6 +137,21 @@ static CK_RV op_digest(void *arg)
 	return st->f->C_Digest(st->s, st->in, st->inlen, st->out, &len);
 }
 
+/* A key pair made and destroyed again, so that the token does not grow. */
+static CK_RV op_keygen(void *arg)
+{
+	struct ops_state *st = arg;
+	struct bench_key k;
+	CK_RV rv = bench_p11_pair(st->p, st->s, st->mech.mechanism, &k);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = st->f->C_DestroyObject(st->s, k.priv);
+	if (rv == CKR_OK)
+		rv = st->f->C_DestroyObject(st->s, k.pub);
+	return rv;
+}
+
 CK_RV bench_ops_ecdsa(void *arg)
 {
 	static const CK_BYTE hash[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
@@ -177,6 +197,8 @@ static bench_op_fn ops_fn(enum ops_kind kind)
 		return op_verify;
 	case KIND_ENCRYPT:
 		return op_encrypt;
+	case KIND_KEYGEN:
+		return op_keygen;
 	case KIND_DIGEST:
 		break;
 	}
@@ -235,6 +257,7 @@ static CK_RV ops_setup(struct ops_state *st, const struct ops_case *c, struct be
 		bench_measure_fail(m, k->rv, "no key");
 		return k->rv;
 	}
+	st->p = p;
 	st->f = p->f;
 	st->slot = p->slot;
 	st->s = p->session;

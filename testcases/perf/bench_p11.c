@@ -154,6 +154,7 @@ CK_RV bench_p11_open(struct bench_p11 *p, const struct bench_opts *o)
 {
 	CK_RV rv = bench_p11_initialize(p->f);
 
+	p->token_keys = o->token_keys;
 	if (rv != CKR_OK) {
 		p11_error("C_Initialize", rv);
 		return rv;
@@ -189,19 +190,20 @@ CK_RV bench_p11_open(struct bench_p11 *p, const struct bench_opts *o)
 	return rv;
 }
 
-static CK_RV p11_rsa_keygen(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, struct bench_key *k)
+static CK_RV p11_rsa_keygen(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, CK_BBOOL *token,
+                            struct bench_key *k)
 {
 	CK_MECHANISM mech = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
 	CK_ULONG bits = 2048;
 	CK_BYTE exponent[] = {0x01, 0x00, 0x01};
 	CK_ATTRIBUTE pub[] = {
-	    {CKA_TOKEN, &no, sizeof(no)},
+	    {CKA_TOKEN, token, sizeof(*token)},
 	    {CKA_MODULUS_BITS, &bits, sizeof(bits)},
 	    {CKA_PUBLIC_EXPONENT, exponent, sizeof(exponent)},
 	    {CKA_VERIFY, &yes, sizeof(yes)},
 	};
 	CK_ATTRIBUTE priv[] = {
-	    {CKA_TOKEN, &no, sizeof(no)},
+	    {CKA_TOKEN, token, sizeof(*token)},
 	    {CKA_PRIVATE, &yes, sizeof(yes)},
 	    {CKA_SENSITIVE, &yes, sizeof(yes)},
 	    {CKA_SIGN, &yes, sizeof(yes)},
@@ -213,16 +215,16 @@ static CK_RV p11_rsa_keygen(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, struct 
 
 /* An EC pair on the curve whose parameters are params. */
 static CK_RV p11_ec_pair(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, CK_MECHANISM_TYPE gen,
-                         const CK_BYTE *params, CK_ULONG plen, struct bench_key *k)
+                         const CK_BYTE *params, CK_ULONG plen, CK_BBOOL *token, struct bench_key *k)
 {
 	CK_MECHANISM mech = {gen, NULL, 0};
 	CK_ATTRIBUTE pub[] = {
-	    {CKA_TOKEN, &no, sizeof(no)},
+	    {CKA_TOKEN, token, sizeof(*token)},
 	    {CKA_EC_PARAMS, (void *)params, plen},
 	    {CKA_VERIFY, &yes, sizeof(yes)},
 	};
 	CK_ATTRIBUTE priv[] = {
-	    {CKA_TOKEN, &no, sizeof(no)},
+	    {CKA_TOKEN, token, sizeof(*token)},
 	    {CKA_PRIVATE, &yes, sizeof(yes)},
 	    {CKA_SENSITIVE, &yes, sizeof(yes)},
 	    {CKA_SIGN, &yes, sizeof(yes)},
@@ -234,20 +236,40 @@ static CK_RV p11_ec_pair(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, CK_MECHANI
 
 CK_RV bench_p11_ec_keygen(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, struct bench_key *k)
 {
-	k->rv = p11_ec_pair(f, s, CKM_EC_KEY_PAIR_GEN, oid_p256, sizeof(oid_p256), k);
+	k->rv = p11_ec_pair(f, s, CKM_EC_KEY_PAIR_GEN, oid_p256, sizeof(oid_p256), &no, k);
 	return k->rv;
+}
+
+CK_RV bench_p11_pair(struct bench_p11 *p, CK_SESSION_HANDLE s, CK_MECHANISM_TYPE gen,
+                     struct bench_key *k)
+{
+	CK_BBOOL *token = p->token_keys ? &yes : &no;
+
+	if (gen == CKM_RSA_PKCS_KEY_PAIR_GEN)
+		return p11_rsa_keygen(p->f, s, token, k);
+	return p11_ec_pair(p->f, s, gen, oid_p256, sizeof(oid_p256), token, k);
+}
+
+/* Destroys the pair of k when it is made of token objects. */
+static void p11_drop(struct bench_p11 *p, struct bench_key *k)
+{
+	if (!p->token_keys || k->rv != CKR_OK)
+		return;
+	p->f->C_DestroyObject(p->session, k->priv);
+	p->f->C_DestroyObject(p->session, k->pub);
+	k->rv = CKR_KEY_HANDLE_INVALID;
 }
 
 /* Ed25519 named by its OID, or by its curve name for modules that want that. */
 static CK_RV p11_ed_keygen(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, struct bench_key *k)
 {
-	CK_RV rv =
-	    p11_ec_pair(f, s, CKM_EC_EDWARDS_KEY_PAIR_GEN, oid_ed25519, sizeof(oid_ed25519), k);
+	CK_RV rv = p11_ec_pair(f, s, CKM_EC_EDWARDS_KEY_PAIR_GEN, oid_ed25519, sizeof(oid_ed25519),
+	                       &no, k);
 
 	if (rv == CKR_ATTRIBUTE_VALUE_INVALID || rv == CKR_CURVE_NOT_SUPPORTED ||
 	    rv == CKR_TEMPLATE_INCONSISTENT)
 		rv = p11_ec_pair(f, s, CKM_EC_EDWARDS_KEY_PAIR_GEN, name_ed25519,
-		                 sizeof(name_ed25519), k);
+		                 sizeof(name_ed25519), &no, k);
 	return rv;
 }
 
@@ -274,8 +296,8 @@ void bench_p11_keys(struct bench_p11 *p)
 	CK_FUNCTION_LIST_PTR f = p->f;
 	CK_SESSION_HANDLE s = p->session;
 
-	p->rsa.rv = p11_rsa_keygen(f, s, &p->rsa);
-	bench_p11_ec_keygen(f, s, &p->ec);
+	p->rsa.rv = bench_p11_pair(p, s, CKM_RSA_PKCS_KEY_PAIR_GEN, &p->rsa);
+	p->ec.rv = bench_p11_pair(p, s, CKM_EC_KEY_PAIR_GEN, &p->ec);
 	p->ed.rv = p11_ed_keygen(f, s, &p->ed);
 	p->aes.rv = p11_secret(f, s, CKK_AES, CKA_ENCRYPT, &p->aes);
 	p->hmac.rv = p11_secret(f, s, CKK_GENERIC_SECRET, CKA_SIGN, &p->hmac);
@@ -286,6 +308,8 @@ void bench_p11_close(struct bench_p11 *p)
 	if (!p->dl)
 		return;
 	if (p->f) {
+		p11_drop(p, &p->rsa);
+		p11_drop(p, &p->ec);
 		if (p->session != CK_INVALID_HANDLE)
 			p->f->C_CloseSession(p->session);
 		p->f->C_Finalize(NULL);

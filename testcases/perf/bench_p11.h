@@ -6,7 +6,9 @@
  * The keys are session objects of one session (struct bench_p11.session)
  * that stays open, logged in, for the life of the run: PKCS#11 makes them
  * usable from every session of the process.  They are generated once, never
- * inside a timed run.
+ * inside a timed run.  With --token-keys the RSA and P-256 pairs are token
+ * objects instead (modules such as tpm2-pkcs11 make no session keys), and
+ * are destroyed again by bench_p11_close.
  */
 #ifndef OS_BENCH_P11_H
 #define OS_BENCH_P11_H
@@ -32,6 +34,7 @@ struct bench_p11 {
 	struct bench_key ed;
 	struct bench_key aes;
 	struct bench_key hmac;
+	bool token_keys; /* the RSA and P-256 pairs are token objects */
 };
 
 /* dlopens path and fetches its function list.  0, or -1 with a message. */
@@ -61,6 +64,13 @@ CK_RV bench_p11_login(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, const char *p
 
 /* A P-256 session key pair for signing, made in session s. */
 CK_RV bench_p11_ec_keygen(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, struct bench_key *k);
+
+/*
+ * An RSA-2048 (CKM_RSA_PKCS_KEY_PAIR_GEN) or P-256 pair made in session s,
+ * token objects when p->token_keys is set.
+ */
+CK_RV bench_p11_pair(struct bench_p11 *p, CK_SESSION_HANDLE s, CK_MECHANISM_TYPE gen,
+                     struct bench_key *k);
 
 /* The label of a token without its blank padding, into buf. */
 void bench_p11_label(const CK_UTF8CHAR *field, size_t len, char *buf, size_t buflen);

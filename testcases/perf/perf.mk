@@ -39,4 +39,5 @@ TESTS += testcases/perf/smoke.sh
 EXTRA_DIST += \
 	testcases/perf/compare.sh \
 	testcases/perf/smoke.sh \
+	testcases/perf/tpm-compare.sh \
 	$(NULL)

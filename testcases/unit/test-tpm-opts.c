@@ -29,6 +29,30 @@ static void test_defaults(void **state)
 	assert_int_equal(read_opts(NULL, 0, &o), CKR_OK);
 	assert_string_equal(o.tcti, "device:/dev/tpmrm0");
 	assert_int_equal(o.timeout_ms, 10000);
+	assert_int_equal(o.parent, 0);
+}
+
+/* "tpm-parent": a persistent handle, in hexadecimal, and nothing else. */
+static void test_parent(void **state)
+{
+	static const struct os_backend_option bad[][1] = {
+	    {{"tpm-parent", ""}},
+	    {{"tpm-parent", "0x80000001"}},
+	    {{"tpm-parent", "0x82000000"}},
+	    {{"tpm-parent", "0x81000001x"}},
+	    {{"tpm-parent", "-0x81000001"}},
+	    {{"tpm-parent", "0x181000001"}},
+	};
+	const struct os_backend_option hex[] = {{"tpm-parent", "0x81000001"}};
+	const struct os_backend_option bare[] = {{"tpm-parent", "81ffffff"}};
+	struct tpm_opts o;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(read_opts(bad[i], 1, &o), CKR_ARGUMENTS_BAD);
+	assert_int_equal(read_opts(hex, 1, &o), CKR_OK);
+	assert_int_equal(o.parent, 0x81000001u);
+	assert_int_equal(read_opts(bare, 1, &o), CKR_OK);
+	assert_int_equal(o.parent, 0x81ffffffu);
 }
 
 /* "device" is a shorthand for a device TCTI; "tcti" wins over it. */
@@ -101,9 +125,8 @@ static void test_descriptions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_device_and_tcti),
-	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_defaults),     cmocka_unit_test(test_device_and_tcti),
+	    cmocka_unit_test(test_refused),      cmocka_unit_test(test_parent),
 	    cmocka_unit_test(test_descriptions),
 	};
 

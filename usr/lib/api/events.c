@@ -234,12 +234,33 @@ CK_RV api_events_report_counts(struct api_slot *slot)
 	return rv;
 }
 
+/*
+ * True when the counts connection was looked at less than EVENTS_FLUSH_US
+ * ago: a hang-up since then is found by the flusher, which reconnects and
+ * sends every count again, as the next look would.  Session churn thus
+ * costs no system call per C_OpenSession.
+ */
+static bool events_link_fresh_inlock(void)
+{
+	struct timespec ts;
+	int64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (api_state.flusher_running && now - api_state.link_checked_ns < EVENTS_FLUSH_US * 1000)
+		return true;
+	api_state.link_checked_ns = now;
+	return false;
+}
+
 CK_RV api_events_check_link(void)
 {
 	CK_RV rv = CKR_OK;
 
 	pthread_mutex_lock(&api_state.client_lock);
-	if (!api_state.client_ok || events_drain_client_inlock() < 0)
+	if (!api_state.client_ok)
+		rv = api_events_reconnect_client_inlock() == 0 ? CKR_OK : CKR_DEVICE_ERROR;
+	else if (!events_link_fresh_inlock() && events_drain_client_inlock() < 0)
 		rv = api_events_reconnect_client_inlock() == 0 ? CKR_OK : CKR_DEVICE_ERROR;
 	pthread_mutex_unlock(&api_state.client_lock);
 	return rv;

@@ -100,6 +100,8 @@ libtoken_tpm_la_SOURCES = \
 	usr/lib/tokens/tpm/tpm_conn.h \
 	usr/lib/tokens/tpm/tpm_crypt.c \
 	usr/lib/tokens/tpm/tpm_crypt.h \
+	usr/lib/tokens/tpm/tpm_keep.c \
+	usr/lib/tokens/tpm/tpm_keep.h \
 	usr/lib/tokens/tpm/tpm_keys.c \
 	usr/lib/tokens/tpm/tpm_keys.h \
 	usr/lib/tokens/tpm/tpm_lockout.c \

@@ -46,7 +46,7 @@ static CK_RV tpmtok_begin(struct slotd_tpm *t, struct tpm_conn *c, struct tpm_pa
 	if (rv == CKR_OK)
 		rv = tpm_conn_startup(c);
 	if (rv == CKR_OK)
-		rv = tpm_parent_open(c, p);
+		rv = tpm_parent_open(c, &t->opts, p);
 	if (rv == CKR_OK)
 		return CKR_OK;
 	tpm_conn_close(c);

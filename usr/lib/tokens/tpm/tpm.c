@@ -2,10 +2,12 @@
  * The tpm backend: a token on a TPM 2.0 reached through tpm2-tss.
  *
  * At load the backend reads its slot options, connects once to the TPM
- * (TPM2_Startup, then TPM2_GetCapability) and keeps what it learnt; when no
- * TPM answers, the slot is shown without a token and its description says
- * why.  Every later call opens its own connection and closes it before
- * returning (tpm_conn.h says why).  A TPM that goes away afterwards makes
+ * (TPM2_Startup when no resource manager has done it, then
+ * TPM2_GetCapability; a "tpm-parent" is checked) and keeps what it learnt;
+ * when no TPM answers, the slot is shown without a token and its
+ * description says why.  Later calls on keys go through tpm_call.h, which
+ * keeps the connection open behind a resource manager and opens one per
+ * call on a bare swtpm socket.  A TPM that goes away afterwards makes
  * the calls that need it fail with CKR_DEVICE_REMOVED or CKR_DEVICE_ERROR;
  * the token stays listed.
  */
@@ -16,14 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tpm_derive.h"
-#include "tpm_import.h"
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "tpm_derive.h"
+#include "tpm_import.h"
 #include "tpm_keys.h"
 #include "tpm_lockout.h"
 #include "tpm_ops.h"
+#include "tpm_parent.h"
 #include "tpm_secret.h"
 #include "tpm_unwrap.h"
 
@@ -38,6 +41,20 @@ void tpm_trace(const struct tpm_ctx *ctx, int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+CK_RV tpm_connect_inlock(struct tpm_ctx *ctx, struct tpm_conn *c)
+{
+	CK_RV rv = tpm_conn_open(&ctx->opts, c);
+
+	if (rv == CKR_OK && ctx->no_rm) {
+		rv = tpm_conn_flush_leftovers(c);
+		if (rv != CKR_OK)
+			tpm_conn_close(c);
+	}
+	if (rv != CKR_OK)
+		tpm_trace(ctx, 1, "tpm: cannot connect to %s (0x%lx)", ctx->opts.tcti, rv);
+	return rv;
+}
+
 CK_RV tpm_begin(struct tpm_ctx *ctx, struct tpm_conn *c)
 {
 	CK_RV rv;
@@ -45,16 +62,9 @@ CK_RV tpm_begin(struct tpm_ctx *ctx, struct tpm_conn *c)
 	if (!ctx->present)
 		return CKR_TOKEN_NOT_PRESENT;
 	pthread_mutex_lock(&ctx->lock);
-	rv = tpm_conn_open(&ctx->opts, c);
-	if (rv == CKR_OK && ctx->no_rm) {
-		rv = tpm_conn_flush_leftovers(c);
-		if (rv != CKR_OK)
-			tpm_conn_close(c);
-	}
-	if (rv != CKR_OK) {
+	rv = tpm_connect_inlock(ctx, c);
+	if (rv != CKR_OK)
 		pthread_mutex_unlock(&ctx->lock);
-		tpm_trace(ctx, 1, "tpm: cannot connect to %s (0x%lx)", ctx->opts.tcti, rv);
-	}
 	return rv;
 }
 
@@ -77,14 +87,19 @@ static void tpm_probe(struct tpm_ctx *ctx)
 		tpm_opts_describe(&ctx->opts, "cannot connect", ctx->description);
 		return;
 	}
-	rv = tpm_conn_startup(&c);
+	/* a resource manager has started the TPM itself */
+	rv = ctx->rm ? CKR_OK : tpm_conn_startup(&c);
 	if (rv == CKR_OK)
 		rv = tpm_caps_read(&c, &ctx->caps);
-	tpm_conn_close(&c);
 	if (rv != CKR_OK) {
+		tpm_conn_close(&c);
 		tpm_opts_describe(&ctx->opts, "no answer", ctx->description);
 		return;
 	}
+	rv = ctx->opts.parent != 0 ? tpm_parent_check(&c, &ctx->opts, ctx->description) : CKR_OK;
+	tpm_conn_close(&c);
+	if (rv != CKR_OK)
+		return;
 	tpm_mechs_select(&ctx->caps, &ctx->mechs);
 	ctx->present = true;
 }
@@ -107,6 +122,8 @@ static CK_RV tpm_load(const struct os_backend_env *env, void **out)
 	ctx->trace = env->trace;
 	ctx->no_rm =
 	    strncmp(ctx->opts.tcti, "swtpm", 5) == 0 || strncmp(ctx->opts.tcti, "mssim", 5) == 0;
+	ctx->rm = strncmp(ctx->opts.tcti, "tabrmd", 6) == 0 ||
+	          (strncmp(ctx->opts.tcti, "device:", 7) == 0 && strstr(ctx->opts.tcti, "tpmrm"));
 	pthread_mutex_init(&ctx->lock, NULL);
 	tpm_probe(ctx);
 	if (!ctx->present)
@@ -121,6 +138,7 @@ static void tpm_unload(void *p)
 
 	if (ctx == NULL)
 		return;
+	tpm_keep_drop(&ctx->keep);
 	/*
 	 * Not destroyed: in a forked child the parent's context may be unloaded
 	 * while another thread of the parent held its mutex at the fork.

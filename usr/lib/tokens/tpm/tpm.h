@@ -11,6 +11,7 @@
 
 #include "tpm_caps.h"
 #include "tpm_conn.h"
+#include "tpm_keep.h"
 #include "tpm_mechs.h"
 #include "tpm_opts.h"
 
@@ -19,6 +20,7 @@ struct tpm_ctx {
 	struct tpm_opts opts;
 	bool present; /* the TPM answered at load */
 	bool no_rm;   /* a transport without a resource manager (swtpm, mssim) */
+	bool rm;      /* behind a resource manager (tabrmd, device:/dev/tpmrmN): state is kept */
 	char description[TPM_OPTS_DESC_MAX];
 	struct tpm_caps caps;
 	struct tpm_mechs mechs;
@@ -30,6 +32,7 @@ struct tpm_ctx {
 	 * while no user is logged in, and no key is made then.
 	 */
 	TPM2B_AUTH key_auth;
+	struct tpm_keep keep; /* what is kept between calls (tpm_call.h); under lock */
 	void (*trace)(int level, const char *fmt, va_list ap);
 };
 
@@ -40,6 +43,9 @@ struct tpm_ctx {
  */
 CK_RV tpm_begin(struct tpm_ctx *ctx, struct tpm_conn *c);
 void tpm_end(struct tpm_ctx *ctx, struct tpm_conn *c);
+
+/* The connecting part of tpm_begin, with the mutex already held. */
+CK_RV tpm_connect_inlock(struct tpm_ctx *ctx, struct tpm_conn *c);
 
 /* Writes to the process trace (level 1 errors .. 4 debug). */
 void tpm_trace(const struct tpm_ctx *ctx, int level, const char *fmt, ...)

@@ -112,7 +112,7 @@ static CK_RV aes_run(const struct aes_op *op, const CK_BYTE *in, size_t len, CK_
 	for (size_t off = 0; rv == CKR_OK && off < len; off += chunk)
 		rv = aes_command(&call, op, in + off, len - off < chunk ? len - off : chunk,
 		                 out + off, iv);
-	tpm_call_end(&call);
+	rv = tpm_call_finish(&call, rv);
 	return rv;
 }
 

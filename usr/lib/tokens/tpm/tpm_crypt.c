@@ -166,12 +166,17 @@ static CK_RV crypt_decrypt(struct crypt_op *op, const CK_BYTE *in, size_t inlen,
 		scheme.details.oaep.hashAlg = op->hash;
 	}
 	memcpy(c.buffer, in, inlen);
-	rv = tpm_call_key(op->ctx, op->pub, op->pub_len, op->priv, op->priv_len, &call);
-	if (rv != CKR_OK)
-		return rv;
-	rv = crypt_rv(Esys_RSA_Decrypt(call.conn.esys, call.key, call.parent.session, ESYS_TR_NONE,
-	                               ESYS_TR_NONE, &c, &scheme, &label, &m));
-	tpm_call_end(&call);
+	for (int tries = 0; tries < 2; tries++) {
+		rv = tpm_call_key(op->ctx, op->pub, op->pub_len, op->priv, op->priv_len, &call);
+		if (rv != CKR_OK)
+			return rv;
+		rv = tpm_call_finish(
+		    &call, crypt_rv(Esys_RSA_Decrypt(call.conn.esys, call.key, call.parent.session,
+		                                     ESYS_TR_NONE, ESYS_TR_NONE, &c, &scheme,
+		                                     &label, &m)));
+		if (!tpm_call_retry(&call, rv))
+			break;
+	}
 	if (rv == CKR_OK && m->size <= op->k) {
 		memcpy(msg, m->buffer, m->size);
 		*msglen = m->size;

@@ -87,7 +87,7 @@ static CK_RV derive_zgen(struct tpm_ctx *ctx, const CK_ATTRIBUTE *pub, const CK_
 		return rv;
 	rc = Esys_ECDH_ZGen(call.conn.esys, call.key, call.parent.session, ESYS_TR_NONE,
 	                    ESYS_TR_NONE, peer, &out);
-	tpm_call_end(&call);
+	tpm_call_finish(&call, tpm_conn_rv(rc));
 	err = derive_tpm_error(rc);
 	if (err == TPM2_RC_ECC_POINT || err == TPM2_RC_NO_RESULT)
 		return CKR_MECHANISM_PARAM_INVALID;

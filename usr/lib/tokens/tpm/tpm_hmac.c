@@ -162,7 +162,7 @@ static CK_RV hmac_compute(struct hmac_op *op, CK_BYTE mac[HMAC_LEN])
 		rv = hmac_once(&call, op->data, op->n, &d);
 	else
 		rv = hmac_sequence(&call, op->data, op->n, chunk, &d);
-	tpm_call_end(&call);
+	rv = tpm_call_finish(&call, rv);
 	if (rv == CKR_OK && d->size != HMAC_LEN)
 		rv = CKR_DEVICE_ERROR;
 	if (rv == CKR_OK)

@@ -231,7 +231,9 @@ static CK_RV import_run(struct tpm_ctx *ctx, const TPM2B_PUBLIC *pub, TPMT_SENSI
 	    Esys_Load(call.conn.esys, call.parent.primary, call.parent.session, ESYS_TR_NONE,
 	              ESYS_TR_NONE, priv, pub, &call.key) != TSS2_RC_SUCCESS)
 		rv = CKR_TEMPLATE_INCONSISTENT;
-	tpm_call_end(&call);
+	/* loaded only to be checked: never kept */
+	tpm_conn_flush(&call.conn, &call.key);
+	rv = tpm_call_finish(&call, rv);
 	if (rv == CKR_OK)
 		rv = import_attrs(pub, priv, key);
 	Esys_Free(priv);

@@ -236,11 +236,14 @@ CK_RV tpm_keys_generate_pair(void *p, const CK_MECHANISM *mech, struct tok_attrs
 	rv = keys_template(ctx, mech, pub, &t);
 	if (rv != CKR_OK)
 		return rv;
-	rv = tpm_call_begin(ctx, &call);
-	if (rv != CKR_OK)
-		return rv;
-	rv = tpm_keys_create(&call, &t, &out_pub, &out_priv);
-	tpm_call_end(&call);
+	for (int tries = 0; tries < 2; tries++) {
+		rv = tpm_call_begin(ctx, &call);
+		if (rv != CKR_OK)
+			return rv;
+		rv = tpm_call_finish(&call, tpm_keys_create(&call, &t, &out_pub, &out_priv));
+		if (!tpm_call_retry(&call, rv))
+			break;
+	}
 	if (rv == CKR_OK)
 		rv = keys_public_attrs(&out_pub->publicArea, pub, priv);
 	if (rv == CKR_OK)

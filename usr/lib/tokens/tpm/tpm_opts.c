@@ -33,14 +33,33 @@ static CK_RV opts_timeout(const char *text, int32_t *out)
 	return CKR_OK;
 }
 
+/* A persistent handle, written in hexadecimal with or without 0x. */
+static CK_RV opts_parent(const char *text, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(text, &end, 16);
+	if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < 0x81000000ull ||
+	    v > 0x81ffffffull)
+		return CKR_ARGUMENTS_BAD;
+	*out = (uint32_t)v;
+	return CKR_OK;
+}
+
 CK_RV tpm_opts_read(const struct os_backend_env *env, struct tpm_opts *opts)
 {
 	const char *tcti = opts_find(env, "tcti");
 	const char *device = opts_find(env, "device");
 	const char *timeout = opts_find(env, "tcti-timeout");
+	const char *parent = opts_find(env, "tpm-parent");
 	int n;
 
 	opts->timeout_ms = TPM_OPTS_DEFAULT_TIMEOUT;
+	opts->parent = 0;
+	if (parent != NULL && opts_parent(parent, &opts->parent) != CKR_OK)
+		return CKR_ARGUMENTS_BAD;
 	if (timeout != NULL && opts_timeout(timeout, &opts->timeout_ms) != CKR_OK)
 		return CKR_ARGUMENTS_BAD;
 	if ((tcti != NULL && tcti[0] == '\0') ||

@@ -6,7 +6,9 @@
  * "swtpm:host=127.0.0.1,port=2321", "tabrmd"); "device", a device path,
  * the same as "tcti" set to "device:<path>" (when both are given "tcti"
  * wins); "tcti-timeout", how long one TPM command may take, in
- * milliseconds.
+ * milliseconds; "tpm-parent", a persistent handle (0x81000000 to
+ * 0x81ffffff) of a storage key to make and load the token's keys under,
+ * instead of the primary the backend derives from the owner seed.
  */
 #ifndef TPM_OPTS_H
 #define TPM_OPTS_H
@@ -27,12 +29,14 @@
 struct tpm_opts {
 	char tcti[TPM_OPTS_TCTI_MAX];
 	int32_t timeout_ms;
+	uint32_t parent; /* persistent storage key; 0 for the derived primary */
 };
 
 /*
  * Reads the options.  CKR_ARGUMENTS_BAD for an empty "tcti" or "device",
  * a TCTI string too long, or a "tcti-timeout" that is not a number of
- * milliseconds within [TPM_OPTS_MIN_TIMEOUT, TPM_OPTS_MAX_TIMEOUT].
+ * milliseconds within [TPM_OPTS_MIN_TIMEOUT, TPM_OPTS_MAX_TIMEOUT], or a
+ * "tpm-parent" that is not a persistent handle.
  */
 CK_RV tpm_opts_read(const struct os_backend_env *env, struct tpm_opts *opts);
 

@@ -3,6 +3,7 @@
  */
 #include "tpm_parent.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const TPM2B_PUBLIC parent_template = {
@@ -65,13 +66,54 @@ static CK_RV parent_session(struct tpm_conn *c, ESYS_TR primary, ESYS_TR *sessio
 	return tpm_conn_rv(rc);
 }
 
-CK_RV tpm_parent_open(struct tpm_conn *c, struct tpm_parent *p)
+static CK_RV parent_persistent(struct tpm_conn *c, uint32_t handle, ESYS_TR *primary)
+{
+	return tpm_conn_rv(Esys_TR_FromTPMPublic(c->esys, handle, ESYS_TR_NONE, ESYS_TR_NONE,
+	                                         ESYS_TR_NONE, primary));
+}
+
+CK_RV tpm_parent_check(struct tpm_conn *c, const struct tpm_opts *opts,
+                       char desc[TPM_OPTS_DESC_MAX])
+{
+	const TPMA_OBJECT need = TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
+	ESYS_TR h = ESYS_TR_NONE;
+	TPM2B_PUBLIC *pub = NULL;
+	CK_RV rv = parent_persistent(c, opts->parent, &h);
+	const TPMT_PUBLIC *a;
+
+	if (rv == CKR_OK)
+		rv = tpm_conn_rv(Esys_ReadPublic(c->esys, h, ESYS_TR_NONE, ESYS_TR_NONE,
+		                                 ESYS_TR_NONE, &pub, NULL, NULL));
+	if (h != ESYS_TR_NONE)
+		Esys_TR_Close(c->esys, &h);
+	if (rv != CKR_OK) {
+		snprintf(desc, TPM_OPTS_DESC_MAX, "TPM 2.0: no key at tpm-parent 0x%08x",
+		         (unsigned)opts->parent);
+		return rv;
+	}
+	a = &pub->publicArea;
+	if ((a->type != TPM2_ALG_RSA && a->type != TPM2_ALG_ECC) ||
+	    (a->objectAttributes & need) != need ||
+	    (a->objectAttributes & TPMA_OBJECT_SIGN_ENCRYPT) != 0) {
+		snprintf(desc, TPM_OPTS_DESC_MAX, "TPM 2.0: tpm-parent 0x%08x is not a storage key",
+		         (unsigned)opts->parent);
+		rv = CKR_DEVICE_ERROR;
+	}
+	Esys_Free(pub);
+	return rv;
+}
+
+CK_RV tpm_parent_open(struct tpm_conn *c, const struct tpm_opts *opts, struct tpm_parent *p)
 {
 	CK_RV rv;
 
 	p->primary = ESYS_TR_NONE;
 	p->session = ESYS_TR_NONE;
-	rv = parent_primary(c, &p->primary);
+	p->persistent = opts->parent != 0;
+	if (p->persistent)
+		rv = parent_persistent(c, opts->parent, &p->primary);
+	else
+		rv = parent_primary(c, &p->primary);
 	if (rv == CKR_OK)
 		rv = parent_session(c, p->primary, &p->session);
 	if (rv != CKR_OK)
@@ -82,5 +124,7 @@ CK_RV tpm_parent_open(struct tpm_conn *c, struct tpm_parent *p)
 void tpm_parent_close(struct tpm_conn *c, struct tpm_parent *p)
 {
 	tpm_conn_flush(c, &p->session);
+	if (p->persistent && p->primary != ESYS_TR_NONE)
+		Esys_TR_Close(c->esys, &p->primary);
 	tpm_conn_flush(c, &p->primary);
 }

@@ -65,7 +65,7 @@ static CK_RV secret_create(struct tpm_ctx *ctx, const TPM2B_PUBLIC *t,
 	if (rv != CKR_OK)
 		return rv;
 	rv = tpm_keys_create_value(&call, t, value, &out_pub, &out_priv);
-	tpm_call_end(&call);
+	rv = tpm_call_finish(&call, rv);
 	if (rv == CKR_OK)
 		rv = tpm_keys_private_attrs(out_pub, out_priv, key);
 	Esys_Free(out_pub);

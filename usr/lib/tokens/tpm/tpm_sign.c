@@ -253,21 +253,31 @@ static CK_RV sign_pss(struct tpm_conn *c, const struct tpm_parent *parent, ESYS_
 	return rv;
 }
 
-/* One signature: connect, load the key, sign, flush everything. */
-static CK_RV sign_run(struct sign_op *op, const CK_BYTE *in, size_t len, CK_BYTE *out)
+/* One signature on the key, loaded or found still loaded (tpm_call.h). */
+static CK_RV sign_once(struct sign_op *op, const CK_BYTE *in, size_t len, CK_BYTE *out,
+                       struct tpm_call *call)
 {
-	struct tpm_call call;
-	CK_RV rv = tpm_call_key(op->ctx, op->pub, op->pub_len, op->priv, op->priv_len, &call);
+	CK_RV rv = tpm_call_key(op->ctx, op->pub, op->pub_len, op->priv, op->priv_len, call);
 
 	if (rv != CKR_OK)
 		return rv;
 	if (op->mech->key_type == CKK_EC)
-		rv = sign_ecdsa(&call.conn, &call.parent, call.key, op, in, len, out);
+		rv = sign_ecdsa(&call->conn, &call->parent, call->key, op, in, len, out);
 	else if (op->mech->pss)
-		rv = sign_pss(&call.conn, &call.parent, call.key, op, in, len, out);
+		rv = sign_pss(&call->conn, &call->parent, call->key, op, in, len, out);
 	else
-		rv = sign_rsa(&call.conn, &call.parent, call.key, op, in, len, out);
-	tpm_call_end(&call);
+		rv = sign_rsa(&call->conn, &call->parent, call->key, op, in, len, out);
+	return tpm_call_finish(call, rv);
+}
+
+/* A signature, tried once more on fresh state when the kept state failed. */
+static CK_RV sign_run(struct sign_op *op, const CK_BYTE *in, size_t len, CK_BYTE *out)
+{
+	struct tpm_call call;
+	CK_RV rv = sign_once(op, in, len, out, &call);
+
+	if (tpm_call_retry(&call, rv))
+		rv = sign_once(op, in, len, out, &call);
 	return rv;
 }
 
