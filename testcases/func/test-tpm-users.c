@@ -7,7 +7,8 @@
  * their own and stores objects; each then sees only their own label and
  * objects, and the other's PINs open nothing.  B cannot list or open
  * anything of A's under <data>/tpm/A or <lock>/tpm/A (EACCES), and A cannot
- * read their own MK_* files.  Last, the modes and POSIX ACLs of everything
+ * read their own MK_* files.  B initialising the token again over the
+ * protocol wipes B's token, not A's.  Last, the modes and POSIX ACLs of everything
  * slotd made, exactly.
  *
  * Each user's part runs in a forked child as that user with its own copy of
@@ -34,6 +35,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "client.h"
+#include "conf.h"
 #include "harness.h"
 #include "p11child.h"
 #include "swtpm.h"
@@ -286,6 +289,33 @@ static int part_a_reads_own(void *arg)
 	return 0;
 }
 
+/*
+ * B speaks the protocol itself: the token of the tpm slot it opens and
+ * initialises again is its own (A's SO PIN is wrong for it), whatever A's
+ * token holds.
+ */
+static int part_b_raw(void *arg)
+{
+	const struct part *p = arg;
+	struct os_conf *conf = NULL;
+	struct os_client cl;
+	char err[256];
+	uid_t owner;
+	int fd = -1;
+
+	P11CHILD_CHECK(os_conf_load(p->fx->h.conf, &conf, err, sizeof(err)) == 0);
+	P11CHILD_CHECK(os_client_connect_conf(&cl, conf, "test-tpm-users", err, sizeof(err)) == 0);
+	P11CHILD_CHECK(os_client_open_token(&cl, SLOT, &fd, &owner) == CKR_OK && fd >= 0);
+	P11CHILD_CHECK(owner == p->fx->slotd.uid);
+	close(fd);
+	/* A's SO PIN is checked against B's token */
+	P11CHILD_EXPECT((CK_RV)harness_init_token(&cl, SLOT, p->other_so_pin), CKR_PIN_INCORRECT);
+	P11CHILD_EXPECT((CK_RV)harness_init_token(&cl, SLOT, p->so_pin), CKR_OK);
+	os_client_close(&cl);
+	os_conf_free(conf);
+	return 0;
+}
+
 static struct part part_of(const struct fixture *fx, bool a)
 {
 	struct part pa = {fx,           &fx->a, &fx->b,        "so-pin-of-a",   "user-pin-of-a",
@@ -321,6 +351,13 @@ static void test_files_refused(void **state)
 {
 	run_as(*state, false, part_b_attacks_files);
 	run_as(*state, true, part_a_reads_own);
+}
+
+/* B's raw C_InitToken on the slot: A's SO PIN fails, B's wipes B's token; A's stays. */
+static void test_protocol_acts_on_own(void **state)
+{
+	run_as(*state, false, part_b_raw);
+	run_as(*state, true, part_sees_own);
 }
 
 /* The ACL in xattr name of path as text ("user::rwx,user:NAME:r-x,..."), or "none". */
@@ -367,6 +404,27 @@ static void check_file(const struct fixture *fx, const char *path, mode_t mode, 
 	assert_string_equal(got, dflt);
 }
 
+/* Every object file of A's store: 0640, the ACL of the other files. */
+static void check_objects(const struct fixture *fx, const char *file)
+{
+	char dir[PATH_MAX], path[PATH_MAX + NAME_MAX + 2];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d = opendir(path_of(dir, sizeof(dir), fx, "data", fx->a.name, "TOK_OBJ"));
+
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		if (len < 5 || strcmp(de->d_name + len - 4, ".obj") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		check_file(fx, path, 0640, file, "none");
+		n++;
+	}
+	closedir(d);
+	assert_int_equal(n, 2); /* a-public and a-private */
+}
+
 /* Everything slotd made for A, exactly. */
 static void test_modes(void **state)
 {
@@ -385,6 +443,7 @@ static void test_modes(void **state)
 	check_file(fx, path_of(path, sizeof(path), fx, "data", a, "TOK_OBJ"), 0750, dir, dir);
 	check_file(fx, path_of(path, sizeof(path), fx, "data", a, "TOK_OBJ/OBJ_IDX"), 0640, file,
 	           "none");
+	check_objects(fx, file);
 	check_file(fx, path_of(path, sizeof(path), fx, "data", a, "NVTOK.DAT"), 0600, secret,
 	           "none");
 	check_file(fx, path_of(path, sizeof(path), fx, "data", a, "MK_SO"), 0600, secret, "none");
@@ -399,6 +458,7 @@ int main(void)
 	    cmocka_unit_test(test_each_initialises),
 	    cmocka_unit_test(test_each_sees_own),
 	    cmocka_unit_test(test_files_refused),
+	    cmocka_unit_test(test_protocol_acts_on_own),
 	    cmocka_unit_test(test_modes),
 	};
 
