@@ -1,7 +1,8 @@
 /*
  * Functional test of the per-user TPM tokens: a slotd started by root runs
- * as its own throwaway service user, with a tpm slot on a private swtpm;
- * users A and B are members of its throwaway group.
+ * as its own throwaway service user, with a tpm slot on a private swtpm
+ * (and a second tpm slot on it, which has no tokens); users A and B are
+ * members of its throwaway group.
  *
  * Each user initialises the token of the tpm slot with a label and PINs of
  * their own and stores objects; each then sees only their own label and
@@ -43,6 +44,7 @@
 #include "users.h"
 
 #define SLOT             0
+#define SECOND           1 /* a second tpm slot on the same TPM: no tokens */
 #define CHILD_TIMEOUT_MS 30000
 
 struct fixture {
@@ -75,8 +77,10 @@ static int setup_instance(struct fixture *fx)
 	snprintf(extra, sizeof(extra), "user = \"%s\";", fx->slotd.name);
 	snprintf(slots, sizeof(slots),
 	         "{ id = %d; backend = \"tpm\"; token = \"tpm\"; options = { tcti = \"%s\"; "
-	         "pin-kdf-memory = \"64\"; pin-kdf-time = \"1\"; }; }",
-	         SLOT, fx->tpm.tcti);
+	         "pin-kdf-memory = \"64\"; pin-kdf-time = \"1\"; }; },\n"
+	         "{ id = %d; backend = \"tpm\"; token = \"second\"; "
+	         "options = { tcti = \"%s\"; }; }",
+	         SLOT, fx->tpm.tcti, SECOND, fx->tpm.tcti);
 	if (harness_write_conf(&fx->h, extra, slots) < 0 ||
 	    users_share_instance(&fx->h, fx->lib, sizeof(fx->lib)) < 0)
 		return -1;
@@ -187,17 +191,23 @@ static int part_initialise(void *arg)
 	return 0;
 }
 
-/* The user sees their own label and objects only; the other's PINs open nothing. */
+/*
+ * The user sees their own label and objects only; the other's PINs open
+ * nothing; the second tpm slot has no token.
+ */
 static int part_sees_own(void *arg)
 {
 	const struct part *p = arg;
 	CK_FUNCTION_LIST_3_0 *f = part_begin(p);
+	CK_SLOT_INFO slot;
 	CK_SESSION_HANDLE s;
 	char l[64];
 
 	P11CHILD_CHECK(f != NULL);
 	P11CHILD_CHECK(has_label(f, p->label));
 	P11CHILD_CHECK(!has_label(f, p->other_label));
+	P11CHILD_EXPECT(f->C_GetSlotInfo(SECOND, &slot), CKR_OK);
+	P11CHILD_CHECK(!(slot.flags & CKF_TOKEN_PRESENT));
 	P11CHILD_EXPECT(open_rw(f, &s), CKR_OK);
 	P11CHILD_CHECK(p11child_find_label(f, s, tagged(l, sizeof(l), p->tag, "public"), NULL) ==
 	               1);

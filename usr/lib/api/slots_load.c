@@ -149,6 +149,11 @@ static int load_open_segment(struct api_slot *slot, uid_t *owner)
 	              ? os_client_open_token(&api_state.client, slot->id, &fd, owner)
 	              : -1;
 	pthread_mutex_unlock(&api_state.client_lock);
+	if (rv == CKR_TOKEN_NOT_PRESENT) {
+		snprintf(slot->error, sizeof(slot->error),
+		         "slotd has no token in this slot for this user (its log says why)");
+		return -1;
+	}
 	if (rv != 0) {
 		snprintf(slot->error, sizeof(slot->error), "slotd cannot open the token (0x%lx)",
 		         rv);
