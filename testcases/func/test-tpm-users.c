@@ -9,7 +9,8 @@
  * objects, and the other's PINs open nothing.  B cannot list or open
  * anything of A's under <data>/tpm/A or <lock>/tpm/A (EACCES), and A cannot
  * read their own MK_* files.  B initialising the token again over the
- * protocol wipes B's token, not A's.  Last, the modes and POSIX ACLs of everything
+ * protocol wipes B's token, not A's.  A's open sessions are counted in
+ * A's CK_TOKEN_INFO and not in B's.  Last, the modes and POSIX ACLs of everything
  * slotd made, exactly.
  *
  * Each user's part runs in a forked child as that user with its own copy of
@@ -33,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -61,6 +63,7 @@ struct part {
 	const struct users_account *who, *other;
 	const char *so_pin, *user_pin, *label, *tag;
 	const char *other_so_pin, *other_user_pin, *other_label, *other_tag;
+	int pipe_in, pipe_out; /* part_hold_sessions: waits on one, signals on the other */
 };
 
 static int setup_instance(struct fixture *fx)
@@ -326,14 +329,88 @@ static int part_b_raw(void *arg)
 	return 0;
 }
 
+/* The token's session count in this process, waiting (bounded) for want. */
+static CK_ULONG session_count(CK_FUNCTION_LIST_3_0 *f, CK_ULONG want)
+{
+	CK_TOKEN_INFO info = {0};
+
+	for (int i = 0; i < 1000; i++) {
+		if (f->C_GetTokenInfo(SLOT, &info) != CKR_OK || info.ulSessionCount == want)
+			break;
+		usleep(10000);
+	}
+	return info.ulSessionCount;
+}
+
+/* A process of the user holding two sessions until its parent closes ready[1]. */
+static int part_hold_sessions(void *arg)
+{
+	const struct part *p = arg;
+	CK_FUNCTION_LIST_3_0 *f = part_begin(p);
+	CK_SESSION_HANDLE s1, s2;
+	char c;
+
+	P11CHILD_CHECK(f != NULL);
+	P11CHILD_EXPECT(open_rw(f, &s1), CKR_OK);
+	P11CHILD_EXPECT(open_rw(f, &s2), CKR_OK);
+	P11CHILD_CHECK(write(p->pipe_out, "r", 1) == 1);
+	P11CHILD_CHECK(read(p->pipe_in, &c, 1) >= 0);
+	P11CHILD_EXPECT(f->C_Finalize(NULL), CKR_OK);
+	return 0;
+}
+
+/* Another process of the same user sees the two sessions. */
+static int part_counts_two(void *arg)
+{
+	CK_FUNCTION_LIST_3_0 *f = part_begin(arg);
+
+	P11CHILD_CHECK(f != NULL);
+	P11CHILD_CHECK(session_count(f, 2) == 2);
+	P11CHILD_EXPECT(f->C_Finalize(NULL), CKR_OK);
+	return 0;
+}
+
+/* A process of the other user sees none of them. */
+static int part_counts_none(void *arg)
+{
+	CK_FUNCTION_LIST_3_0 *f = part_begin(arg);
+	CK_TOKEN_INFO info;
+
+	P11CHILD_CHECK(f != NULL);
+	P11CHILD_EXPECT(f->C_GetTokenInfo(SLOT, &info), CKR_OK);
+	P11CHILD_CHECK(info.ulSessionCount == 0 && info.ulRwSessionCount == 0);
+	P11CHILD_EXPECT(f->C_Finalize(NULL), CKR_OK);
+	return 0;
+}
+
 static struct part part_of(const struct fixture *fx, bool a)
 {
-	struct part pa = {fx,           &fx->a, &fx->b,        "so-pin-of-a",   "user-pin-of-a",
-	                  "token of a", "a",    "so-pin-of-b", "user-pin-of-b", "token of b",
-	                  "b"};
-	struct part pb = {fx,           &fx->b, &fx->a,        "so-pin-of-b",   "user-pin-of-b",
-	                  "token of b", "b",    "so-pin-of-a", "user-pin-of-a", "token of a",
-	                  "a"};
+	struct part pa = {fx,
+	                  &fx->a,
+	                  &fx->b,
+	                  "so-pin-of-a",
+	                  "user-pin-of-a",
+	                  "token of a",
+	                  "a",
+	                  "so-pin-of-b",
+	                  "user-pin-of-b",
+	                  "token of b",
+	                  "b",
+	                  -1,
+	                  -1};
+	struct part pb = {fx,
+	                  &fx->b,
+	                  &fx->a,
+	                  "so-pin-of-b",
+	                  "user-pin-of-b",
+	                  "token of b",
+	                  "b",
+	                  "so-pin-of-a",
+	                  "user-pin-of-a",
+	                  "token of a",
+	                  "a",
+	                  -1,
+	                  -1};
 
 	return a ? pa : pb;
 }
@@ -462,14 +539,46 @@ static void test_modes(void **state)
 	check_file(fx, path_of(path, sizeof(path), fx, "lock", a, "LCK..tpm"), 0640, file, "none");
 }
 
+/*
+ * While a process of A holds two sessions, another process of A counts
+ * them in CK_TOKEN_INFO and a process of B counts none.
+ */
+static void test_session_counts(void **state)
+{
+	const struct fixture *fx = *state;
+	struct part hold = part_of(fx, true);
+	int ready[2], release[2], st;
+	char c;
+
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(release), 0);
+	hold.pipe_out = ready[1];
+	hold.pipe_in = release[0];
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(ready[0]);
+		close(release[1]);
+		_exit(users_run_as(hold.who, 022, CHILD_TIMEOUT_MS, part_hold_sessions, &hold));
+	}
+	close(ready[1]);
+	close(release[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	run_as(fx, true, part_counts_two);
+	run_as(fx, false, part_counts_none);
+	close(release[1]);
+	close(ready[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_each_initialises),
-	    cmocka_unit_test(test_each_sees_own),
-	    cmocka_unit_test(test_files_refused),
-	    cmocka_unit_test(test_protocol_acts_on_own),
-	    cmocka_unit_test(test_modes),
+	    cmocka_unit_test(test_each_initialises), cmocka_unit_test(test_each_sees_own),
+	    cmocka_unit_test(test_files_refused),    cmocka_unit_test(test_protocol_acts_on_own),
+	    cmocka_unit_test(test_session_counts),   cmocka_unit_test(test_modes),
 	};
 
 	users_require_root("test-tpm-users");

@@ -60,11 +60,12 @@ struct api_slot {
 	struct os_backend_option *options;
 	struct os_backend_env env;
 	char lock_name[OS_CONF_TOKEN_MAX + 8]; /* LCK..<token>, or LCK..tpm per user */
-	int lock_fd;                           /* <lock>/<token>/LCK..<token> */
-	struct tok_shm_map tokshm;             /* per-token shared memory, read-only */
-	struct tok_writer writer;              /* slotd, for the token's changes */
-	int login_lost;                        /* atomic: slotd forgot this process's login */
-	struct tok_token token;                /* objects and login, when has_token */
+	bool per_user;             /* the token is this user's (tpm): its counts are in tokshm */
+	int lock_fd;               /* <lock>/<token>/LCK..<token> */
+	struct tok_shm_map tokshm; /* per-token shared memory, read-only */
+	struct tok_writer writer;  /* slotd, for the token's changes */
+	int login_lost;            /* atomic: slotd forgot this process's login */
+	struct tok_token token;    /* objects and login, when has_token */
 	bool has_token;
 	/* The following are guarded by api_state.sessions_lock. */
 	uint64_t n_sessions;

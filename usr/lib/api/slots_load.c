@@ -79,6 +79,7 @@ static int load_make_dirs(struct api_slot *slot, const struct os_slot_conf *conf
 		         (unsigned long)geteuid());
 		return -1;
 	} else {
+		slot->per_user = true;
 		snprintf(slot->lock_name, sizeof(slot->lock_name), "%s", OS_PATHS_USER_LOCK);
 		r = os_paths_user_dir(slot->data_dir, sizeof(slot->data_dir), c->data_dir, user) |
 		    os_paths_user_dir(slot->lock_dir, sizeof(slot->lock_dir), c->lock_dir, user);

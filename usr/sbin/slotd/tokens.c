@@ -193,6 +193,22 @@ bool slotd_tokens_serves(const struct slotd_token *tok, const struct slotd_clien
 	return tok->uid == (uid_t)-1 || tok->uid == cl->uid;
 }
 
+struct slotd_token *slotd_tokens_find(struct slotd *sd, const struct slotd_client *cl,
+                                      uint64_t slot_id)
+{
+	const struct os_slot_conf *slot = os_conf_slot(sd->conf, slot_id);
+	struct slotd_tokens *ts = sd->tokens;
+	uid_t uid;
+
+	if (!slot || !ts)
+		return NULL;
+	uid = tokens_owner(slot, cl);
+	for (size_t i = 0; i < ts->n; i++)
+		if (ts->v[i]->slot_id == slot_id && ts->v[i]->uid == uid && !ts->v[i]->retired)
+			return ts->v[i];
+	return NULL;
+}
+
 struct slotd_token *slotd_tokens_get(struct slotd *sd, const struct slotd_client *cl,
                                      uint64_t slot_id, CK_RV *rv)
 {
@@ -210,9 +226,9 @@ struct slotd_token *slotd_tokens_get(struct slotd *sd, const struct slotd_client
 		*rv = CKR_TOKEN_NOT_PRESENT;
 		return NULL;
 	}
-	for (size_t i = 0; i < ts->n; i++)
-		if (ts->v[i]->slot_id == slot_id && ts->v[i]->uid == uid && !ts->v[i]->retired)
-			return ts->v[i];
+	struct slotd_token *found = slotd_tokens_find(sd, cl, slot_id);
+	if (found)
+		return found;
 	void *v = realloc(ts->v, (ts->n + 1) * sizeof(*ts->v));
 	struct slotd_token *tok = malloc(sizeof(*tok));
 	if (v)

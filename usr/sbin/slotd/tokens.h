@@ -96,6 +96,9 @@ bool slotd_tokens_pending(const struct slotd *sd);
  */
 struct slotd_token *slotd_tokens_get(struct slotd *sd, const struct slotd_client *cl,
                                      uint64_t slot_id, CK_RV *rv);
+/* The open token of a slot for the client cl, or NULL (nothing is opened). */
+struct slotd_token *slotd_tokens_find(struct slotd *sd, const struct slotd_client *cl,
+                                      uint64_t slot_id);
 /* Whether the client cl uses tok (same slot and, for a per-user token, same uid). */
 bool slotd_tokens_serves(const struct slotd_token *tok, const struct slotd_client *cl);
 /*
