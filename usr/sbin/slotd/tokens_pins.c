@@ -88,13 +88,16 @@ static int pins_send_login(struct slotd *sd, struct pins_job *j)
 
 /*
  * The token in the slot changed: every process that uses it hears of it
- * (of a per-user token, the processes of that user only).
+ * (of a per-user token, the processes of that user only, and the slot's
+ * generation in slotd's segment, which every user reads, stays).
  */
 static void pins_announce(struct slotd *sd, const struct slotd_token *tok)
 {
-	const struct slotd_event ev = {.kind = OS_EVENT_TOKEN_CHANGED,
-	                               .slot_id = tok->slot_id,
-	                               .generation = slotd_shm_token_changed(sd, tok->slot_id)};
+	const struct slotd_event ev = {
+	    .kind = OS_EVENT_TOKEN_CHANGED,
+	    .slot_id = tok->slot_id,
+	    .generation = tok->uid == (uid_t)-1 ? slotd_shm_token_changed(sd, tok->slot_id)
+	                                        : tok_shm_load(&tok->shm.shm->token_generation)};
 	struct slotd_client *cl, *next;
 
 	for (cl = sd->clients; cl; cl = next) {
