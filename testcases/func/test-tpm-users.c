@@ -10,8 +10,9 @@
  * anything of A's under <data>/tpm/A or <lock>/tpm/A (EACCES), and A cannot
  * read their own MK_* files.  B initialising the token again over the
  * protocol wipes B's token, not A's.  A's open sessions are counted in
- * A's CK_TOKEN_INFO and not in B's.  Last, the modes and POSIX ACLs of everything
- * slotd made, exactly.
+ * A's CK_TOKEN_INFO and not in B's.  The modes and POSIX ACLs of
+ * everything slotd made, exactly.  Last, on a file system without ACLs
+ * (a ramfs mounted on <data>/tpm) a third user's token is not present.
  *
  * Each user's part runs in a forked child as that user with its own copy of
  * the library (users_run_as); the tests run in order and share one slotd.
@@ -33,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -53,8 +55,9 @@ struct fixture {
 	struct harness h;
 	struct swtpm tpm;
 	char group[33];
-	struct users_account slotd, a, b;
+	struct users_account slotd, a, b, c;
 	char lib[PATH_MAX];
+	char ramfs[PATH_MAX]; /* mounted by test_no_acl, or empty */
 };
 
 /* One user's token: who, PINs, label, the prefix of its objects' labels. */
@@ -73,10 +76,12 @@ static int setup_instance(struct fixture *fx)
 	if (users_create_group("osl-g", fx->group, sizeof(fx->group)) == (gid_t)-1 ||
 	    users_create("osl-d", NULL, &fx->slotd) < 0 ||
 	    users_create("osl-a", fx->group, &fx->a) < 0 ||
-	    users_create("osl-b", fx->group, &fx->b) < 0 || harness_init(&fx->h) < 0 ||
+	    users_create("osl-b", fx->group, &fx->b) < 0 ||
+	    users_create("osl-c", fx->group, &fx->c) < 0 || harness_init(&fx->h) < 0 ||
 	    swtpm_start(&fx->tpm, fx->h.dir) < 0)
 		return -1;
 	harness_set_group(&fx->h, fx->group);
+	snprintf(fx->h.log, sizeof(fx->h.log), "%s/slotd.err", fx->h.dir);
 	snprintf(extra, sizeof(extra), "user = \"%s\";", fx->slotd.name);
 	snprintf(slots, sizeof(slots),
 	         "{ id = %d; backend = \"tpm\"; token = \"tpm\"; options = { tcti = \"%s\"; "
@@ -94,6 +99,8 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 
+	if (fx->ramfs[0])
+		umount2(fx->ramfs, MNT_DETACH);
 	harness_cleanup(&fx->h);
 	swtpm_cleanup(&fx->tpm);
 	users_remove_all();
@@ -573,12 +580,64 @@ static void test_session_counts(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* C's tpm token, on a file system without ACLs, is not present. */
+static int part_no_token(void *arg)
+{
+	CK_FUNCTION_LIST_3_0 *f = part_begin(arg);
+	CK_TOKEN_INFO info;
+	CK_SLOT_INFO slot;
+
+	P11CHILD_CHECK(f != NULL);
+	P11CHILD_EXPECT(f->C_GetSlotInfo(SLOT, &slot), CKR_OK);
+	P11CHILD_CHECK(!(slot.flags & CKF_TOKEN_PRESENT));
+	P11CHILD_EXPECT(f->C_GetTokenInfo(SLOT, &info), CKR_TOKEN_NOT_PRESENT);
+	P11CHILD_EXPECT(f->C_Finalize(NULL), CKR_OK);
+	return 0;
+}
+
+/* Whether slotd's standard error holds what. */
+static int slotd_said(const struct fixture *fx, const char *what)
+{
+	char line[1024];
+	int found = 0;
+	FILE *fp = fopen(fx->h.log, "r");
+
+	while (fp && !found && fgets(line, sizeof(line), fp))
+		found = strstr(line, what) != NULL;
+	if (fp)
+		fclose(fp);
+	return found;
+}
+
+/*
+ * A ramfs (no xattrs, so no ACLs) mounted on <data>/tpm for slotd's user:
+ * the token of a user who had none is not present, and slotd says why.
+ * Runs last: it hides A's and B's directories.
+ */
+static void test_no_acl(void **state)
+{
+	struct fixture *fx = *state;
+	struct users_account *c = &fx->c;
+	struct part p = {fx, c, &fx->a, "", "", "", "", "", "", "", "", -1, -1};
+
+	path_of(fx->ramfs, sizeof(fx->ramfs), fx, "data", NULL, NULL);
+	if (mount("none", fx->ramfs, "ramfs", 0, "mode=0710") < 0) {
+		fprintf(stderr, "cannot mount a ramfs (%s): not tested\n", strerror(errno));
+		fx->ramfs[0] = '\0';
+		skip();
+	}
+	assert_int_equal(chown(fx->ramfs, fx->slotd.uid, fx->slotd.gid), 0);
+	assert_int_equal(users_run_as(c, 022, CHILD_TIMEOUT_MS, part_no_token, &p), 0);
+	assert_true(slotd_said(fx, "does not support POSIX ACLs"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_each_initialises), cmocka_unit_test(test_each_sees_own),
 	    cmocka_unit_test(test_files_refused),    cmocka_unit_test(test_protocol_acts_on_own),
 	    cmocka_unit_test(test_session_counts),   cmocka_unit_test(test_modes),
+	    cmocka_unit_test(test_no_acl),
 	};
 
 	users_require_root("test-tpm-users");
