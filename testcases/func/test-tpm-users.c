@@ -99,8 +99,18 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 
+	char line[1024];
+	FILE *fp;
+
 	if (fx->ramfs[0])
 		umount2(fx->ramfs, MNT_DETACH);
+	harness_stop(&fx->h);
+	/* slotd's standard error went to a file: show it, sanitizer reports included */
+	fp = fopen(fx->h.log, "r");
+	while (fp && fgets(line, sizeof(line), fp))
+		fputs(line, stderr);
+	if (fp)
+		fclose(fp);
 	harness_cleanup(&fx->h);
 	swtpm_cleanup(&fx->tpm);
 	users_remove_all();
