@@ -355,3 +355,22 @@ testcases_func_test_tpm_kill_SOURCES = \
 	$(NULL)
 testcases_func_test_tpm_kill_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_tpm_kill_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl -lpthread
+
+# Per-user TPM tokens: two throwaway users on one swtpm (root only, else SKIP).
+if HAVE_TSS2
+check_PROGRAMS += testcases/func/test-tpm-users
+TESTS += testcases/func/test-tpm-users
+endif
+testcases_func_test_tpm_users_SOURCES = \
+	testcases/func/harness.c \
+	testcases/func/harness.h \
+	testcases/func/p11child.c \
+	testcases/func/p11child.h \
+	testcases/func/swtpm.c \
+	testcases/func/swtpm.h \
+	testcases/func/users.c \
+	testcases/func/users.h \
+	testcases/func/test-tpm-users.c \
+	$(NULL)
+testcases_func_test_tpm_users_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+testcases_func_test_tpm_users_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -133,14 +134,17 @@ static CK_FLAGS pin_flags(struct tpmfix *fx)
 	return info.flags & PIN_FLAGS;
 }
 
-/* Reads <data>/tpm/<name> whole; returns its length. */
+/* Reads <data>/tpm/<this user>/<name> whole; returns its length. */
 static size_t read_token_file(struct tpmfix *fx, const char *name, uint8_t *buf, size_t len)
 {
 	char path[PATH_MAX];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/data/tpm/%s", fx->h.dir, name);
+	struct passwd *pw = getpwuid(getuid());
+
+	assert_non_null(pw);
+	snprintf(path, sizeof(path), "%s/data/tpm/%s/%s", fx->h.dir, pw->pw_name, name);
 	fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);
 	n = read(fd, buf, len);

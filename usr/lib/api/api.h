@@ -59,6 +59,8 @@ struct api_slot {
 	char lock_dir[PATH_MAX];
 	struct os_backend_option *options;
 	struct os_backend_env env;
+	char lock_name[OS_CONF_TOKEN_MAX + 8]; /* LCK..<token>, or LCK..tpm per user */
+	bool per_user;             /* the token is this user's (tpm): its counts are in tokshm */
 	int lock_fd;               /* <lock>/<token>/LCK..<token> */
 	struct tok_shm_map tokshm; /* per-token shared memory, read-only */
 	struct tok_writer writer;  /* slotd, for the token's changes */

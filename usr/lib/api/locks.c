@@ -1,7 +1,8 @@
 /*
  * Lock files: <lock>/LCK..APIlock, taken shared while a process sets up
- * per-token resources at C_Initialize, and <lock>/<token>/LCK..<token>,
- * which the token store uses across processes.  Both are flock() locks.
+ * per-token resources at C_Initialize, and <lock>/<token>/LCK..<token>
+ * (<lock>/tpm/<user>/LCK..tpm for a per-user token), which the token store
+ * uses across processes.  Both are flock() locks.
  *
  * Any member of the group can open these files and flock them, even read
  * only, so the library never waits on one without end: it opens them read
@@ -66,10 +67,7 @@ int api_locks_open_global(void)
 
 int api_locks_open_token(struct api_slot *slot)
 {
-	char name[OS_CONF_TOKEN_MAX + 8];
-
-	snprintf(name, sizeof(name), "LCK..%s", slot->info.token);
-	slot->lock_fd = locks_open(slot->lock_dir, name);
+	slot->lock_fd = locks_open(slot->lock_dir, slot->lock_name);
 	return slot->lock_fd;
 }
 

@@ -97,8 +97,12 @@ static void slots_fill_token_info(const struct api_slot *slot, CK_TOKEN_INFO *in
 	uint64_t sessions = 0, rw = 0;
 	const struct os_slotshm *shm = __atomic_load_n(&api_state.shm.shm, __ATOMIC_ACQUIRE);
 
-	if (shm)
+	if (slot->per_user && slot->has_token) {
+		sessions = tok_shm_load(&slot->tokshm.shm->sessions);
+		rw = tok_shm_load(&slot->tokshm.shm->rw_sessions);
+	} else if (shm) {
 		os_slotshm_counts(shm, slot->id, &sessions, &rw);
+	}
 	/* slotd may not have applied this process's latest report yet */
 	uint64_t own = __atomic_load_n(&slot->n_sessions, __ATOMIC_ACQUIRE);
 	uint64_t own_rw = __atomic_load_n(&slot->n_rw_sessions, __ATOMIC_ACQUIRE);

@@ -57,6 +57,39 @@ static int load_dlopen(struct api_slot *slot)
 }
 
 /*
+ * The token's directories and lock file name: <data>/<token>/ and
+ * <lock>/<token>/LCK..<token>, or for a per-user slot (tpm) the ones of
+ * this process's user, <data>/tpm/<user>/ and <lock>/tpm/<user>/LCK..tpm,
+ * which slotd makes readable by that user alone.
+ */
+static int load_make_dirs(struct api_slot *slot, const struct os_slot_conf *conf)
+{
+	const struct os_conf *c = api_state.conf;
+	char user[OS_PATHS_USER_MAX + 1];
+	int r;
+
+	if (!os_conf_slot_per_user(conf)) {
+		snprintf(slot->lock_name, sizeof(slot->lock_name), "LCK..%s", conf->token);
+		r = os_paths_join(slot->data_dir, sizeof(slot->data_dir), c->data_dir,
+		                  conf->token) |
+		    os_paths_join(slot->lock_dir, sizeof(slot->lock_dir), c->lock_dir, conf->token);
+	} else if (os_paths_user_name(geteuid(), user, sizeof(user)) < 0) {
+		snprintf(slot->error, sizeof(slot->error),
+		         "uid %lu has no user name a tpm token directory can have",
+		         (unsigned long)geteuid());
+		return -1;
+	} else {
+		slot->per_user = true;
+		snprintf(slot->lock_name, sizeof(slot->lock_name), "%s", OS_PATHS_USER_LOCK);
+		r = os_paths_user_dir(slot->data_dir, sizeof(slot->data_dir), c->data_dir, user) |
+		    os_paths_user_dir(slot->lock_dir, sizeof(slot->lock_dir), c->lock_dir, user);
+	}
+	if (r < 0)
+		snprintf(slot->error, sizeof(slot->error), "token directory path too long");
+	return r < 0 ? -1 : 0;
+}
+
+/*
  * Paths and names come from this process's own configuration, never from
  * slotd's table: a server that lies cannot point this process at another
  * directory.  A slot the local configuration does not list gets no token.
@@ -72,13 +105,8 @@ static int load_make_env(struct api_slot *slot)
 	}
 	snprintf(slot->info.token, sizeof(slot->info.token), "%s", conf->token);
 	snprintf(slot->info.backend, sizeof(slot->info.backend), "%s", conf->backend);
-	if (os_paths_join(slot->data_dir, sizeof(slot->data_dir), api_state.conf->data_dir,
-	                  conf->token) < 0 ||
-	    os_paths_join(slot->lock_dir, sizeof(slot->lock_dir), api_state.conf->lock_dir,
-	                  conf->token) < 0) {
-		snprintf(slot->error, sizeof(slot->error), "token directory path too long");
+	if (load_make_dirs(slot, conf) < 0)
 		return -1;
-	}
 	slot->env.slot_id = slot->id;
 	slot->env.token_name = slot->info.token;
 	slot->env.data_dir = slot->data_dir;
@@ -122,6 +150,11 @@ static int load_open_segment(struct api_slot *slot, uid_t *owner)
 	              ? os_client_open_token(&api_state.client, slot->id, &fd, owner)
 	              : -1;
 	pthread_mutex_unlock(&api_state.client_lock);
+	if (rv == CKR_TOKEN_NOT_PRESENT) {
+		snprintf(slot->error, sizeof(slot->error),
+		         "slotd has no token in this slot for this user (its log says why)");
+		return -1;
+	}
 	if (rv != 0) {
 		snprintf(slot->error, sizeof(slot->error), "slotd cannot open the token (0x%lx)",
 		         rv);

@@ -448,12 +448,23 @@ static int conf_parse_slot(struct conf_ctx *ctx, const config_setting_t *s,
 		if (conf_slot_keys[k].required && !(seen & (1u << k)))
 			return conf_fail(ctx, slot->line, "missing '%s' in slot",
 			                 conf_slot_keys[k].name);
+	/* <data>/tpm holds the per-user tokens of the tpm backend */
+	if (strcmp(slot->token, OS_CONF_PER_USER_DIR) == 0 && !os_conf_slot_per_user(slot))
+		return conf_fail(
+		    ctx, slot->line,
+		    "token name '%s' is reserved for the tpm backend's per-user tokens",
+		    slot->token);
 	if (slot->description[0] == '\0')
 		snprintf(slot->description, sizeof(slot->description), "openslot %s slot",
 		         slot->backend);
 	if (slot->manufacturer[0] == '\0')
 		snprintf(slot->manufacturer, sizeof(slot->manufacturer), "openslot");
 	return 0;
+}
+
+bool os_conf_slot_per_user(const struct os_slot_conf *slot)
+{
+	return strcmp(slot->backend, "tpm") == 0;
 }
 
 /* Slot ids and token names are each used once. */

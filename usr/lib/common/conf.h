@@ -91,6 +91,14 @@ void os_conf_free(struct os_conf *conf);
 /* The slot with this id, or NULL. */
 const struct os_slot_conf *os_conf_slot(const struct os_conf *conf, unsigned long id);
 
+/*
+ * Whether the slot's token is per Unix user (the tpm backend): its files
+ * are in <data>/tpm/<user>/ and <lock>/tpm/<user>/ (see paths.h), whatever
+ * the slot's token name, and no other slot's token may be named "tpm".
+ */
+bool os_conf_slot_per_user(const struct os_slot_conf *slot);
+#define OS_CONF_PER_USER_DIR "tpm"
+
 /* The value of a backend option of a slot, or NULL when not set. */
 const char *os_conf_slot_option(const struct os_slot_conf *slot, const char *name);
 

@@ -118,12 +118,33 @@ long long slotd_clients_expire(struct slotd *sd, long long now)
 	return -1;
 }
 
+/*
+ * Applies a change of a client's counts on a slot: to slotd's segment, or
+ * for a per-user slot to the segment of the client's own token, so that no
+ * user learns of another's sessions.
+ */
+static void clients_apply(struct slotd *sd, const struct slotd_client *cl, uint64_t slot_id,
+                          int64_t d, int64_t d_rw)
+{
+	const struct os_slot_conf *slot = os_conf_slot(sd->conf, slot_id);
+	struct slotd_token *tok;
+	CK_RV rv;
+
+	if (!slot || !os_conf_slot_per_user(slot)) {
+		slotd_shm_add_counts(sd, slot_id, d, d_rw);
+		return;
+	}
+	/* sessions are opened on a loaded token: a new slotd opens it now */
+	tok = d > 0 ? slotd_tokens_get(sd, cl, slot_id, &rv) : slotd_tokens_find(sd, cl, slot_id);
+	if (tok)
+		tok_shm_add_sessions(tok->shm.shm, d, d_rw);
+}
+
 static void clients_withdraw(struct slotd *sd, struct slotd_client *cl)
 {
 	for (size_t i = 0; i < cl->n_counts; i++) {
 		const struct slotd_count *c = &cl->counts[i];
-		slotd_shm_add_counts(sd, c->slot_id, -(int64_t)c->sessions,
-		                     -(int64_t)c->rw_sessions);
+		clients_apply(sd, cl, c->slot_id, -(int64_t)c->sessions, -(int64_t)c->rw_sessions);
 	}
 	free(cl->counts);
 	cl->counts = NULL;
@@ -208,8 +229,8 @@ void slotd_clients_set_count(struct slotd *sd, struct slotd_client *cl, uint64_t
 		sessions = CLIENTS_MAX_SESSIONS;
 	if (rw_sessions > sessions)
 		rw_sessions = sessions;
-	slotd_shm_add_counts(sd, slot_id, (int64_t)sessions - (int64_t)c->sessions,
-	                     (int64_t)rw_sessions - (int64_t)c->rw_sessions);
+	clients_apply(sd, cl, slot_id, (int64_t)sessions - (int64_t)c->sessions,
+	              (int64_t)rw_sessions - (int64_t)c->rw_sessions);
 	c->sessions = sessions;
 	c->rw_sessions = rw_sessions;
 }
@@ -228,8 +249,10 @@ void slotd_clients_recount(struct slotd *sd)
 			if (!os_conf_slot(sd->conf, c.slot_id))
 				continue;
 			cl->counts[kept++] = c;
-			slotd_shm_add_counts(sd, c.slot_id, (int64_t)c.sessions,
-			                     (int64_t)c.rw_sessions);
+			/* a per-user token's segment kept its counts over the reload */
+			if (!os_conf_slot_per_user(os_conf_slot(sd->conf, c.slot_id)))
+				slotd_shm_add_counts(sd, c.slot_id, (int64_t)c.sessions,
+				                     (int64_t)c.rw_sessions);
 		}
 		cl->n_counts = kept;
 	}

@@ -11,7 +11,8 @@
  * to a file of their choice.  The owned directories and lock files get
  * their owner, group and mode on the open fd:
  *   run dir 0750, lock dir and token lock dirs 0750, data dir and token
- *   data dirs 0750, log dir 01770; lock files 0640.
+ *   data dirs 0750, log dir 01770; lock files 0640; <lock>/tpm and
+ *   <data>/tpm, the parents of the per-user tokens, 0710.
  */
 #include "slotd.h"
 
@@ -34,6 +35,7 @@
 #define SETUP_MODE_DATA     0750
 #define SETUP_MODE_LOG      01770
 #define SETUP_MODE_LOCKFILE 0640
+#define SETUP_MODE_USER_TOP 0710
 #define SETUP_LOCK_API      "LCK..APIlock"
 
 int slotd_setup_ids(struct slotd *sd)
@@ -253,15 +255,38 @@ fail:
 	return -1;
 }
 
+/* dir/tpm, which the group may traverse but not list (see tokens_user.c). */
+static int setup_user_top(const struct slotd *sd, int dirfd, const char *dir)
+{
+	char path[PATH_MAX];
+	bool created;
+	int fd, rv;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, OS_PATHS_USER_TOP);
+	fd = setup_open_dir(dirfd, OS_PATHS_USER_TOP, path, SETUP_MODE_USER_TOP, &created);
+	if (fd < 0)
+		return -1;
+	rv = setup_own(sd, fd, path, SETUP_MODE_USER_TOP);
+	close(fd);
+	return rv;
+}
+
 static int setup_tokens(const struct slotd *sd, int lock_fd, int data_fd)
 {
 	const struct os_conf *c = sd->conf;
+	bool per_user = false;
 
 	if (setup_lock_file(sd, lock_fd, c->lock_dir, SETUP_LOCK_API) < 0)
 		return -1;
-	for (size_t i = 0; i < c->n_slots; i++)
-		if (setup_token(sd, lock_fd, data_fd, c->slots[i].token) < 0)
+	for (size_t i = 0; i < c->n_slots; i++) {
+		if (os_conf_slot_per_user(&c->slots[i]))
+			per_user = true;
+		else if (setup_token(sd, lock_fd, data_fd, c->slots[i].token) < 0)
 			return -1;
+	}
+	if (per_user && (setup_user_top(sd, lock_fd, c->lock_dir) < 0 ||
+	                 setup_user_top(sd, data_fd, c->data_dir) < 0))
+		return -1;
 	return 0;
 }
 

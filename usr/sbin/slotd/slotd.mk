@@ -20,6 +20,7 @@ slotd_SOURCES = \
 	usr/sbin/slotd/tokens.h \
 	usr/sbin/slotd/tokens_objects.c \
 	usr/sbin/slotd/tokens_pins.c \
+	usr/sbin/slotd/tokens_user.c \
 	$(NULL)
 slotd_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(LIBCRYPTO_CFLAGS)
 slotd_LDADD = libos_tokcommon.la libos_tokattrs.la libos_common.la $(LIBCONFIG_LIBS) \

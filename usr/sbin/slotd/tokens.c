@@ -127,21 +127,36 @@ static int tokens_open_lock(const struct slotd *sd, const char *token)
 	return fd;
 }
 
-static CK_RV tokens_open_one(struct slotd *sd, const struct os_slot_conf *slot,
+/* The lock file and data directory of a slot's token (of uid's, for a per-user slot). */
+static CK_RV tokens_place(struct slotd *sd, const struct os_slot_conf *slot, uid_t uid, char *data,
+                          size_t len, int *lock_fd)
+{
+	if (uid != (uid_t)-1)
+		return slotd_tokens_user_open(sd, uid, data, len, lock_fd);
+	*lock_fd = tokens_open_lock(sd, slot->token);
+	if (*lock_fd < 0 || os_paths_join(data, len, sd->conf->data_dir, slot->token) < 0) {
+		os_log(LOG_ERR, "token %s: cannot open its lock file: %s", slot->token,
+		       strerror(errno));
+		return CKR_DEVICE_ERROR;
+	}
+	return CKR_OK;
+}
+
+static CK_RV tokens_open_one(struct slotd *sd, const struct os_slot_conf *slot, uid_t uid,
                              struct slotd_token *tok)
 {
 	char data[PATH_MAX], err[512];
+	CK_RV rv;
 
 	memset(tok, 0, sizeof(*tok));
 	tok->shm_ro_fd = -1;
 	tok->slot_id = slot->id;
+	tok->uid = uid;
 	snprintf(tok->name, sizeof(tok->name), "%s", slot->token);
-	tok->lock_fd = tokens_open_lock(sd, slot->token);
-	if (tok->lock_fd < 0 ||
-	    os_paths_join(data, sizeof(data), sd->conf->data_dir, slot->token) < 0) {
-		os_log(LOG_ERR, "token %s: cannot open its lock file: %s", slot->token,
-		       strerror(errno));
-		goto fail;
+	rv = tokens_place(sd, slot, uid, data, sizeof(data), &tok->lock_fd);
+	if (rv != CKR_OK) {
+		tokens_close_one(tok);
+		return rv;
 	}
 	if (tok_shm_create(&tok->shm, &tok->shm_ro_fd, err, sizeof(err)) < 0 ||
 	    tok_store_open(data, tok->lock_fd, tok->shm.shm, &tok->store, err, sizeof(err)) < 0) {
@@ -159,7 +174,47 @@ fail:
 	return CKR_DEVICE_ERROR;
 }
 
-struct slotd_token *slotd_tokens_get(struct slotd *sd, uint64_t slot_id, CK_RV *rv)
+/*
+ * The per-user tokens live in one place, <data>/tpm/<user>/, so only the
+ * first per-user (tpm) slot of the configuration has them.
+ */
+static bool tokens_user_slot_ok(const struct os_conf *conf, const struct os_slot_conf *slot)
+{
+	for (size_t i = 0; i < conf->n_slots; i++)
+		if (os_conf_slot_per_user(&conf->slots[i]))
+			return &conf->slots[i] == slot;
+	return false;
+}
+
+/* Whose token the client gets in slot: its uid's for a per-user slot, else the one token. */
+static uid_t tokens_owner(const struct os_slot_conf *slot, const struct slotd_client *cl)
+{
+	return os_conf_slot_per_user(slot) ? cl->uid : (uid_t)-1;
+}
+
+bool slotd_tokens_serves(const struct slotd_token *tok, const struct slotd_client *cl)
+{
+	return tok->uid == (uid_t)-1 || tok->uid == cl->uid;
+}
+
+struct slotd_token *slotd_tokens_find(struct slotd *sd, const struct slotd_client *cl,
+                                      uint64_t slot_id)
+{
+	const struct os_slot_conf *slot = os_conf_slot(sd->conf, slot_id);
+	struct slotd_tokens *ts = sd->tokens;
+	uid_t uid;
+
+	if (!slot || !ts)
+		return NULL;
+	uid = tokens_owner(slot, cl);
+	for (size_t i = 0; i < ts->n; i++)
+		if (ts->v[i]->slot_id == slot_id && ts->v[i]->uid == uid && !ts->v[i]->retired)
+			return ts->v[i];
+	return NULL;
+}
+
+struct slotd_token *slotd_tokens_get(struct slotd *sd, const struct slotd_client *cl,
+                                     uint64_t slot_id, CK_RV *rv)
 {
 	struct slotd_tokens *ts = sd->tokens;
 	const struct os_slot_conf *slot = os_conf_slot(sd->conf, slot_id);
@@ -168,9 +223,16 @@ struct slotd_token *slotd_tokens_get(struct slotd *sd, uint64_t slot_id, CK_RV *
 		*rv = CKR_SLOT_ID_INVALID;
 		return NULL;
 	}
-	for (size_t i = 0; i < ts->n; i++)
-		if (ts->v[i]->slot_id == slot_id && !ts->v[i]->retired)
-			return ts->v[i];
+	uid_t uid = tokens_owner(slot, cl);
+	if (uid != (uid_t)-1 && !tokens_user_slot_ok(sd->conf, slot)) {
+		os_log(LOG_ERR, "slot %lu: only the first tpm slot has the per-user tokens",
+		       slot->id);
+		*rv = CKR_TOKEN_NOT_PRESENT;
+		return NULL;
+	}
+	struct slotd_token *found = slotd_tokens_find(sd, cl, slot_id);
+	if (found)
+		return found;
 	void *v = realloc(ts->v, (ts->n + 1) * sizeof(*ts->v));
 	struct slotd_token *tok = malloc(sizeof(*tok));
 	if (v)
@@ -180,7 +242,7 @@ struct slotd_token *slotd_tokens_get(struct slotd *sd, uint64_t slot_id, CK_RV *
 		*rv = CKR_HOST_MEMORY;
 		return NULL;
 	}
-	*rv = tokens_open_one(sd, slot, tok);
+	*rv = tokens_open_one(sd, slot, uid, tok);
 	if (*rv != CKR_OK) {
 		free(tok);
 		return NULL;
@@ -218,14 +280,17 @@ void slotd_tokens_reload(struct slotd *sd)
 		const struct os_slot_conf *slot = os_conf_slot(sd->conf, tok->slot_id);
 		if (tok->retired)
 			continue;
-		if (slot && strcmp(slot->token, tok->name) == 0 &&
+		bool user_ok =
+		    slot && (tok->uid == (uid_t)-1 ? !os_conf_slot_per_user(slot)
+		                                   : tokens_user_slot_ok(sd->conf, slot));
+		if (user_ok && strcmp(slot->token, tok->name) == 0 &&
 		    !slotd_tokens_tpm_changed(tok, slot)) {
 			tokens_apply_conf(tok, slot);
 			slotd_tokens_publish(sd, tok);
 			continue;
 		}
 		/* Clients keep their mapping of the old segment; it simply stops changing. */
-		slotd_tokens_drop_all_logins(sd, tok->slot_id);
+		slotd_tokens_drop_all_logins(sd, tok);
 		tok->retired = true;
 		if (tok->jobs == 0)
 			tokens_forget(ts, tok);
@@ -336,10 +401,11 @@ void slotd_tokens_drop_login(struct slotd_client *cl, uint64_t slot_id)
 	OPENSSL_cleanse(&cl->conn->logins[cl->conn->n_logins], sizeof(*l));
 }
 
-void slotd_tokens_drop_all_logins(struct slotd *sd, uint64_t slot_id)
+void slotd_tokens_drop_all_logins(struct slotd *sd, const struct slotd_token *tok)
 {
 	for (struct slotd_client *cl = sd->clients; cl; cl = cl->next)
-		slotd_tokens_drop_login(cl, slot_id);
+		if (slotd_tokens_serves(tok, cl))
+			slotd_tokens_drop_login(cl, tok->slot_id);
 }
 
 void slotd_tokens_client_gone(struct slotd *sd, struct slotd_client *cl)

@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "openslot/pkcs11.h"
 #include "pool.h"
@@ -32,6 +33,7 @@ struct slotd_client;
 
 struct slotd_token {
 	uint64_t slot_id;
+	uid_t uid; /* whose token, for a per-user slot (tpm); (uid_t)-1 otherwise */
 	char name[64];
 	struct tok_store *store;
 	struct tok_shm_map shm;
@@ -90,15 +92,31 @@ void slotd_tokens_commit(struct slotd *sd);
 /* Whether changes wait for a commit (the loop then does not sleep). */
 bool slotd_tokens_pending(const struct slotd *sd);
 
-/* The token of a slot, opened on first use; NULL with *rv set when it cannot be. */
-struct slotd_token *slotd_tokens_get(struct slotd *sd, uint64_t slot_id, CK_RV *rv);
+/*
+ * The token of a slot for the client cl (for a per-user slot, the token of
+ * cl's uid), opened on first use; NULL with *rv set when it cannot be.
+ */
+struct slotd_token *slotd_tokens_get(struct slotd *sd, const struct slotd_client *cl,
+                                     uint64_t slot_id, CK_RV *rv);
+/* The open token of a slot for the client cl, or NULL (nothing is opened). */
+struct slotd_token *slotd_tokens_find(struct slotd *sd, const struct slotd_client *cl,
+                                      uint64_t slot_id);
+/* Whether the client cl uses tok (same slot and, for a per-user token, same uid). */
+bool slotd_tokens_serves(const struct slotd_token *tok, const struct slotd_client *cl);
+/*
+ * tokens_user.c: opens, creating them when missing, <data>/tpm/<user>/ and
+ * <lock>/tpm/<user>/LCK..tpm for uid, readable by uid alone; data receives
+ * the data directory's path and *lock_fd the lock file.
+ */
+CK_RV slotd_tokens_user_open(const struct slotd *sd, uid_t uid, char *data, size_t datalen,
+                             int *lock_fd);
 /* The login of a connection on a slot, or NULL. */
 struct slotd_login *slotd_tokens_login(struct slotd_client *cl, uint64_t slot_id);
 int slotd_tokens_set_login(struct slotd_client *cl, uint64_t slot_id, CK_USER_TYPE user,
                            const uint8_t mk[TOK_STORE_KEY_LEN]);
 void slotd_tokens_drop_login(struct slotd_client *cl, uint64_t slot_id);
 /* Drops the logins of every connection on a token (C_InitToken). */
-void slotd_tokens_drop_all_logins(struct slotd *sd, uint64_t slot_id);
+void slotd_tokens_drop_all_logins(struct slotd *sd, const struct slotd_token *tok);
 /* Publishes the token information from NVTOK.DAT to the token's segment. */
 void slotd_tokens_publish(struct slotd *sd, struct slotd_token *tok);
 

@@ -31,7 +31,7 @@ int slotd_tokens_open(struct slotd *sd, struct slotd_client *cl, const struct os
 {
 	uint64_t slot_id = os_reader_u64(rd);
 	CK_RV rv = CKR_OK;
-	struct slotd_token *tok = slotd_tokens_get(sd, slot_id, &rv);
+	struct slotd_token *tok = slotd_tokens_get(sd, cl, slot_id, &rv);
 	struct os_buf buf;
 
 	os_buf_init(&buf);
@@ -116,7 +116,7 @@ int slotd_tokens_save(struct slotd *sd, struct slotd_client *cl, const struct os
 	struct tok_store_entry entry = {0};
 	struct tok_attrs attrs;
 	CK_RV rv = CKR_OK;
-	struct slotd_token *tok = slotd_tokens_get(sd, slot_id, &rv);
+	struct slotd_token *tok = slotd_tokens_get(sd, cl, slot_id, &rv);
 
 	tok_attrs_init(&attrs);
 	if (tok && tok_attrs_decode(&attrs, data, len) != CKR_OK)
@@ -141,7 +141,7 @@ int slotd_tokens_destroy(struct slotd *sd, struct slotd_client *cl,
 	struct tok_store_entry entry = {0};
 	struct tok_attrs attrs;
 	CK_RV rv = CKR_OK;
-	struct slotd_token *tok = slotd_tokens_get(sd, slot_id, &rv);
+	struct slotd_token *tok = slotd_tokens_get(sd, cl, slot_id, &rv);
 
 	tok_attrs_init(&attrs);
 	if (tok) {

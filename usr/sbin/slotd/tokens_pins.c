@@ -86,6 +86,27 @@ static int pins_send_login(struct slotd *sd, struct pins_job *j)
 	return r;
 }
 
+/*
+ * The token in the slot changed: every process that uses it hears of it
+ * (of a per-user token, the processes of that user only, and the slot's
+ * generation in slotd's segment, which every user reads, stays).
+ */
+static void pins_announce(struct slotd *sd, const struct slotd_token *tok)
+{
+	const struct slotd_event ev = {
+	    .kind = OS_EVENT_TOKEN_CHANGED,
+	    .slot_id = tok->slot_id,
+	    .generation = tok->uid == (uid_t)-1 ? slotd_shm_token_changed(sd, tok->slot_id)
+	                                        : tok_shm_load(&tok->shm.shm->token_generation)};
+	struct slotd_client *cl, *next;
+
+	for (cl = sd->clients; cl; cl = next) {
+		next = cl->next;
+		if (cl->greeted && !cl->dead && slotd_tokens_serves(tok, cl))
+			slotd_events_post(sd, cl, &ev);
+	}
+}
+
 /* On the event loop: applies the result and answers. */
 static void pins_done(struct slotd_job *base)
 {
@@ -96,12 +117,9 @@ static void pins_done(struct slotd_job *base)
 	if (!j->tok->retired)
 		slotd_tokens_publish(sd, j->tok);
 	if (j->type == OS_MSG_INIT_TOKEN && j->rv == CKR_OK)
-		slotd_tokens_drop_all_logins(sd, j->tok->slot_id);
-	if ((j->type == OS_MSG_INIT_TOKEN || j->type == OS_MSG_INIT_PIN) && j->rv == CKR_OK) {
-		/* the token in the slot changed: every process hears of it */
-		slotd_server_broadcast(sd, NULL, OS_EVENT_TOKEN_CHANGED, j->tok->slot_id,
-		                       slotd_shm_token_changed(sd, j->tok->slot_id));
-	}
+		slotd_tokens_drop_all_logins(sd, j->tok);
+	if ((j->type == OS_MSG_INIT_TOKEN || j->type == OS_MSG_INIT_PIN) && j->rv == CKR_OK)
+		pins_announce(sd, j->tok);
 	if (j->cl) {
 		j->cl->conn->job = NULL;
 		if (j->type == OS_MSG_LOGIN && j->rv == CKR_OK &&
@@ -139,7 +157,7 @@ static bool pins_read(struct os_reader *rd, uint8_t *buf, size_t *len)
 static struct pins_job *pins_job_new(struct slotd *sd, struct slotd_client *cl,
                                      const struct os_frame_header *hdr, uint64_t slot_id, CK_RV *rv)
 {
-	struct slotd_token *tok = slotd_tokens_get(sd, slot_id, rv);
+	struct slotd_token *tok = slotd_tokens_get(sd, cl, slot_id, rv);
 	struct pins_job *j;
 
 	if (!tok)
@@ -228,11 +246,13 @@ int slotd_tokens_logout(struct slotd *sd, struct slotd_client *cl,
 	return slotd_tokens_reply(sd, cl, hdr->serial, rv);
 }
 
-/* Whether a connection other than cl is logged in to the slot. */
-static bool pins_others_logged_in(struct slotd *sd, struct slotd_client *cl, uint64_t slot_id)
+/* Whether a connection other than cl is logged in to tok. */
+static bool pins_others_logged_in(struct slotd *sd, struct slotd_client *cl,
+                                  const struct slotd_token *tok)
 {
 	for (struct slotd_client *o = sd->clients; o; o = o->next)
-		if (o != cl && !o->dead && slotd_tokens_login(o, slot_id))
+		if (o != cl && !o->dead && slotd_tokens_serves(tok, o) &&
+		    slotd_tokens_login(o, tok->slot_id))
 			return true;
 	return false;
 }
@@ -255,7 +275,7 @@ int slotd_tokens_init_token(struct slotd *sd, struct slotd_client *cl,
 		if (rv == CKR_OK)
 			rv = pins_check_new(j->tok, j->pin_len);
 		/* Only a PIN holder can be logged in: no one else can hold this up. */
-		if (rv == CKR_OK && pins_others_logged_in(sd, cl, slot_id))
+		if (rv == CKR_OK && pins_others_logged_in(sd, cl, j->tok))
 			rv = CKR_SESSION_EXISTS;
 	}
 	return pins_submit(sd, cl, j, rv, hdr->serial);

@@ -40,8 +40,11 @@ struct os_backend_option {
 struct os_backend_env {
 	CK_SLOT_ID slot_id;
 	const char *token_name; /* config "token" */
-	const char *data_dir;   /* <data-dir>/<token>, exists */
-	const char *lock_dir;   /* <lock-dir>/<token>, exists */
+	/* <data-dir>/<token> and <lock-dir>/<token>; of a per-user slot (tpm),
+	 * <data-dir>/tpm/<user> and <lock-dir>/tpm/<user>, made by slotd when
+	 * the user's token is first opened */
+	const char *data_dir;
+	const char *lock_dir;
 	const struct os_backend_option *options;
 	size_t n_options;
 	/* Writes to the process trace (level 1 errors .. 4 debug); never PINs or keys. */

@@ -139,3 +139,21 @@ uint64_t tok_shm_add(uint64_t *counter, uint64_t n)
 {
 	return __atomic_add_fetch(counter, n, __ATOMIC_ACQ_REL);
 }
+
+static uint64_t tokshm_apply(uint64_t v, int64_t d)
+{
+	uint64_t m = d < 0 ? 0 - (uint64_t)d : (uint64_t)d;
+
+	if (d < 0)
+		return m > v ? 0 : v - m;
+	return m > UINT64_MAX - v ? UINT64_MAX : v + m;
+}
+
+void tok_shm_add_sessions(struct os_tokshm *shm, int64_t d, int64_t d_rw)
+{
+	/* slotd is the only writer: a load and a store need no read-modify-write */
+	__atomic_store_n(&shm->sessions, tokshm_apply(tok_shm_load(&shm->sessions), d),
+	                 __ATOMIC_RELEASE);
+	__atomic_store_n(&shm->rw_sessions, tokshm_apply(tok_shm_load(&shm->rw_sessions), d_rw),
+	                 __ATOMIC_RELEASE);
+}

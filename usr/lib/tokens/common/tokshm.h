@@ -40,7 +40,11 @@ struct os_tokshm {
 	uint32_t min_pin;
 	uint32_t max_pin;
 	char label[32]; /* blank padded */
-	uint64_t reserved[21];
+	/* A per-user token's open sessions in all its user's processes (the
+	 * counts of any other token are machine-wide, in slotd's segment). */
+	uint64_t sessions;
+	uint64_t rw_sessions;
+	uint64_t reserved[19];
 };
 
 _Static_assert(sizeof(struct os_tokshm) == 256, "per-token shm layout");
@@ -76,6 +80,9 @@ void tok_shm_detach(struct tok_shm_map *map);
 void tok_shm_publish_info(struct os_tokshm *shm, const struct tok_shm_info *info);
 /* Client: a consistent copy of the token information. */
 void tok_shm_read_info(const struct os_tokshm *shm, struct tok_shm_info *info);
+
+/* slotd: adds d and d_rw to the session counts, each kept within 0..UINT64_MAX. */
+void tok_shm_add_sessions(struct os_tokshm *shm, int64_t d, int64_t d_rw);
 
 /* Atomic reads and bumps of the counters. */
 uint64_t tok_shm_load(const uint64_t *counter);
