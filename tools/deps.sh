@@ -9,7 +9,7 @@ PKGS="build-essential autoconf automake libtool pkg-config clang-format
       libssl-dev libargon2-dev libconfig-dev libcmocka-dev libp11-kit-dev p11-kit
       opensc gnutls-bin libengine-pkcs11-openssl python3-pykcs11 python3-cryptography
       p11-kit-modules openssl valgrind
-      libtss2-dev swtpm swtpm-tools tpm2-tools
+      libtss2-dev swtpm swtpm-tools tpm2-tools tpm2-abrmd libtss2-tcti-tabrmd0 dbus
       openssh-client libnss3-tools"
 missing=
 for p in $PKGS; do
