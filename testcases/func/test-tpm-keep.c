@@ -3,7 +3,8 @@
  * resource manager: a private swtpm served by tpm2-abrmd on a private
  * session bus, the slot's TCTI "tabrmd:bus_type=session".  tpm2-abrmd is
  * told to allow few transient objects per connection, so that an object
- * left loaded by each call would soon make calls fail.  Skipped when
+ * left loaded by each call would soon make calls fail; other processes
+ * are killed while they make keys.  Skipped when
  * tpm2-abrmd or dbus-daemon is not installed.
  */
 #include <stdarg.h>
@@ -322,14 +323,111 @@ static void test_tpm_restart(void **state)
 	assert_true(dropped(fx));
 }
 
-int main(void)
+/*
+ * The child: this program run again (a fresh process: tpm2-tss's tabrmd
+ * TCTI cannot be used in a forked child of a process that used it, as
+ * its D-Bus connection is shared per process), generating keys until it
+ * is killed; exits 4 when one fails.
+ */
+static int keygen_child(int first)
+{
+	CK_FUNCTION_LIST_3_0 *f;
+	CK_INTERFACE *iface;
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE key[2];
+	void *dl = dlopen(harness_library(), RTLD_NOW | RTLD_LOCAL);
+	CK_C_GetInterface get = dl ? (CK_C_GetInterface)dlsym(dl, "C_GetInterface") : NULL;
+
+	if (get == NULL || get(NULL, NULL, &iface, 0) != CKR_OK)
+		return 2;
+	f = iface->pFunctionList;
+	if (f->C_Initialize(NULL) != CKR_OK ||
+	    f->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s) != CKR_OK ||
+	    f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, 6) != CKR_OK)
+		return 3;
+	for (int i = first;; i++) {
+		CK_MECHANISM mech = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+		CK_BBOOL yes = CK_TRUE;
+		CK_ATTRIBUTE pt[] = {{CKA_EC_PARAMS, (void *)p256_der, sizeof(p256_der)},
+		                     {CKA_TOKEN, &yes, 1},
+		                     {CKA_ID, &i, sizeof(i)}};
+		CK_ATTRIBUTE st[] = {{CKA_TOKEN, &yes, 1}, {CKA_SIGN, &yes, 1}};
+
+		if (f->C_GenerateKeyPair(s, &mech, pt, 3, st, 2, &key[0], &key[1]) != CKR_OK)
+			return 4;
+	}
+}
+
+static CK_ULONG count_public(struct tpmfix *fx, CK_SESSION_HANDLE s)
+{
+	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+	CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof(cls)}};
+	CK_OBJECT_HANDLE h[256];
+	CK_ULONG n = 0;
+
+	assert_int_equal(fx->f->C_FindObjectsInit(s, t, 1), CKR_OK);
+	assert_int_equal(fx->f->C_FindObjects(s, h, 256, &n), CKR_OK);
+	assert_int_equal(fx->f->C_FindObjectsFinal(s), CKR_OK);
+	return n;
+}
+
+/*
+ * Other processes killed while they make keys beside a process with kept
+ * state: its kept connection is not disturbed, and what they had loaded
+ * goes with their connections.
+ */
+static void test_killed_children(void **state)
+{
+	struct keepfix *k = *state;
+	struct tpmfix *fx = &k->fx;
+	CK_OBJECT_HANDLE key[2], fresh[2];
+	unsigned seed = 4242;
+	CK_SESSION_HANDLE s;
+
+	if (fx->f == NULL)
+		skip();
+	s = init_and_login(fx);
+	gen(fx, s, 0, key);
+	assert_int_equal(sign_checked(fx, s, key), CKR_OK);
+	for (int round = 1; round <= 6; round++) {
+		int status;
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			char first[16];
+
+			harness_child_signals();
+			snprintf(first, sizeof(first), "%d", round * 1000);
+			execl("/proc/self/exe", "test-tpm-keep", "--keygen-child", first,
+			      (char *)NULL);
+			_exit(127);
+		}
+		/* 300 to 700 ms: at start-up, inside a generation, between commits */
+		usleep(300000 + (useconds_t)(rand_r(&seed) % 400) * 1000);
+		kill(pid, SIGKILL);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFSIGNALED(status));
+		assert_int_equal(sign_checked(fx, s, key), CKR_OK);
+	}
+	gen(fx, s, 1, fresh);
+	assert_int_equal(sign_checked(fx, s, fresh), CKR_OK);
+	assert_false(dropped(fx));
+	/* the children did make keys before they were killed */
+	assert_true(count_public(fx, s) > 2);
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_many_keys, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tpm_restart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_killed_children, setup, teardown),
 	};
 	int rc;
 
+	if (argc == 3 && strcmp(argv[1], "--keygen-child") == 0)
+		return keygen_child(atoi(argv[2]));
 	/* level 2: the trace says when kept state is dropped */
 	setenv("OPENSLOT_TRACE_LEVEL", "2", 1);
 	if (have("tpm2-abrmd") && have("dbus-daemon") && start_dbus() != 0) {

@@ -17,7 +17,8 @@ for row in "open+close session" "ECDSA P-256 sign ECDSA (hash)" "SHA-256 1 MiB" 
 	"3DES-CBC encrypt 8 KiB" "2 threads" "2 processes"; do
 	grep -q "^| $row |" "$out" || fail "row '$row' missing"
 done
-for row in "ECDSA brainpoolP256r1 sign ECDSA (hash)" "DH ffdhe2048 derive DH_PKCS_DERIVE"; do
+for row in "ECDSA brainpoolP256r1 sign ECDSA (hash)" "DH ffdhe2048 derive DH_PKCS_DERIVE" \
+	"P-256 key pair generation (and destroy)"; do
 	grep -q "^| $row | [0-9]" "$out" || fail "row '$row' missing or not measured"
 done
 grep -q '^| 100 |' "$out" || fail "no token object row"

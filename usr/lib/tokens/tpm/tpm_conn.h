@@ -2,11 +2,13 @@
  * One connection to a TPM 2.0: a TCTI opened through the TCTI loader and
  * an ESAPI context on it, with a timeout on every command.
  *
- * A connection lives for one PKCS#11 call: the caller opens it, issues its
- * commands, flushes every transient object and session it created, and
- * closes it.  A swtpm socket serves one connection at a time, so holding
- * one longer would stall every other process using that TPM.  Nothing here
- * depends on the library's state, so that slotd can use it as it is.
+ * On a transport without a resource manager a connection lives for one
+ * PKCS#11 call: the caller opens it, issues its commands, flushes every
+ * transient object and session it created, and closes it.  A swtpm socket
+ * serves one connection at a time, so holding one longer would stall every
+ * other process using that TPM.  Behind a resource manager tpm_call.h
+ * keeps one open between calls (tpm_keep.h).  Nothing here depends on the
+ * library's state, so that slotd can use it as it is.
  */
 #ifndef TPM_CONN_H
 #define TPM_CONN_H

@@ -15,7 +15,8 @@
  * without sending a command, since the connection is the parent's.  It is
  * dropped (flushed, closed) after any failed call, so a TPM or resource
  * manager that restarted is reached afresh by the next call, and at unload.
- * Loaded keys are flushed when the token's key auth changes.
+ * Loaded keys are flushed by the first call that finds the token's key
+ * auth changed since they were loaded.
  */
 #ifndef TPM_KEEP_H
 #define TPM_KEEP_H
