@@ -378,7 +378,9 @@ static void run_kills(unsigned int seed, bool deferred)
 	assert_true(interrupted > (deferred ? rounds / 4 : rounds / 2));
 	if (deferred) {
 		print_message("%d kills after a synced save\n", durable_checks);
-		assert_true(durable_checks >= rounds / 20);
+		/* a bound, not a figure: slow builds (sanitizers, a loaded
+		 * machine) land fewer kills right after a save */
+		assert_true(durable_checks >= rounds / 50);
 	}
 }
 
