@@ -17,12 +17,21 @@ testcases_fuzz_fuzz_idx_SOURCES = \
 	$(NULL)
 testcases_fuzz_fuzz_idx_LDADD = $(OS_TEST_TOKCOMMON_LIBS)
 
+# The decoding of object files and their attributes (see fuzz-object.c).
+check_PROGRAMS += testcases/fuzz/fuzz-object
+testcases_fuzz_fuzz_object_SOURCES = \
+	testcases/fuzz/fuzz-driver.c \
+	testcases/fuzz/fuzz-object.c \
+	$(NULL)
+testcases_fuzz_fuzz_object_LDADD = $(OS_TEST_TOKCOMMON_LIBS)
+
 TESTS += testcases/fuzz/run-fuzz-corpus.sh
 
 EXTRA_DIST += \
 	testcases/fuzz/run-fuzz-corpus.sh \
 	testcases/fuzz/build-libfuzzer.sh \
 	testcases/fuzz/gen-corpus-idx.py \
+	testcases/fuzz/gen-corpus-object.py \
 	testcases/fuzz/corpus-idx/add-file-only.bin \
 	testcases/fuzz/corpus-idx/add-inline.bin \
 	testcases/fuzz/corpus-idx/add-update-remove.bin \
@@ -33,6 +42,21 @@ EXTRA_DIST += \
 	testcases/fuzz/corpus-idx/legacy-header.bin \
 	testcases/fuzz/corpus-idx/short.bin \
 	testcases/fuzz/corpus-idx/torn-frame.bin \
+	testcases/fuzz/corpus-object/attrs-count-high.bin \
+	testcases/fuzz/corpus-object/attrs-duplicate.bin \
+	testcases/fuzz/corpus-object/attrs-empty.bin \
+	testcases/fuzz/corpus-object/attrs-length-overrun.bin \
+	testcases/fuzz/corpus-object/attrs-public-key.bin \
+	testcases/fuzz/corpus-object/attrs-secret-key.bin \
+	testcases/fuzz/corpus-object/attrs-trailing.bin \
+	testcases/fuzz/corpus-object/empty.bin \
+	testcases/fuzz/corpus-object/file-bad-tag.bin \
+	testcases/fuzz/corpus-object/file-bad-version.bin \
+	testcases/fuzz/corpus-object/file-empty-body.bin \
+	testcases/fuzz/corpus-object/file-private-as-clear.bin \
+	testcases/fuzz/corpus-object/file-private.bin \
+	testcases/fuzz/corpus-object/file-public.bin \
+	testcases/fuzz/corpus-object/file-short.bin \
 	testcases/fuzz/corpus-proto/array-too-long.bin \
 	testcases/fuzz/corpus-proto/bad-magic.bin \
 	testcases/fuzz/corpus-proto/bad-version.bin \
