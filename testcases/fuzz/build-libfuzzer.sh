@@ -29,3 +29,10 @@ $cc $flags $inc "$src/testcases/fuzz/fuzz-idx.c" "$tok/store_idx.c" "$tok/store_
 $cc $flags $inc "$src/testcases/fuzz/fuzz-object.c" "$tok/attrs.c" "$tok/attrs_codec.c" \
 	"$tok/store_file.c" "$tok/store_aead.c" "$tok/store_crypt.c" $common \
 	-o "$out/fuzz-object" -lcrypto
+
+$cc $flags $inc "$src/testcases/fuzz/fuzz-mk.c" "$tok/store_mk.c" "$tok/store_kdf.c" \
+	"$tok/store_file.c" "$tok/store_aead.c" "$tok/store_crypt.c" $common \
+	-o "$out/fuzz-mk" -lcrypto -largon2
+
+$cc $flags $inc "$src/testcases/fuzz/fuzz-conf.c" "$src/usr/lib/common/conf.c" \
+	"$src/usr/lib/common/log.c" $common -o "$out/fuzz-conf" $(pkg-config --libs libconfig)

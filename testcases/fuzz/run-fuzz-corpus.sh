@@ -20,3 +20,16 @@ set -e
 "$top_builddir/testcases/fuzz/fuzz-object" \
 	"$top_srcdir/testcases/fuzz/corpus-object" \
 	--random 300 1
+
+# NVTOK.DAT and the master-key files over the seed corpus and 300 pseudo-random inputs.
+"$top_builddir/testcases/fuzz/fuzz-mk" \
+	"$top_srcdir/testcases/fuzz/corpus-mk" \
+	--random 300 1
+
+# The configuration loader over its seed corpus, the golden configurations
+# and 300 pseudo-random inputs.
+"$top_builddir/testcases/fuzz/fuzz-conf" \
+	"$top_srcdir/testcases/fuzz/corpus-conf" \
+	"$top_srcdir/testcases/config/good" \
+	"$top_srcdir/testcases/config/bad" \
+	--random 300 1
