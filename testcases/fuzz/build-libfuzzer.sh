@@ -5,7 +5,7 @@
 #   build-libfuzzer.sh SRCDIR BUILDDIR OUTDIR
 #
 # SRCDIR is the top of the source tree, BUILDDIR a configured build
-# directory (for config.h); OUTDIR receives fuzz-proto and fuzz-idx.  Run one with, for example:
+# directory (for config.h); OUTDIR receives one program per target.  Run one with, for example:
 #   OUTDIR/fuzz-idx -max_total_time=60 corpus-new SRCDIR/testcases/fuzz/corpus-idx
 set -e
 
@@ -25,3 +25,14 @@ $cc $flags $inc "$src/testcases/fuzz/fuzz-idx.c" "$tok/store_idx.c" "$tok/store_
 	"$tok/store_crc.c" "$tok/store_aead.c" "$tok/store_crypt.c" $common \
 	"$src/usr/lib/common/log.c" \
 	-o "$out/fuzz-idx" -lcrypto
+
+$cc $flags $inc "$src/testcases/fuzz/fuzz-object.c" "$tok/attrs.c" "$tok/attrs_codec.c" \
+	"$tok/store_file.c" "$tok/store_aead.c" "$tok/store_crypt.c" $common \
+	-o "$out/fuzz-object" -lcrypto
+
+$cc $flags $inc "$src/testcases/fuzz/fuzz-mk.c" "$tok/store_mk.c" "$tok/store_kdf.c" \
+	"$tok/store_file.c" "$tok/store_aead.c" "$tok/store_crypt.c" $common \
+	-o "$out/fuzz-mk" -lcrypto -largon2
+
+$cc $flags $inc "$src/testcases/fuzz/fuzz-conf.c" "$src/usr/lib/common/conf.c" \
+	"$src/usr/lib/common/log.c" $common -o "$out/fuzz-conf" $(pkg-config --libs libconfig)

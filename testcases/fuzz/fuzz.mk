@@ -17,12 +17,47 @@ testcases_fuzz_fuzz_idx_SOURCES = \
 	$(NULL)
 testcases_fuzz_fuzz_idx_LDADD = $(OS_TEST_TOKCOMMON_LIBS)
 
+# The decoding of object files and their attributes (see fuzz-object.c).
+check_PROGRAMS += testcases/fuzz/fuzz-object
+testcases_fuzz_fuzz_object_SOURCES = \
+	testcases/fuzz/fuzz-driver.c \
+	testcases/fuzz/fuzz-object.c \
+	$(NULL)
+testcases_fuzz_fuzz_object_LDADD = $(OS_TEST_TOKCOMMON_LIBS)
+
+# NVTOK.DAT and the master-key files (see fuzz-mk.c).
+check_PROGRAMS += testcases/fuzz/fuzz-mk
+testcases_fuzz_fuzz_mk_SOURCES = \
+	testcases/fuzz/fuzz-driver.c \
+	testcases/fuzz/fuzz-mk.c \
+	$(NULL)
+testcases_fuzz_fuzz_mk_LDADD = $(OS_TEST_TOKCOMMON_LIBS)
+
+# The configuration loader (see fuzz-conf.c).
+check_PROGRAMS += testcases/fuzz/fuzz-conf
+testcases_fuzz_fuzz_conf_SOURCES = \
+	testcases/fuzz/fuzz-driver.c \
+	testcases/fuzz/fuzz-conf.c \
+	$(NULL)
+testcases_fuzz_fuzz_conf_LDADD = libos_common.la $(LIBCONFIG_LIBS)
+
 TESTS += testcases/fuzz/run-fuzz-corpus.sh
 
 EXTRA_DIST += \
 	testcases/fuzz/run-fuzz-corpus.sh \
 	testcases/fuzz/build-libfuzzer.sh \
 	testcases/fuzz/gen-corpus-idx.py \
+	testcases/fuzz/gen-corpus-mk.py \
+	testcases/fuzz/gen-corpus-object.py \
+	testcases/fuzz/corpus-conf/empty.conf \
+	testcases/fuzz/corpus-conf/escapes.conf \
+	testcases/fuzz/corpus-conf/include.conf \
+	testcases/fuzz/corpus-conf/long-dir.conf \
+	testcases/fuzz/corpus-conf/options.conf \
+	testcases/fuzz/corpus-conf/sample.conf \
+	testcases/fuzz/corpus-conf/types.conf \
+	testcases/fuzz/corpus-conf/unterminated.conf \
+	testcases/fuzz/corpus-conf/versions.conf \
 	testcases/fuzz/corpus-idx/add-file-only.bin \
 	testcases/fuzz/corpus-idx/add-inline.bin \
 	testcases/fuzz/corpus-idx/add-update-remove.bin \
@@ -33,6 +68,41 @@ EXTRA_DIST += \
 	testcases/fuzz/corpus-idx/legacy-header.bin \
 	testcases/fuzz/corpus-idx/short.bin \
 	testcases/fuzz/corpus-idx/torn-frame.bin \
+	testcases/fuzz/corpus-mk/mk-bad-kdf.bin \
+	testcases/fuzz/corpus-mk/mk-costly-kdf.bin \
+	testcases/fuzz/corpus-mk/mk-short.bin \
+	testcases/fuzz/corpus-mk/mk-so-body.bin \
+	testcases/fuzz/corpus-mk/mk-so-file-as-user.bin \
+	testcases/fuzz/corpus-mk/mk-user-file.bin \
+	testcases/fuzz/corpus-mk/mk-wrong-id.bin \
+	testcases/fuzz/corpus-mk/mt-empty.bin \
+	testcases/fuzz/corpus-mk/mt-so-file.bin \
+	testcases/fuzz/corpus-mk/mt-too-long.bin \
+	testcases/fuzz/corpus-mk/mt-user-body.bin \
+	testcases/fuzz/corpus-mk/nv-bad-flags.bin \
+	testcases/fuzz/corpus-mk/nv-bad-kdf.bin \
+	testcases/fuzz/corpus-mk/nv-body-kdf.bin \
+	testcases/fuzz/corpus-mk/nv-body.bin \
+	testcases/fuzz/corpus-mk/nv-file.bin \
+	testcases/fuzz/corpus-mk/nv-label-nul.bin \
+	testcases/fuzz/corpus-mk/nv-old-flags.bin \
+	testcases/fuzz/corpus-mk/nv-short.bin \
+	testcases/fuzz/corpus-mk/nv-wrong-id.bin \
+	testcases/fuzz/corpus-object/attrs-count-high.bin \
+	testcases/fuzz/corpus-object/attrs-duplicate.bin \
+	testcases/fuzz/corpus-object/attrs-empty.bin \
+	testcases/fuzz/corpus-object/attrs-length-overrun.bin \
+	testcases/fuzz/corpus-object/attrs-public-key.bin \
+	testcases/fuzz/corpus-object/attrs-secret-key.bin \
+	testcases/fuzz/corpus-object/attrs-trailing.bin \
+	testcases/fuzz/corpus-object/empty.bin \
+	testcases/fuzz/corpus-object/file-bad-tag.bin \
+	testcases/fuzz/corpus-object/file-bad-version.bin \
+	testcases/fuzz/corpus-object/file-empty-body.bin \
+	testcases/fuzz/corpus-object/file-private-as-clear.bin \
+	testcases/fuzz/corpus-object/file-private.bin \
+	testcases/fuzz/corpus-object/file-public.bin \
+	testcases/fuzz/corpus-object/file-short.bin \
 	testcases/fuzz/corpus-proto/array-too-long.bin \
 	testcases/fuzz/corpus-proto/bad-magic.bin \
 	testcases/fuzz/corpus-proto/bad-version.bin \

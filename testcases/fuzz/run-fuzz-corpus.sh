@@ -1,7 +1,7 @@
 #!/bin/sh
-# Runs the fuzz targets (the protocol codec and the OBJ_IDX replay) over
-# their seed corpora and over deterministic pseudo-random inputs.  A target
-# aborts on any breach of its rules, which fails this test.
+# Runs every fuzz target over its seed corpus and over deterministic
+# pseudo-random inputs (see doc/fuzzing.md).  A target aborts on any breach
+# of its rules, which fails this test.
 set -e
 
 : "${top_builddir:=.}"
@@ -14,4 +14,22 @@ set -e
 # The OBJ_IDX replay over its seed corpus and 300 pseudo-random inputs.
 "$top_builddir/testcases/fuzz/fuzz-idx" \
 	"$top_srcdir/testcases/fuzz/corpus-idx" \
+	--random 300 1
+
+# Object files and their attributes over the seed corpus and 300 pseudo-random inputs.
+"$top_builddir/testcases/fuzz/fuzz-object" \
+	"$top_srcdir/testcases/fuzz/corpus-object" \
+	--random 300 1
+
+# NVTOK.DAT and the master-key files over the seed corpus and 300 pseudo-random inputs.
+"$top_builddir/testcases/fuzz/fuzz-mk" \
+	"$top_srcdir/testcases/fuzz/corpus-mk" \
+	--random 300 1
+
+# The configuration loader over its seed corpus, the golden configurations
+# and 300 pseudo-random inputs.
+"$top_builddir/testcases/fuzz/fuzz-conf" \
+	"$top_srcdir/testcases/fuzz/corpus-conf" \
+	"$top_srcdir/testcases/config/good" \
+	"$top_srcdir/testcases/config/bad" \
 	--random 300 1

@@ -44,7 +44,7 @@ bool tok_store_aead_open(struct tok_store_aead *k, const uint8_t iv[TOK_STORE_IV
                          const uint8_t tag[TOK_STORE_TAG_LEN])
 {
 	uint8_t tagcopy[TOK_STORE_TAG_LEN];
-	int outl = 0, finl = 0;
+	int aadl = 0, outl = 0, finl = 0;
 	bool ok = false;
 
 	if (len > INT_MAX || aadlen > INT_MAX)
@@ -52,8 +52,9 @@ bool tok_store_aead_open(struct tok_store_aead *k, const uint8_t iv[TOK_STORE_IV
 	for (size_t i = 0; i < sizeof(tagcopy); i++)
 		tagcopy[i] = tag[i];
 	if (EVP_DecryptInit_ex(k->ctx, NULL, NULL, NULL, iv) != 1 ||
-	    (aadlen && EVP_DecryptUpdate(k->ctx, NULL, &outl, aad, (int)aadlen) != 1))
+	    (aadlen && EVP_DecryptUpdate(k->ctx, NULL, &aadl, aad, (int)aadlen) != 1))
 		goto out;
+	/* outl counts the body alone: an empty body decrypts to nothing. */
 	if (len && EVP_DecryptUpdate(k->ctx, out, &outl, in, (int)len) != 1)
 		goto out;
 	if (EVP_CIPHER_CTX_ctrl(k->ctx, EVP_CTRL_GCM_SET_TAG, TOK_STORE_TAG_LEN, tagcopy) != 1)
