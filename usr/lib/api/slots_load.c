@@ -4,10 +4,10 @@
  * The backend is loaded with dlopen from the token directory and checked
  * for its ABI version, and its ops table is copied into the slot with every
  * NULL entry filled (backend_fill.h); a slot whose backend does not load
- * stays in the table without a token, with the reason in the trace.  Paths and names
- * come from this process's own configuration.  Loading happens once per
- * slot, under the slot's load_lock, while the state lock is held for
- * reading: other slots' calls go on meanwhile.
+ * stays in the table without a token, with the reason in the trace.  Paths
+ * and names come from this process's own configuration.  Loading happens
+ * once per slot, under the slot's load_lock, while the state lock is held
+ * for reading: other slots' calls go on meanwhile.
  */
 #include "api.h"
 
