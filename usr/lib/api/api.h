@@ -51,7 +51,8 @@ struct api_slot {
 	struct os_client_slot info;       /* as slotd described it */
 	pthread_mutex_t load_lock;        /* held while the backend loads */
 	int loaded;                       /* atomic: api_slot_ready has run */
-	const struct os_backend_ops *ops; /* NULL when the backend did not load */
+	const struct os_backend_ops *ops; /* &table, or NULL when the backend did not load */
+	struct os_backend_ops table;      /* the backend's table, completed */
 	void *dl;
 	void *ctx;
 	char error[PATH_MAX + 512]; /* why the backend is missing, for traces */

@@ -4,6 +4,8 @@ noinst_LTLIBRARIES += libos_tokcommon.la
 libos_tokcommon_la_SOURCES = \
 	usr/lib/tokens/common/attrs_codec.c \
 	usr/lib/tokens/common/backend.h \
+	usr/lib/tokens/common/backend_fill.c \
+	usr/lib/tokens/common/backend_fill.h \
 	usr/lib/tokens/common/objects.c \
 	usr/lib/tokens/common/objects.h \
 	usr/lib/tokens/common/rules.c \

@@ -148,8 +148,6 @@ CK_RV C_GenerateRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG len)
 		return rv;
 	if (!out && len)
 		rv = CKR_ARGUMENTS_BAD;
-	else if (!s->slot->ops->generate_random)
-		rv = CKR_RANDOM_NO_RNG;
 	else
 		rv = s->slot->ops->generate_random(s->slot->ctx, out, len);
 	return entry_end(s, "C_GenerateRandom", rv);
@@ -164,8 +162,6 @@ CK_RV C_SeedRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR seed, CK_ULONG len)
 		return rv;
 	if (!seed && len)
 		rv = CKR_ARGUMENTS_BAD;
-	else if (!s->slot->ops->seed_random)
-		rv = CKR_RANDOM_SEED_NOT_SUPPORTED;
 	else
 		rv = s->slot->ops->seed_random(s->slot->ctx, seed, len);
 	return entry_end(s, "C_SeedRandom", rv);

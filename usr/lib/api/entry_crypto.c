@@ -45,8 +45,6 @@ static CK_RV entry_op_start(struct api_session *s, enum api_op_kind kind, CK_MEC
 		return CKR_ARGUMENTS_BAD;
 	if (s->ops[kind].state)
 		return CKR_OPERATION_ACTIVE;
-	if (!ops->op_init)
-		return CKR_MECHANISM_INVALID;
 	if (kind != API_OP_DIGEST) {
 		rv = tok_token_key(&s->slot->token, key, &obj);
 		if (rv != CKR_OK)

@@ -185,8 +185,6 @@ static CK_RV state_measure_inlock(struct api_session *s, struct state_item *item
 
 		if (!s->ops[kind].state)
 			continue;
-		if (!ops->op_get_state)
-			return CKR_STATE_UNSAVEABLE;
 		*it = (struct state_item){.kind = kind, .role = state_role_of(kind)};
 		rv = ops->op_get_state(s->ops[kind].state, &it->mech, NULL, &it->len);
 		if (rv != CKR_OK)
@@ -361,8 +359,6 @@ static CK_RV state_make_op(struct api_session *s, const struct state_item *it,
 	struct os_backend_key bk;
 
 	*op = NULL;
-	if (!ops->op_set_state)
-		return CKR_SAVED_STATE_INVALID;
 	if (obj && !tok_rules_allows(&obj->attrs, state_usage[it->kind]))
 		return CKR_KEY_FUNCTION_NOT_PERMITTED;
 	if (obj && !tok_rules_mech_allowed(&obj->attrs, it->mech))

@@ -102,7 +102,7 @@ void api_session_end_op(struct api_session *s, enum api_op_kind kind)
 {
 	struct api_op *op = &s->ops[kind];
 
-	if (op->state && s->slot->ops->op_free)
+	if (op->state)
 		s->slot->ops->op_free(op->state);
 	tok_object_unref(op->key);
 	op->state = NULL;

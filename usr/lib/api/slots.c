@@ -20,8 +20,7 @@ struct api_slot *api_slot_find(CK_SLOT_ID id)
 static bool slots_present(struct api_slot *slot)
 {
 	api_slot_ready(slot);
-	return slot->ops && slot->ops->token_present &&
-	       slot->ops->token_present(slot->ctx) == CKR_OK;
+	return slot->ops && slot->ops->token_present(slot->ctx) == CKR_OK;
 }
 
 CK_RV api_slot_token(CK_SLOT_ID id, struct api_slot **slot)
@@ -84,7 +83,7 @@ CK_RV C_GetSlotInfo(CK_SLOT_ID id, CK_SLOT_INFO_PTR info)
 		slots_fill_slot_info(slot, info);
 		if (slots_present(slot))
 			info->flags |= CKF_TOKEN_PRESENT;
-		if (slot->ops && slot->ops->slot_info)
+		if (slot->ops)
 			rv = slot->ops->slot_info(slot->ctx, info);
 	}
 	api_trace_call(slot, "C_GetSlotInfo", rv, "%lu", id);
@@ -140,8 +139,7 @@ CK_RV C_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 		slots_fill_token_info(slot, info);
 		if (slot->has_token)
 			tok_token_info(&slot->token, info);
-		if (slot->ops->token_info)
-			rv = slot->ops->token_info(slot->ctx, info);
+		rv = slot->ops->token_info(slot->ctx, info);
 	}
 	api_trace_call(slot, "C_GetTokenInfo", rv, "%lu", id);
 	api_leave();
@@ -158,11 +156,8 @@ CK_RV C_GetMechanismList(CK_SLOT_ID id, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR
 	rv = api_slot_token(id, &slot);
 	if (rv == CKR_OK && !count)
 		rv = CKR_ARGUMENTS_BAD;
-	if (rv == CKR_OK && slot->ops->mechanism_list) {
+	if (rv == CKR_OK)
 		rv = slot->ops->mechanism_list(slot->ctx, list, count);
-	} else if (rv == CKR_OK) {
-		*count = 0;
-	}
 	api_trace_call(slot, "C_GetMechanismList", rv, "%lu, %s", id, list ? "list" : "NULL");
 	api_leave();
 	return rv;
@@ -179,8 +174,7 @@ CK_RV C_GetMechanismInfo(CK_SLOT_ID id, CK_MECHANISM_TYPE type, CK_MECHANISM_INF
 	if (rv == CKR_OK && !info)
 		rv = CKR_ARGUMENTS_BAD;
 	if (rv == CKR_OK)
-		rv = slot->ops->mechanism_info ? slot->ops->mechanism_info(slot->ctx, type, info)
-		                               : CKR_MECHANISM_INVALID;
+		rv = slot->ops->mechanism_info(slot->ctx, type, info);
 	api_trace_call(slot, "C_GetMechanismInfo", rv, "%lu, 0x%lx", id, type);
 	api_leave();
 	return rv;

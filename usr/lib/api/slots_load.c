@@ -2,11 +2,12 @@
  * One slot's backend and token, loaded on the first call that needs them.
  *
  * The backend is loaded with dlopen from the token directory and checked
- * for its ABI version; a slot whose backend does not load stays in the
- * table without a token, with the reason in the trace.  Paths and names
- * come from this process's own configuration.  Loading happens once per
- * slot, under the slot's load_lock, while the state lock is held for
- * reading: other slots' calls go on meanwhile.
+ * for its ABI version, and its ops table is copied into the slot with every
+ * NULL entry filled (backend_fill.h); a slot whose backend does not load
+ * stays in the table without a token, with the reason in the trace.  Paths
+ * and names come from this process's own configuration.  Loading happens
+ * once per slot, under the slot's load_lock, while the state lock is held
+ * for reading: other slots' calls go on meanwhile.
  */
 #include "api.h"
 
@@ -17,6 +18,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "backend_fill.h"
 #include "notice.h"
 #include "paths.h"
 
@@ -52,7 +54,8 @@ static int load_dlopen(struct api_slot *slot)
 		         ops->abi_version, OS_BACKEND_ABI_VERSION);
 		return -1;
 	}
-	slot->ops = ops;
+	tok_backend_fill(&slot->table, ops);
+	slot->ops = &slot->table;
 	return 0;
 }
 
@@ -206,21 +209,17 @@ static void load_one(struct api_slot *slot)
 
 	if (load_make_env(slot) < 0 || load_dlopen(slot) < 0)
 		goto fail;
-	if (slot->ops->load) {
-		rv = slot->ops->load(&slot->env, &slot->ctx);
-		if (rv != CKR_OK) {
-			snprintf(slot->error, sizeof(slot->error),
-			         "backend %s failed to load: 0x%lx", slot->info.backend, rv);
-			goto fail;
-		}
+	rv = slot->ops->load(&slot->env, &slot->ctx);
+	if (rv != CKR_OK) {
+		snprintf(slot->error, sizeof(slot->error), "backend %s failed to load: 0x%lx",
+		         slot->info.backend, rv);
+		goto fail;
 	}
-	if (slot->ops->token_present && slot->ops->token_present(slot->ctx) == CKR_OK &&
-	    load_attach_token(slot) < 0)
+	if (slot->ops->token_present(slot->ctx) == CKR_OK && load_attach_token(slot) < 0)
 		goto fail_loaded;
 	return;
 fail_loaded:
-	if (slot->ops->unload)
-		slot->ops->unload(slot->ctx);
+	slot->ops->unload(slot->ctx);
 	slot->ctx = NULL;
 fail:
 	slot->ops = NULL;
@@ -268,7 +267,7 @@ void api_slot_free(struct api_slot *slot)
 		return;
 	if (slot->has_token)
 		tok_token_close(&slot->token);
-	if (slot->ops && slot->ops->unload)
+	if (slot->ops)
 		slot->ops->unload(slot->ctx);
 	tok_shm_detach(&slot->tokshm);
 	if (slot->lock_fd >= 0)

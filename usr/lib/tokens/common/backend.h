@@ -10,8 +10,9 @@
  * attribute rules, login state, find, the object store, the per-token
  * shared memory) lives in the library and the token common layer; a backend
  * supplies what differs: whether its token is there, what it says about
- * itself, its mechanisms, and the cryptography.  Any entry may be NULL; the
- * library's dispatch (one place) turns a NULL entry into the right error.
+ * itself, its mechanisms, and the cryptography.  Any entry may be NULL: the
+ * library copies the table at load and fills each NULL entry with the
+ * default of backend_fill.h, so callers never check an entry.
  *
  * A backend never sees another backend, keeps no global state other than
  * what hangs off its ctx, and must be safe to call from several threads at

@@ -87,7 +87,7 @@ void tok_object_unref(struct tok_object *obj)
 {
 	if (!obj || atomic_fetch_sub(&obj->refs, 1) != 1)
 		return;
-	if (obj->cache && obj->ops && obj->ops->key_cache_free)
+	if (obj->cache && obj->ops)
 		obj->ops->key_cache_free(obj->ops_ctx, obj->cache);
 	tok_attrs_free(&obj->attrs);
 	free(obj);

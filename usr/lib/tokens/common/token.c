@@ -54,8 +54,6 @@ static void token_forget_mk(struct tok_token *t)
 /* Gives the backend the master key of a login (NULL at logout). */
 static CK_RV token_backend_key(struct tok_token *t, const uint8_t *mk)
 {
-	if (!t->ops || !t->ops->login_key)
-		return CKR_OK;
 	return t->ops->login_key(t->ctx, mk, mk ? TOK_STORE_KEY_LEN : 0);
 }
 

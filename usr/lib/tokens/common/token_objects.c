@@ -179,7 +179,7 @@ CK_RV tok_token_create(struct tok_token *t, const struct tok_caller *c, const CK
 	                     CK_UNAVAILABLE_INFORMATION, c->so, &attrs);
 	if (rv == CKR_OK)
 		rv = token_fill_value_len(&attrs);
-	if (rv == CKR_OK && t->ops->check_key)
+	if (rv == CKR_OK)
 		rv = t->ops->check_key(t->ctx, &attrs);
 	if (rv != CKR_OK) {
 		tok_attrs_free(&attrs);
@@ -195,8 +195,6 @@ CK_RV tok_token_generate_key(struct tok_token *t, const struct tok_caller *c,
 	struct tok_attrs attrs;
 	CK_RV rv;
 
-	if (!t->ops->generate_key)
-		return CKR_MECHANISM_INVALID;
 	tok_attrs_init(&attrs);
 	rv = tok_rules_build(TOK_RULES_GENERATE, tmpl, n, token_generated_class(mech->mechanism),
 	                     token_implied_key_type(mech->mechanism), mech->mechanism, c->so,
@@ -219,8 +217,6 @@ CK_RV tok_token_generate_key_pair(struct tok_token *t, const struct tok_caller *
 	struct tok_attrs pa, sa;
 	CK_RV rv;
 
-	if (!t->ops->generate_key_pair)
-		return CKR_MECHANISM_INVALID;
 	tok_attrs_init(&pa);
 	tok_attrs_init(&sa);
 	rv = tok_rules_build(TOK_RULES_GENERATE_PUBLIC, pub_tmpl, n_pub, CKO_PUBLIC_KEY, kt,
@@ -310,8 +306,7 @@ CK_RV tok_token_unwrap(struct tok_token *t, const struct tok_caller *c, const CK
 	                     CK_UNAVAILABLE_INFORMATION, c->so, &attrs);
 	struct os_backend_key bk = tok_object_key(key);
 	if (rv == CKR_OK)
-		rv = t->ops->unwrap_key ? t->ops->unwrap_key(t->ctx, mech, &bk, in, inlen, &attrs)
-		                        : CKR_MECHANISM_INVALID;
+		rv = t->ops->unwrap_key(t->ctx, mech, &bk, in, inlen, &attrs);
 	if (rv == CKR_OK)
 		rv = token_fill_value_len(&attrs);
 	tok_object_unref(key);
@@ -394,8 +389,6 @@ static CK_RV token_derive_run(struct tok_token *t, const CK_MECHANISM *mech, str
 
 	if (param)
 		pk = tok_object_key(param);
-	if (!t->ops->derive_key)
-		return CKR_MECHANISM_INVALID;
 	rv = t->ops->derive_key(t->ctx, mech, &bk, param ? &pk : NULL, attrs);
 	if (rv == CKR_OK && mech->mechanism == CKM_HKDF_DATA)
 		tok_attrs_remove(attrs, CKA_VALUE_LEN);
@@ -452,9 +445,7 @@ CK_RV tok_token_wrap(struct tok_token *t, const CK_MECHANISM *mech, CK_OBJECT_HA
 		rv = CKR_KEY_NOT_WRAPPABLE;
 	struct os_backend_key bk = tok_object_key(wkey);
 	if (rv == CKR_OK)
-		rv = t->ops->wrap_key
-		         ? t->ops->wrap_key(t->ctx, mech, &bk, &key->attrs, out, outlen)
-		         : CKR_MECHANISM_INVALID;
+		rv = t->ops->wrap_key(t->ctx, mech, &bk, &key->attrs, out, outlen);
 	tok_object_unref(key);
 	tok_object_unref(wkey);
 	return rv;
