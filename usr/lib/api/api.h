@@ -301,10 +301,10 @@ void api_trace_v(int level, const char *fmt, va_list ap);
 /*
  * Notes that the running call reached slot: when the slot's config sets
  * log-calls, the call's line is written whatever the level.  The call's
- * name, result and arguments are written by calls.c, not from here.
+ * name, result and arguments are written by calls.c, which wraps the
+ * entry points; nothing here names a function.
  */
-void api_trace_call(const struct api_slot *slot, const char *fn, CK_RV rv, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+void api_trace_slot(const struct api_slot *slot);
 
 /* One PKCS#11 call being traced (calls.c). */
 struct api_trace_span {

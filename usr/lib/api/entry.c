@@ -20,9 +20,9 @@ CK_RV entry_begin(CK_SESSION_HANDLE h, struct api_session **s)
 	return rv;
 }
 
-CK_RV entry_end(struct api_session *s, const char *fn, CK_RV rv)
+CK_RV entry_end(struct api_session *s, CK_RV rv)
 {
-	api_trace_call(s->slot, fn, rv, "session %lu", s->handle);
+	api_trace_slot(s->slot);
 	api_session_put(s);
 	api_leave();
 	return rv;
@@ -43,8 +43,7 @@ static bool entry_ro_sessions(const struct api_slot *slot)
 	       __atomic_load_n(&slot->n_rw_sessions, __ATOMIC_ACQUIRE);
 }
 
-static CK_RV entry_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_ULONG len,
-                         const char *fn)
+static CK_RV entry_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_ULONG len)
 {
 	struct api_session *s;
 	CK_RV rv = entry_begin(h, &s);
@@ -55,12 +54,12 @@ static CK_RV entry_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR
 		rv = CKR_SESSION_READ_ONLY_EXISTS;
 	else
 		rv = tok_token_login(&s->slot->token, user, pin, len);
-	return entry_end(s, fn, rv);
+	return entry_end(s, rv);
 }
 
 CK_RV C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_ULONG len)
 {
-	return entry_login(h, user, pin, len, "C_Login");
+	return entry_login(h, user, pin, len);
 }
 
 /* This token has no user names: C_LoginUser is C_Login (PKCS#11 3.0). */
@@ -69,7 +68,7 @@ CK_RV C_LoginUser(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, C
 {
 	if (!name && namelen)
 		return CKR_ARGUMENTS_BAD;
-	return entry_login(h, user, pin, len, "C_LoginUser");
+	return entry_login(h, user, pin, len);
 }
 
 CK_RV C_Logout(CK_SESSION_HANDLE h)
@@ -79,7 +78,7 @@ CK_RV C_Logout(CK_SESSION_HANDLE h)
 
 	if (rv != CKR_OK)
 		return rv;
-	return entry_end(s, "C_Logout", tok_token_logout(&s->slot->token));
+	return entry_end(s, tok_token_logout(&s->slot->token));
 }
 
 CK_RV C_InitPIN(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR pin, CK_ULONG len)
@@ -93,7 +92,7 @@ CK_RV C_InitPIN(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR pin, CK_ULONG len)
 		rv = (s->flags & CKF_RW_SESSION) ? CKR_USER_NOT_LOGGED_IN : CKR_SESSION_READ_ONLY;
 	else
 		rv = tok_token_init_pin(&s->slot->token, pin, len);
-	return entry_end(s, "C_InitPIN", rv);
+	return entry_end(s, rv);
 }
 
 CK_RV C_SetPIN(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old, CK_ULONG oldlen, CK_UTF8CHAR_PTR pin,
@@ -108,7 +107,7 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old, CK_ULONG oldlen, CK_UTF
 		rv = CKR_SESSION_READ_ONLY;
 	else
 		rv = tok_token_set_pin(&s->slot->token, old, oldlen, pin, len);
-	return entry_end(s, "C_SetPIN", rv);
+	return entry_end(s, rv);
 }
 
 /*
@@ -134,7 +133,7 @@ CK_RV C_InitToken(CK_SLOT_ID id, CK_UTF8CHAR_PTR pin, CK_ULONG len, CK_UTF8CHAR_
 		rv = CKR_SESSION_EXISTS;
 	else if (rv == CKR_OK)
 		rv = tok_token_init(&slot->token, pin, len, label);
-	api_trace_call(slot, "C_InitToken", rv, "%lu", id);
+	api_trace_slot(slot);
 	api_leave();
 	return rv;
 }
@@ -150,7 +149,7 @@ CK_RV C_GenerateRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG len)
 		rv = CKR_ARGUMENTS_BAD;
 	else
 		rv = s->slot->ops->generate_random(s->slot->ctx, out, len);
-	return entry_end(s, "C_GenerateRandom", rv);
+	return entry_end(s, rv);
 }
 
 CK_RV C_SeedRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR seed, CK_ULONG len)
@@ -164,7 +163,7 @@ CK_RV C_SeedRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR seed, CK_ULONG len)
 		rv = CKR_ARGUMENTS_BAD;
 	else
 		rv = s->slot->ops->seed_random(s->slot->ctx, seed, len);
-	return entry_end(s, "C_SeedRandom", rv);
+	return entry_end(s, rv);
 }
 
 /*
@@ -172,23 +171,24 @@ CK_RV C_SeedRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR seed, CK_ULONG len)
  * CKR_FUNCTION_NOT_PARALLEL whatever the handle (PKCS#11 3.0, 5.20), once
  * it is initialised; programs probe them at start-up with handle 0.
  */
-static CK_RV entry_not_parallel(CK_SESSION_HANDLE h, const char *fn)
+static CK_RV entry_not_parallel(void)
 {
 	CK_RV rv = api_enter();
 
 	if (rv != CKR_OK)
 		return rv;
-	api_trace_call(NULL, fn, CKR_FUNCTION_NOT_PARALLEL, "session %lu", h);
 	api_leave();
 	return CKR_FUNCTION_NOT_PARALLEL;
 }
 
 CK_RV C_GetFunctionStatus(CK_SESSION_HANDLE h)
 {
-	return entry_not_parallel(h, "C_GetFunctionStatus");
+	(void)h;
+	return entry_not_parallel();
 }
 
 CK_RV C_CancelFunction(CK_SESSION_HANDLE h)
 {
-	return entry_not_parallel(h, "C_CancelFunction");
+	(void)h;
+	return entry_not_parallel();
 }

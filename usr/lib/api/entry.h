@@ -13,7 +13,7 @@
  */
 CK_RV entry_begin(CK_SESSION_HANDLE h, struct api_session **s);
 /* Notes the call's slot for log-calls, drops the session and leaves the library. */
-CK_RV entry_end(struct api_session *s, const char *fn, CK_RV rv);
+CK_RV entry_end(struct api_session *s, CK_RV rv);
 /* The calling session as the token common layer sees it. */
 struct tok_caller entry_caller(const struct api_session *s);
 

@@ -71,7 +71,7 @@ static CK_RV entry_op_start(struct api_session *s, enum api_op_kind kind, CK_MEC
 }
 
 static CK_RV entry_init(CK_SESSION_HANDLE h, enum api_op_kind kind, CK_MECHANISM_PTR mech,
-                        CK_OBJECT_HANDLE key, const char *fn)
+                        CK_OBJECT_HANDLE key)
 {
 	struct api_session *s;
 	CK_RV rv = entry_begin(h, &s);
@@ -81,7 +81,7 @@ static CK_RV entry_init(CK_SESSION_HANDLE h, enum api_op_kind kind, CK_MECHANISM
 	pthread_mutex_lock(&s->op_lock);
 	rv = entry_op_start(s, kind, mech, key);
 	pthread_mutex_unlock(&s->op_lock);
-	return entry_end(s, fn, rv);
+	return entry_end(s, rv);
 }
 
 /* Whether a result leaves the operation going: a length query or a small buffer. */
@@ -124,7 +124,7 @@ static CK_RV entry_step_inlock(struct api_session *s, enum api_op_kind kind, enu
 
 static CK_RV entry_step(CK_SESSION_HANDLE h, enum api_op_kind kind, enum entry_step step,
                         const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen,
-                        bool needs_outlen, const char *fn)
+                        bool needs_outlen)
 {
 	struct api_session *s;
 	CK_RV rv = entry_begin(h, &s);
@@ -134,13 +134,13 @@ static CK_RV entry_step(CK_SESSION_HANDLE h, enum api_op_kind kind, enum entry_s
 	pthread_mutex_lock(&s->op_lock);
 	rv = entry_step_inlock(s, kind, step, in, inlen, out, outlen, needs_outlen);
 	pthread_mutex_unlock(&s->op_lock);
-	return entry_end(s, fn, rv);
+	return entry_end(s, rv);
 }
 
 #define ENTRY_INIT(name, kind)                                                       \
 	CK_RV name(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE key) \
 	{                                                                            \
-		return entry_init(h, kind, mech, key, #name);                        \
+		return entry_init(h, kind, mech, key);                               \
 	}
 
 ENTRY_INIT(C_EncryptInit, API_OP_ENCRYPT)
@@ -152,20 +152,20 @@ ENTRY_INIT(C_VerifyRecoverInit, API_OP_VERIFY_RECOVER)
 
 CK_RV C_DigestInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech)
 {
-	return entry_init(h, API_OP_DIGEST, mech, CK_INVALID_HANDLE, "C_DigestInit");
+	return entry_init(h, API_OP_DIGEST, mech, CK_INVALID_HANDLE);
 }
 
 /* Single-part and final calls producing output. */
-#define ENTRY_SINGLE_FN(name, kind)                                                            \
-	CK_RV name(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen, CK_BYTE_PTR out,       \
-	           CK_ULONG_PTR outlen)                                                        \
-	{                                                                                      \
-		return entry_step(h, kind, ENTRY_SINGLE, in, inlen, out, outlen, true, #name); \
+#define ENTRY_SINGLE_FN(name, kind)                                                      \
+	CK_RV name(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen, CK_BYTE_PTR out, \
+	           CK_ULONG_PTR outlen)                                                  \
+	{                                                                                \
+		return entry_step(h, kind, ENTRY_SINGLE, in, inlen, out, outlen, true);  \
 	}
-#define ENTRY_FINAL_FN(name, kind)                                                          \
-	CK_RV name(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outlen)               \
-	{                                                                                   \
-		return entry_step(h, kind, ENTRY_FINAL, NULL, 0, out, outlen, true, #name); \
+#define ENTRY_FINAL_FN(name, kind)                                                   \
+	CK_RV name(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outlen)        \
+	{                                                                            \
+		return entry_step(h, kind, ENTRY_FINAL, NULL, 0, out, outlen, true); \
 	}
 
 ENTRY_SINGLE_FN(C_Encrypt, API_OP_ENCRYPT)
@@ -182,38 +182,33 @@ ENTRY_FINAL_FN(C_SignFinal, API_OP_SIGN)
 CK_RV C_EncryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen, CK_BYTE_PTR out,
                       CK_ULONG_PTR outlen)
 {
-	return entry_step(h, API_OP_ENCRYPT, ENTRY_UPDATE, in, inlen, out, outlen, true,
-	                  "C_EncryptUpdate");
+	return entry_step(h, API_OP_ENCRYPT, ENTRY_UPDATE, in, inlen, out, outlen, true);
 }
 
 CK_RV C_DecryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen, CK_BYTE_PTR out,
                       CK_ULONG_PTR outlen)
 {
-	return entry_step(h, API_OP_DECRYPT, ENTRY_UPDATE, in, inlen, out, outlen, true,
-	                  "C_DecryptUpdate");
+	return entry_step(h, API_OP_DECRYPT, ENTRY_UPDATE, in, inlen, out, outlen, true);
 }
 
 CK_RV C_DigestUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen)
 {
-	return entry_step(h, API_OP_DIGEST, ENTRY_UPDATE, in, inlen, NULL, NULL, false,
-	                  "C_DigestUpdate");
+	return entry_step(h, API_OP_DIGEST, ENTRY_UPDATE, in, inlen, NULL, NULL, false);
 }
 
 CK_RV C_SignUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen)
 {
-	return entry_step(h, API_OP_SIGN, ENTRY_UPDATE, in, inlen, NULL, NULL, false,
-	                  "C_SignUpdate");
+	return entry_step(h, API_OP_SIGN, ENTRY_UPDATE, in, inlen, NULL, NULL, false);
 }
 
 CK_RV C_VerifyUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen)
 {
-	return entry_step(h, API_OP_VERIFY, ENTRY_UPDATE, in, inlen, NULL, NULL, false,
-	                  "C_VerifyUpdate");
+	return entry_step(h, API_OP_VERIFY, ENTRY_UPDATE, in, inlen, NULL, NULL, false);
 }
 
 /* C_Verify and C_VerifyFinal end the operation whatever the outcome. */
 static CK_RV entry_verify(CK_SESSION_HANDLE h, const CK_BYTE *data, CK_ULONG len, bool single,
-                          const CK_BYTE *sig, CK_ULONG siglen, const char *fn)
+                          const CK_BYTE *sig, CK_ULONG siglen)
 {
 	struct api_session *s;
 	CK_RV rv = entry_begin(h, &s);
@@ -234,18 +229,18 @@ static CK_RV entry_verify(CK_SESSION_HANDLE h, const CK_BYTE *data, CK_ULONG len
 	if (state)
 		api_session_end_op(s, API_OP_VERIFY);
 	pthread_mutex_unlock(&s->op_lock);
-	return entry_end(s, fn, rv);
+	return entry_end(s, rv);
 }
 
 CK_RV C_Verify(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR sig,
                CK_ULONG siglen)
 {
-	return entry_verify(h, data, len, true, sig, siglen, "C_Verify");
+	return entry_verify(h, data, len, true, sig, siglen);
 }
 
 CK_RV C_VerifyFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG siglen)
 {
-	return entry_verify(h, NULL, 0, false, sig, siglen, "C_VerifyFinal");
+	return entry_verify(h, NULL, 0, false, sig, siglen);
 }
 
 CK_RV C_DigestKey(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key)
@@ -270,7 +265,7 @@ CK_RV C_DigestKey(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key)
 	if (state && rv != CKR_OK)
 		api_session_end_op(s, API_OP_DIGEST);
 	pthread_mutex_unlock(&s->op_lock);
-	return entry_end(s, "C_DigestKey", rv);
+	return entry_end(s, rv);
 }
 
 /*
@@ -318,8 +313,7 @@ static CK_RV entry_dual_inlock(struct api_session *s, enum api_op_kind cipher,
 }
 
 static CK_RV entry_dual(CK_SESSION_HANDLE h, enum api_op_kind cipher, enum api_op_kind second,
-                        const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen,
-                        const char *fn)
+                        const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen)
 {
 	struct api_session *s;
 	CK_RV rv = entry_begin(h, &s);
@@ -333,60 +327,56 @@ static CK_RV entry_dual(CK_SESSION_HANDLE h, enum api_op_kind cipher, enum api_o
 		api_session_end_op(s, second);
 	}
 	pthread_mutex_unlock(&s->op_lock);
-	return entry_end(s, fn, rv);
+	return entry_end(s, rv);
 }
 
 CK_RV C_DigestEncryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen, CK_BYTE_PTR out,
                             CK_ULONG_PTR outlen)
 {
-	return entry_dual(h, API_OP_ENCRYPT, API_OP_DIGEST, in, inlen, out, outlen,
-	                  "C_DigestEncryptUpdate");
+	return entry_dual(h, API_OP_ENCRYPT, API_OP_DIGEST, in, inlen, out, outlen);
 }
 
 CK_RV C_DecryptDigestUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen, CK_BYTE_PTR out,
                             CK_ULONG_PTR outlen)
 {
-	return entry_dual(h, API_OP_DECRYPT, API_OP_DIGEST, in, inlen, out, outlen,
-	                  "C_DecryptDigestUpdate");
+	return entry_dual(h, API_OP_DECRYPT, API_OP_DIGEST, in, inlen, out, outlen);
 }
 
 CK_RV C_SignEncryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen, CK_BYTE_PTR out,
                           CK_ULONG_PTR outlen)
 {
-	return entry_dual(h, API_OP_ENCRYPT, API_OP_SIGN, in, inlen, out, outlen,
-	                  "C_SignEncryptUpdate");
+	return entry_dual(h, API_OP_ENCRYPT, API_OP_SIGN, in, inlen, out, outlen);
 }
 
 CK_RV C_DecryptVerifyUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen, CK_BYTE_PTR out,
                             CK_ULONG_PTR outlen)
 {
-	return entry_dual(h, API_OP_DECRYPT, API_OP_VERIFY, in, inlen, out, outlen,
-	                  "C_DecryptVerifyUpdate");
+	return entry_dual(h, API_OP_DECRYPT, API_OP_VERIFY, in, inlen, out, outlen);
 }
 
 /*
  * The message-based functions of PKCS#11 3.0: this library offers no
  * mechanism for them, which the standard allows.
  */
-static CK_RV entry_message(CK_SESSION_HANDLE h, CK_RV result, const char *fn)
+static CK_RV entry_message(CK_SESSION_HANDLE h, CK_RV result)
 {
 	struct api_session *s;
 	CK_RV rv = entry_begin(h, &s);
 
 	if (rv != CKR_OK)
 		return rv;
-	return entry_end(s, fn, result);
+	return entry_end(s, result);
 }
 
 #define ENTRY_MESSAGE_INIT(name)                                                     \
 	CK_RV name(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE key) \
 	{                                                                            \
-		return entry_message(h, CKR_FUNCTION_NOT_SUPPORTED, #name);          \
+		return entry_message(h, CKR_FUNCTION_NOT_SUPPORTED);                 \
 	}
-#define ENTRY_MESSAGE(name, ...)                                               \
-	CK_RV name(CK_SESSION_HANDLE h, __VA_ARGS__)                           \
-	{                                                                      \
-		return entry_message(h, CKR_OPERATION_NOT_INITIALIZED, #name); \
+#define ENTRY_MESSAGE(name, ...)                                        \
+	CK_RV name(CK_SESSION_HANDLE h, __VA_ARGS__)                    \
+	{                                                               \
+		return entry_message(h, CKR_OPERATION_NOT_INITIALIZED); \
 	}
 
 ENTRY_MESSAGE_INIT(C_MessageEncryptInit)
@@ -416,20 +406,20 @@ ENTRY_MESSAGE(C_VerifyMessageNext, CK_VOID_PTR a, CK_ULONG b, CK_BYTE_PTR c, CK_
 
 CK_RV C_MessageEncryptFinal(CK_SESSION_HANDLE h)
 {
-	return entry_message(h, CKR_OPERATION_NOT_INITIALIZED, "C_MessageEncryptFinal");
+	return entry_message(h, CKR_OPERATION_NOT_INITIALIZED);
 }
 
 CK_RV C_MessageDecryptFinal(CK_SESSION_HANDLE h)
 {
-	return entry_message(h, CKR_OPERATION_NOT_INITIALIZED, "C_MessageDecryptFinal");
+	return entry_message(h, CKR_OPERATION_NOT_INITIALIZED);
 }
 
 CK_RV C_MessageSignFinal(CK_SESSION_HANDLE h)
 {
-	return entry_message(h, CKR_OPERATION_NOT_INITIALIZED, "C_MessageSignFinal");
+	return entry_message(h, CKR_OPERATION_NOT_INITIALIZED);
 }
 
 CK_RV C_MessageVerifyFinal(CK_SESSION_HANDLE h)
 {
-	return entry_message(h, CKR_OPERATION_NOT_INITIALIZED, "C_MessageVerifyFinal");
+	return entry_message(h, CKR_OPERATION_NOT_INITIALIZED);
 }

@@ -21,7 +21,7 @@ CK_RV C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n,
 		rv = CKR_ARGUMENTS_BAD;
 	else
 		rv = tok_token_create(&s->slot->token, &c, tmpl, n, obj);
-	return entry_end(s, "C_CreateObject", rv);
+	return entry_end(s, rv);
 }
 
 CK_RV C_CopyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n,
@@ -37,7 +37,7 @@ CK_RV C_CopyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_PTR t
 		rv = CKR_ARGUMENTS_BAD;
 	else
 		rv = tok_token_copy(&s->slot->token, &c, obj, tmpl, n, out);
-	return entry_end(s, "C_CopyObject", rv);
+	return entry_end(s, rv);
 }
 
 CK_RV C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj)
@@ -48,7 +48,7 @@ CK_RV C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj)
 	if (rv != CKR_OK)
 		return rv;
 	struct tok_caller c = entry_caller(s);
-	return entry_end(s, "C_DestroyObject", tok_token_destroy(&s->slot->token, &c, obj));
+	return entry_end(s, tok_token_destroy(&s->slot->token, &c, obj));
 }
 
 CK_RV C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ULONG_PTR size)
@@ -59,7 +59,7 @@ CK_RV C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ULONG_PTR si
 	if (rv != CKR_OK)
 		return rv;
 	rv = size ? tok_token_object_size(&s->slot->token, obj, size) : CKR_ARGUMENTS_BAD;
-	return entry_end(s, "C_GetObjectSize", rv);
+	return entry_end(s, rv);
 }
 
 CK_RV C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_PTR tmpl,
@@ -71,7 +71,7 @@ CK_RV C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUT
 	if (rv != CKR_OK)
 		return rv;
 	rv = tok_token_get_attrs(&s->slot->token, obj, tmpl, n);
-	return entry_end(s, "C_GetAttributeValue", rv);
+	return entry_end(s, rv);
 }
 
 CK_RV C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_PTR tmpl,
@@ -85,7 +85,7 @@ CK_RV C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUT
 	struct tok_caller c = entry_caller(s);
 	rv = (!tmpl && n) ? CKR_ARGUMENTS_BAD
 	                  : tok_token_set_attrs(&s->slot->token, &c, obj, tmpl, n);
-	return entry_end(s, "C_SetAttributeValue", rv);
+	return entry_end(s, rv);
 }
 
 CK_RV C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n)
@@ -96,7 +96,7 @@ CK_RV C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n)
 	if (rv != CKR_OK)
 		return rv;
 	if (!tmpl && n)
-		return entry_end(s, "C_FindObjectsInit", CKR_ARGUMENTS_BAD);
+		return entry_end(s, CKR_ARGUMENTS_BAD);
 	pthread_mutex_lock(&s->op_lock);
 	if (s->find_active) {
 		rv = CKR_OPERATION_ACTIVE;
@@ -108,7 +108,7 @@ CK_RV C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n)
 		s->find_active = rv == CKR_OK;
 	}
 	pthread_mutex_unlock(&s->op_lock);
-	return entry_end(s, "C_FindObjectsInit", rv);
+	return entry_end(s, rv);
 }
 
 CK_RV C_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR out, CK_ULONG max, CK_ULONG_PTR count)
@@ -119,7 +119,7 @@ CK_RV C_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR out, CK_ULONG max,
 	if (rv != CKR_OK)
 		return rv;
 	if (!count || (!out && max))
-		return entry_end(s, "C_FindObjects", CKR_ARGUMENTS_BAD);
+		return entry_end(s, CKR_ARGUMENTS_BAD);
 	pthread_mutex_lock(&s->op_lock);
 	if (!s->find_active) {
 		rv = CKR_OPERATION_NOT_INITIALIZED;
@@ -130,7 +130,7 @@ CK_RV C_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR out, CK_ULONG max,
 		*count = k;
 	}
 	pthread_mutex_unlock(&s->op_lock);
-	return entry_end(s, "C_FindObjects", rv);
+	return entry_end(s, rv);
 }
 
 static void entry_find_end(struct api_session *s)
@@ -153,7 +153,7 @@ CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE h)
 		rv = CKR_OPERATION_NOT_INITIALIZED;
 	entry_find_end(s);
 	pthread_mutex_unlock(&s->op_lock);
-	return entry_end(s, "C_FindObjectsFinal", rv);
+	return entry_end(s, rv);
 }
 
 CK_RV C_SessionCancel(CK_SESSION_HANDLE h, CK_FLAGS flags)
@@ -182,7 +182,7 @@ CK_RV C_SessionCancel(CK_SESSION_HANDLE h, CK_FLAGS flags)
 	if (flags & CKF_FIND_OBJECTS)
 		entry_find_end(s);
 	pthread_mutex_unlock(&s->op_lock);
-	return entry_end(s, "C_SessionCancel", CKR_OK);
+	return entry_end(s, CKR_OK);
 }
 
 CK_RV C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n,
@@ -198,7 +198,7 @@ CK_RV C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_ATTRIBUTE_PTR
 		rv = CKR_ARGUMENTS_BAD;
 	else
 		rv = tok_token_generate_key(&s->slot->token, &c, mech, tmpl, n, key);
-	return entry_end(s, "C_GenerateKey", rv);
+	return entry_end(s, rv);
 }
 
 CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_ATTRIBUTE_PTR pub,
@@ -216,7 +216,7 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_ATTRIBUTE
 	else
 		rv = tok_token_generate_key_pair(&s->slot->token, &c, mech, pub, npub, priv, npriv,
 		                                 hpub, hpriv);
-	return entry_end(s, "C_GenerateKeyPair", rv);
+	return entry_end(s, rv);
 }
 
 CK_RV C_WrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE wrapping,
@@ -231,7 +231,7 @@ CK_RV C_WrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE wra
 		rv = CKR_ARGUMENTS_BAD;
 	else
 		rv = tok_token_wrap(&s->slot->token, mech, wrapping, key, out, outlen);
-	return entry_end(s, "C_WrapKey", rv);
+	return entry_end(s, rv);
 }
 
 CK_RV C_UnwrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE unwrapping,
@@ -249,7 +249,7 @@ CK_RV C_UnwrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE u
 	else
 		rv = tok_token_unwrap(&s->slot->token, &c, mech, unwrapping, wrapped, len, tmpl, n,
 		                      key);
-	return entry_end(s, "C_UnwrapKey", rv);
+	return entry_end(s, rv);
 }
 
 CK_RV C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE base,
@@ -265,5 +265,5 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE b
 		rv = CKR_ARGUMENTS_BAD;
 	else
 		rv = tok_token_derive(&s->slot->token, &c, mech, base, tmpl, n, key);
-	return entry_end(s, "C_DeriveKey", rv);
+	return entry_end(s, rv);
 }

@@ -256,11 +256,11 @@ CK_RV C_GetOperationState(CK_SESSION_HANDLE h, CK_BYTE_PTR state, CK_ULONG_PTR l
 	if (rv != CKR_OK)
 		return rv;
 	if (!len)
-		return entry_end(s, "C_GetOperationState", CKR_ARGUMENTS_BAD);
+		return entry_end(s, CKR_ARGUMENTS_BAD);
 	pthread_mutex_lock(&s->op_lock);
 	rv = state_save_inlock(s, state, len);
 	pthread_mutex_unlock(&s->op_lock);
-	return entry_end(s, "C_GetOperationState", rv);
+	return entry_end(s, rv);
 }
 
 /* Reads one operation at *p (before end); false when it is not well formed. */
@@ -429,9 +429,9 @@ CK_RV C_SetOperationState(CK_SESSION_HANDLE h, CK_BYTE_PTR state, CK_ULONG len,
 	if (rv != CKR_OK)
 		return rv;
 	if (!state)
-		return entry_end(s, "C_SetOperationState", CKR_ARGUMENTS_BAD);
+		return entry_end(s, CKR_ARGUMENTS_BAD);
 	pthread_mutex_lock(&s->op_lock);
 	rv = state_restore_inlock(s, state, len, enc, auth);
 	pthread_mutex_unlock(&s->op_lock);
-	return entry_end(s, "C_SetOperationState", rv);
+	return entry_end(s, rv);
 }

@@ -236,8 +236,7 @@ CK_RV C_OpenSession(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY no
 	if (rv == CKR_OK)
 		rv = sessions_open(slot, flags & (CKF_RW_SESSION | CKF_SERIAL_SESSION), app, notify,
 		                   session);
-	api_trace_call(slot, "C_OpenSession", rv, "%lu, 0x%lx -> %lu", id, flags,
-	               rv == CKR_OK ? *session : 0);
+	api_trace_slot(slot);
 	api_leave();
 	return rv;
 }
@@ -264,7 +263,7 @@ CK_RV C_CloseSession(CK_SESSION_HANDLE h)
 	sessions_after_close(s, last);
 	/* Closing works without slotd; it learns the count on the next report. */
 	api_events_report_counts(s->slot);
-	api_trace_call(s->slot, "C_CloseSession", CKR_OK, "%lu", h);
+	api_trace_slot(s->slot);
 	api_session_put(s);
 	api_leave();
 	return CKR_OK;
@@ -294,7 +293,7 @@ CK_RV C_CloseAllSessions(CK_SLOT_ID id)
 			tok_token_logout(&slot->token);
 		api_events_report_counts(slot);
 	}
-	api_trace_call(slot, "C_CloseAllSessions", rv, "%lu", id);
+	api_trace_slot(slot);
 	api_leave();
 	return rv;
 }
@@ -317,7 +316,7 @@ CK_RV C_GetSessionInfo(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info)
 		info->ulDeviceError = 0;
 		pthread_mutex_unlock(&api_state.sessions_lock);
 	}
-	api_trace_call(s ? s->slot : NULL, "C_GetSessionInfo", rv, "%lu", h);
+	api_trace_slot(s ? s->slot : NULL);
 	api_session_put(s);
 	api_leave();
 	return rv;

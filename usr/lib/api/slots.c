@@ -86,7 +86,7 @@ CK_RV C_GetSlotInfo(CK_SLOT_ID id, CK_SLOT_INFO_PTR info)
 		if (slot->ops)
 			rv = slot->ops->slot_info(slot->ctx, info);
 	}
-	api_trace_call(slot, "C_GetSlotInfo", rv, "%lu", id);
+	api_trace_slot(slot);
 	api_leave();
 	return rv;
 }
@@ -141,7 +141,7 @@ CK_RV C_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 			tok_token_info(&slot->token, info);
 		rv = slot->ops->token_info(slot->ctx, info);
 	}
-	api_trace_call(slot, "C_GetTokenInfo", rv, "%lu", id);
+	api_trace_slot(slot);
 	api_leave();
 	return rv;
 }
@@ -158,7 +158,7 @@ CK_RV C_GetMechanismList(CK_SLOT_ID id, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR
 		rv = CKR_ARGUMENTS_BAD;
 	if (rv == CKR_OK)
 		rv = slot->ops->mechanism_list(slot->ctx, list, count);
-	api_trace_call(slot, "C_GetMechanismList", rv, "%lu, %s", id, list ? "list" : "NULL");
+	api_trace_slot(slot);
 	api_leave();
 	return rv;
 }
@@ -175,7 +175,7 @@ CK_RV C_GetMechanismInfo(CK_SLOT_ID id, CK_MECHANISM_TYPE type, CK_MECHANISM_INF
 		rv = CKR_ARGUMENTS_BAD;
 	if (rv == CKR_OK)
 		rv = slot->ops->mechanism_info(slot->ctx, type, info);
-	api_trace_call(slot, "C_GetMechanismInfo", rv, "%lu, 0x%lx", id, type);
+	api_trace_slot(slot);
 	api_leave();
 	return rv;
 }

@@ -212,7 +212,7 @@ void api_trace(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-void api_trace_call(const struct api_slot *slot, const char *fn, CK_RV rv, const char *fmt, ...)
+void api_trace_slot(const struct api_slot *slot)
 {
 	if (slot && slot->info.log_calls && trace_span.active) {
 		trace_span.log_calls = true;
