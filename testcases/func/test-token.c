@@ -532,6 +532,73 @@ static void test_pin_kdf_options(void **state)
 	assert_int_equal(fx->f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, 6), CKR_OK);
 }
 
+static bool handle_valid(struct fixture *fx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h)
+{
+	CK_ATTRIBUTE get = {CKA_LABEL, NULL, 0};
+
+	return fx->f->C_GetAttributeValue(s, h, &get, 1) == CKR_OK;
+}
+
+/*
+ * Closing a session destroys the session objects it created and no others,
+ * whatever happened to them before: changed from another session, destroyed
+ * one by one, dropped at logout, or a key pair generation refused.
+ */
+static void test_session_object_owners(void **state)
+{
+	struct fixture *fx = *state;
+	CK_SESSION_HANDLE s1, s2, s3, s4, keep;
+	CK_OBJECT_HANDLE a1, b1, bp, c1, d1, d2, pub, priv, h;
+	CK_MECHANISM gen = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+	static const CK_BYTE p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+	CK_ATTRIBUTE pt[] = {{CKA_EC_PARAMS, (void *)p256, sizeof(p256)}};
+	CK_ULONG bad = 12345;
+	CK_ATTRIBUTE bad_st[] = {{CKA_KEY_TYPE, &bad, sizeof(bad)}};
+	CK_ATTRIBUTE relabel = {CKA_LABEL, "b1x", 3};
+
+	init_token(fx);
+	s1 = open_rw(fx);
+	s2 = open_rw(fx);
+	s3 = open_rw(fx);
+	s4 = open_rw(fx);
+	keep = open_rw(fx);
+	assert_int_equal(fx->f->C_Login(s1, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, 6), CKR_OK);
+	a1 = make_data(fx, s1, "a1", CK_FALSE, CK_FALSE, "a");
+	c1 = make_data(fx, s1, "c1", CK_FALSE, CK_TRUE, "c");
+	b1 = make_data(fx, s2, "b1", CK_FALSE, CK_FALSE, "b");
+	bp = make_data(fx, s2, "bp", CK_FALSE, CK_TRUE, "p");
+	d1 = make_data(fx, s4, "d1", CK_FALSE, CK_FALSE, "d");
+	d2 = make_data(fx, s4, "d2", CK_FALSE, CK_TRUE, "d");
+	assert_int_equal(fx->f->C_GenerateKeyPair(s2, &gen, pt, 1, NULL, 0, &pub, &priv), CKR_OK);
+	/* a refused generation leaves no object behind and counts nothing */
+	h = CK_INVALID_HANDLE;
+	assert_int_not_equal(fx->f->C_GenerateKeyPair(s3, &gen, pt, 1, bad_st, 1, &h, &h), CKR_OK);
+	/* changed from s1, b1 stays s2's */
+	assert_int_equal(fx->f->C_SetAttributeValue(s1, b1, &relabel, 1), CKR_OK);
+	assert_int_equal(find_label(fx, keep, "b1x", &b1), 1);
+	/* s3 owns nothing: closing it destroys nothing */
+	assert_int_equal(fx->f->C_CloseSession(s3), CKR_OK);
+	assert_true(handle_valid(fx, keep, a1) && handle_valid(fx, keep, b1));
+	assert_true(handle_valid(fx, keep, pub) && handle_valid(fx, keep, d1));
+	/* logout drops the private ones of every session, the rest stay */
+	assert_int_equal(fx->f->C_Logout(s1), CKR_OK);
+	assert_false(handle_valid(fx, keep, c1) || handle_valid(fx, keep, bp));
+	assert_false(handle_valid(fx, keep, d2));
+	assert_true(handle_valid(fx, keep, a1) && handle_valid(fx, keep, d1));
+	/* s4 still owns d1 after losing d2 at logout */
+	assert_int_equal(fx->f->C_CloseSession(s4), CKR_OK);
+	assert_false(handle_valid(fx, keep, d1));
+	assert_int_equal(fx->f->C_CloseSession(s1), CKR_OK);
+	assert_false(handle_valid(fx, keep, a1));
+	assert_true(handle_valid(fx, keep, b1) && handle_valid(fx, keep, pub));
+	/* one destroyed, the other still goes with its session */
+	assert_int_equal(fx->f->C_DestroyObject(keep, pub), CKR_OK);
+	assert_int_equal(fx->f->C_CloseSession(s2), CKR_OK);
+	assert_false(handle_valid(fx, keep, b1));
+	assert_int_equal(find_label(fx, keep, "b1x", NULL), 0);
+	assert_int_equal(fx->f->C_CloseSession(keep), CKR_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -542,6 +609,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_damaged_object_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_keys_and_operations, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pin_kdf_options, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_session_object_owners, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("token", tests, NULL, NULL);

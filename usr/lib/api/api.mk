@@ -37,6 +37,7 @@ libos_tokcommon_la_SOURCES = \
 	usr/lib/tokens/common/token.c \
 	usr/lib/tokens/common/token.h \
 	usr/lib/tokens/common/token_objects.c \
+	usr/lib/tokens/common/token_owned.c \
 	usr/lib/tokens/common/tokshm.c \
 	usr/lib/tokens/common/tokshm.h \
 	$(NULL)

@@ -60,6 +60,7 @@ static CK_RV token_backend_key(struct tok_token *t, const uint8_t *mk)
 void tok_token_close(struct tok_token *t)
 {
 	tok_objects_clear(&t->objects);
+	tok_owned_free(t);
 	if (t->store)
 		tok_store_close(t->store);
 	token_forget_mk(t);
@@ -294,7 +295,7 @@ static void token_logout_inlock(struct tok_token *t)
 	tok_objects_candidates(&t->objects, NULL, 0, token_private_visit, &cursor);
 	for (struct tok_object **o = drop; o < cursor; o++) {
 		if (!(*o)->token)
-			t->n_session_objects--;
+			tok_owned_sub(t, (*o)->owner, 1);
 		tok_objects_remove(&t->objects, *o);
 	}
 	free(drop);

@@ -52,6 +52,12 @@ struct tok_writer {
 	(void *ctx, const CK_UTF8CHAR *old, CK_ULONG old_len, const CK_UTF8CHAR *pin, CK_ULONG len);
 };
 
+/* The number of session objects one session owns. */
+struct tok_owned {
+	const void *session;
+	size_t n;
+};
+
 struct tok_token {
 	pthread_rwlock_t lock;
 	const struct os_backend_ops *ops;
@@ -67,6 +73,9 @@ struct tok_token {
 	bool have_mk;
 	uint8_t mk[TOK_STORE_KEY_LEN];
 	size_t n_session_objects;
+	struct tok_owned *owned; /* session objects per owning session */
+	size_t n_owned, cap_owned;
+	bool owned_lost; /* a count could not be kept: walk on every close */
 	void (*trace)(int level, const char *fmt, ...);
 	void (*damaged)(void *arg, uint64_t id, CK_RV rv);
 	void *damaged_arg;
@@ -149,6 +158,11 @@ CK_RV tok_token_find(struct tok_token *t, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
                      CK_OBJECT_HANDLE **found, size_t *count);
 /* A referenced, visible key object for an operation (CKR_KEY_HANDLE_INVALID when none). */
 CK_RV tok_token_key(struct tok_token *t, CK_OBJECT_HANDLE h, struct tok_object **obj);
+/* Counts of session objects per owner (t->lock held for writing). */
+void tok_owned_add(struct tok_token *t, const void *session);
+void tok_owned_sub(struct tok_token *t, const void *session, size_t n);
+bool tok_owned_any(struct tok_token *t, const void *session);
+void tok_owned_free(struct tok_token *t);
 /* Destroys the session objects of a closed session. */
 void tok_token_session_closed(struct tok_token *t, const void *session);
 

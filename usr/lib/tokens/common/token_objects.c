@@ -111,6 +111,8 @@ static CK_RV token_commit_inlock(struct tok_token *t, const struct tok_caller *c
 	bool token = tok_attrs_get_bool(attrs, CKA_TOKEN, CK_FALSE);
 	/* Read now: the replace below frees the object replaced. */
 	bool was_session = replaces && !replaces->token;
+	/* A session object stays its creator's when another session changes it. */
+	const void *owner = was_session ? replaces->owner : c->session;
 	CK_RV rv = token_may_write_inlock(t, c, attrs);
 
 	if (rv != CKR_OK)
@@ -129,7 +131,7 @@ static CK_RV token_commit_inlock(struct tok_token *t, const struct tok_caller *c
 		return CKR_HOST_MEMORY;
 	obj->store_id = entry.id;
 	obj->generation = entry.generation;
-	obj->owner = token ? NULL : c->session;
+	obj->owner = token ? NULL : owner;
 	obj->ops = t->ops;
 	obj->ops_ctx = t->ctx;
 	int err = replaces ? tok_objects_replace(&t->objects, replaces, obj)
@@ -138,8 +140,10 @@ static CK_RV token_commit_inlock(struct tok_token *t, const struct tok_caller *c
 		tok_object_unref(obj);
 		return CKR_HOST_MEMORY;
 	}
+	if (was_session && token)
+		tok_owned_sub(t, owner, 1);
 	if (!token && !was_session)
-		t->n_session_objects++;
+		tok_owned_add(t, owner);
 	if (out)
 		*out = obj->handle;
 	return CKR_OK;
@@ -242,7 +246,7 @@ CK_RV tok_token_generate_key_pair(struct tok_token *t, const struct tok_caller *
 			if (p && p->token)
 				t->writer->destroy(t->writer->ctx, p->store_id);
 			if (p && !p->token)
-				t->n_session_objects--;
+				tok_owned_sub(t, p->owner, 1);
 			if (p)
 				tok_objects_remove(&t->objects, p);
 		}
@@ -512,7 +516,7 @@ CK_RV tok_token_destroy(struct tok_token *t, const struct tok_caller *c, CK_OBJE
 	}
 	if (rv == CKR_OK) {
 		if (!obj->token)
-			t->n_session_objects--;
+			tok_owned_sub(t, obj->owner, 1);
 		tok_objects_remove(&t->objects, obj);
 	}
 	pthread_rwlock_unlock(&t->lock);
@@ -615,7 +619,7 @@ static bool token_owned_visit(struct tok_object *obj, void *arg)
 void tok_token_session_closed(struct tok_token *t, const void *session)
 {
 	pthread_rwlock_wrlock(&t->lock);
-	if (t->n_session_objects == 0) {
+	if (!tok_owned_any(t, session)) {
 		pthread_rwlock_unlock(&t->lock);
 		return;
 	}
@@ -625,7 +629,7 @@ void tok_token_session_closed(struct tok_token *t, const void *session)
 		tok_objects_candidates(&t->objects, NULL, 0, token_owned_visit, &o);
 		for (size_t i = 0; i < o.n; i++)
 			tok_objects_remove(&t->objects, o.list[i]);
-		t->n_session_objects -= o.n;
+		tok_owned_sub(t, session, o.n);
 		free(o.list);
 	}
 	pthread_rwlock_unlock(&t->lock);
