@@ -11,6 +11,8 @@ libos_common_la_SOURCES = \
 	usr/lib/common/client.h \
 	usr/lib/common/conf.c \
 	usr/lib/common/conf.h \
+	usr/lib/common/htab.c \
+	usr/lib/common/htab.h \
 	usr/lib/common/log.c \
 	usr/lib/common/log.h \
 	usr/lib/common/p11names.c \

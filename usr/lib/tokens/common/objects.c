@@ -4,16 +4,13 @@
  * Token objects are also found by their store id, so that a process
  * following another's changes touches only the objects that changed.
  *
- * All tables are open-addressed with linear probing; a removed entry
- * leaves a tombstone that lookups step over and inserts reuse, and a table
- * is rebuilt at twice the size when live entries and tombstones fill 70%.
+ * The three tables (by handle, by store id, and the index buckets by
+ * attribute type and value) are hash tables of pointers (htab.h).
  */
 #include "objects.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#define OBJECTS_TOMBSTONE ((void *)1)
 
 static const CK_ATTRIBUTE_TYPE objects_indexed[] = {CKA_LABEL, CKA_ID, CKA_CLASS, CKA_KEY_TYPE};
 #define OBJECTS_N_INDEXED (sizeof(objects_indexed) / sizeof(objects_indexed[0]))
@@ -30,32 +27,12 @@ struct tok_index_bucket {
 
 static atomic_ulong objects_next_handle = 1;
 
-static uint64_t objects_mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
-}
-
-static uint64_t objects_hash_value(CK_ATTRIBUTE_TYPE type, const void *value, CK_ULONG len)
-{
-	uint64_t h = 1469598103934665603ULL ^ type;
-	const unsigned char *p = value;
-
-	for (CK_ULONG i = 0; i < len; i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
-	return objects_mix(h);
-}
-
-static bool objects_live(const void *p)
-{
-	return p && p != OBJECTS_TOMBSTONE;
-}
-
 void tok_objects_init(struct tok_objects *set)
 {
-	memset(set, 0, sizeof(*set));
+	set->n = 0;
+	os_htab_init(&set->handles, sizeof(struct tok_object *));
+	os_htab_init(&set->stored, sizeof(struct tok_object *));
+	os_htab_init(&set->buckets, sizeof(struct tok_index_bucket *));
 }
 
 /* ---- objects ---- */
@@ -102,79 +79,42 @@ struct os_backend_key tok_object_key(struct tok_object *obj)
 
 /* ---- handle table ---- */
 
-static size_t objects_probe(const struct tok_objects *set, CK_OBJECT_HANDLE handle)
+static bool objects_match_handle(const void *item, const void *key)
 {
-	return objects_mix(handle) & (set->cap - 1);
+	return (*(struct tok_object *const *)item)->handle == *(const CK_OBJECT_HANDLE *)key;
 }
 
-/* Rebuilds the table at cap slots, dropping tombstones. */
-static int objects_rehash(struct tok_objects *set, size_t cap)
+static bool objects_match_store_id(const void *item, const void *key)
 {
-	struct tok_object **slots = calloc(cap, sizeof(*slots));
+	return (*(struct tok_object *const *)item)->store_id == *(const uint64_t *)key;
+}
 
-	if (!slots)
-		return -1;
-	struct tok_object **old = set->slots;
-	size_t old_cap = set->cap;
-	set->slots = slots;
-	set->cap = cap;
-	set->tombstones = 0;
-	for (size_t i = 0; i < old_cap; i++) {
-		if (!objects_live(old[i]))
-			continue;
-		size_t j = objects_probe(set, old[i]->handle);
-		while (set->slots[j])
-			j = (j + 1) & (cap - 1);
-		set->slots[j] = old[i];
-	}
-	free(old);
-	return 0;
+static bool objects_match_ptr(const void *item, const void *key)
+{
+	return *(void *const *)item == key;
 }
 
 struct tok_object *tok_objects_find(const struct tok_objects *set, CK_OBJECT_HANDLE handle)
 {
-	if (!set->cap)
-		return NULL;
-	for (size_t j = objects_probe(set, handle);; j = (j + 1) & (set->cap - 1)) {
-		struct tok_object *o = set->slots[j];
-		if (!o)
-			return NULL;
-		if (o != OBJECTS_TOMBSTONE && o->handle == handle)
-			return o;
-	}
+	struct tok_object **o =
+	    os_htab_find(&set->handles, os_htab_hash_u64(handle), objects_match_handle, &handle);
+
+	return o ? *o : NULL;
 }
 
 static int objects_put(struct tok_objects *set, struct tok_object *obj)
 {
-	if ((set->n + set->tombstones + 1) * 10 >= set->cap * 7) {
-		size_t cap = set->cap ? set->cap : 64;
-		if ((set->n + 1) * 10 >= cap * 5 || !set->cap)
-			cap *= 2;
-		if (objects_rehash(set, cap) < 0)
-			return -1;
-	}
-	size_t j = objects_probe(set, obj->handle);
-	while (objects_live(set->slots[j]))
-		j = (j + 1) & (set->cap - 1);
-	if (set->slots[j] == OBJECTS_TOMBSTONE)
-		set->tombstones--;
-	set->slots[j] = obj;
+	if (!os_htab_insert(&set->handles, os_htab_hash_u64(obj->handle), &obj))
+		return -1;
 	set->n++;
 	return 0;
 }
 
 static void objects_take(struct tok_objects *set, struct tok_object *obj)
 {
-	for (size_t j = objects_probe(set, obj->handle);; j = (j + 1) & (set->cap - 1)) {
-		if (!set->slots[j])
-			return;
-		if (set->slots[j] == obj) {
-			set->slots[j] = OBJECTS_TOMBSTONE;
-			set->n--;
-			set->tombstones++;
-			return;
-		}
-	}
+	if (os_htab_remove(&set->handles, os_htab_hash_u64(obj->handle), objects_match_ptr, obj,
+	                   NULL))
+		set->n--;
 }
 
 /* ---- store id table ---- */
@@ -184,151 +124,94 @@ static bool objects_is_stored(const struct tok_object *obj)
 	return obj->token && obj->store_id != 0;
 }
 
-static size_t objects_stored_probe(const struct tok_objects *set, uint64_t id)
-{
-	return objects_mix(id) & (set->stored_cap - 1);
-}
-
-static int objects_stored_rehash(struct tok_objects *set, size_t cap)
-{
-	struct tok_object **slots = calloc(cap, sizeof(*slots));
-	struct tok_object **old = set->stored;
-	size_t old_cap = set->stored_cap;
-
-	if (!slots)
-		return -1;
-	set->stored = slots;
-	set->stored_cap = cap;
-	set->stored_tombstones = 0;
-	for (size_t i = 0; i < old_cap; i++) {
-		if (!objects_live(old[i]))
-			continue;
-		size_t j = objects_stored_probe(set, old[i]->store_id);
-		while (set->stored[j])
-			j = (j + 1) & (cap - 1);
-		set->stored[j] = old[i];
-	}
-	free(old);
-	return 0;
-}
-
 struct tok_object *tok_objects_find_stored(const struct tok_objects *set, uint64_t store_id)
 {
-	if (!set->stored_cap || !store_id)
+	if (!store_id)
 		return NULL;
-	for (size_t j = objects_stored_probe(set, store_id);; j = (j + 1) & (set->stored_cap - 1)) {
-		struct tok_object *o = set->stored[j];
-		if (!o)
-			return NULL;
-		if (o != OBJECTS_TOMBSTONE && o->store_id == store_id)
-			return o;
-	}
+	struct tok_object **o = os_htab_find(&set->stored, os_htab_hash_u64(store_id),
+	                                     objects_match_store_id, &store_id);
+	return o ? *o : NULL;
 }
 
 static int objects_stored_put(struct tok_objects *set, struct tok_object *obj)
 {
 	if (!objects_is_stored(obj))
 		return 0;
-	if ((set->n_stored + set->stored_tombstones + 1) * 10 >= set->stored_cap * 7) {
-		size_t cap = set->stored_cap ? set->stored_cap : 64;
-		if ((set->n_stored + 1) * 10 >= cap * 5 || !set->stored_cap)
-			cap *= 2;
-		if (objects_stored_rehash(set, cap) < 0)
-			return -1;
-	}
-	size_t j = objects_stored_probe(set, obj->store_id);
-	while (objects_live(set->stored[j]))
-		j = (j + 1) & (set->stored_cap - 1);
-	if (set->stored[j] == OBJECTS_TOMBSTONE)
-		set->stored_tombstones--;
-	set->stored[j] = obj;
-	set->n_stored++;
-	return 0;
+	return os_htab_insert(&set->stored, os_htab_hash_u64(obj->store_id), &obj) ? 0 : -1;
 }
 
 static void objects_stored_take(struct tok_objects *set, struct tok_object *obj)
 {
-	if (!objects_is_stored(obj) || !set->stored_cap)
-		return;
-	for (size_t j = objects_stored_probe(set, obj->store_id);;
-	     j = (j + 1) & (set->stored_cap - 1)) {
-		if (!set->stored[j])
-			return;
-		if (set->stored[j] == obj) {
-			set->stored[j] = OBJECTS_TOMBSTONE;
-			set->n_stored--;
-			set->stored_tombstones++;
-			return;
-		}
-	}
+	if (objects_is_stored(obj))
+		os_htab_remove(&set->stored, os_htab_hash_u64(obj->store_id), objects_match_ptr,
+		               obj, NULL);
 }
 
 /* ---- index ---- */
 
-static struct tok_index_bucket **objects_bucket_slot(const struct tok_objects *set,
-                                                     CK_ATTRIBUTE_TYPE type, const void *value,
-                                                     CK_ULONG len, uint64_t hash)
-{
-	struct tok_index_bucket **free_slot = NULL;
+struct objects_value {
+	CK_ATTRIBUTE_TYPE type;
+	const void *value;
+	CK_ULONG len;
+};
 
-	for (size_t j = hash & (set->bucket_cap - 1);; j = (j + 1) & (set->bucket_cap - 1)) {
-		struct tok_index_bucket *b = set->buckets[j];
-		if (!b)
-			return free_slot ? free_slot : &set->buckets[j];
-		if (b == OBJECTS_TOMBSTONE) {
-			if (!free_slot)
-				free_slot = &set->buckets[j];
-			continue;
-		}
-		if (b->hash == hash && b->type == type && b->len == len &&
-		    (len == 0 || memcmp(b->value, value, len) == 0))
-			return &set->buckets[j];
-	}
+static bool objects_match_value(const void *item, const void *key)
+{
+	const struct tok_index_bucket *b = *(struct tok_index_bucket *const *)item;
+	const struct objects_value *v = key;
+
+	return b->type == v->type && b->len == v->len &&
+	       (v->len == 0 || memcmp(b->value, v->value, v->len) == 0);
 }
 
-static int objects_buckets_rehash(struct tok_objects *set)
+static struct tok_index_bucket *objects_bucket_find(const struct tok_objects *set,
+                                                    const struct objects_value *v, uint64_t hash)
 {
-	size_t cap = set->bucket_cap ? set->bucket_cap : 64;
-	if ((set->n_buckets + 1) * 10 >= cap * 5 || !set->bucket_cap)
-		cap *= 2;
-	struct tok_index_bucket **buckets = calloc(cap, sizeof(*buckets));
+	struct tok_index_bucket **b = os_htab_find(&set->buckets, hash, objects_match_value, v);
 
-	if (!buckets)
-		return -1;
-	struct tok_index_bucket **old = set->buckets;
-	size_t old_cap = set->bucket_cap;
-	set->buckets = buckets;
-	set->bucket_cap = cap;
-	set->bucket_tombstones = 0;
-	for (size_t i = 0; i < old_cap; i++) {
-		if (!objects_live(old[i]))
-			continue;
-		size_t j = old[i]->hash & (cap - 1);
-		while (set->buckets[j])
-			j = (j + 1) & (cap - 1);
-		set->buckets[j] = old[i];
-	}
-	free(old);
-	return 0;
+	return b ? *b : NULL;
 }
 
-static struct tok_index_bucket *objects_bucket_new(CK_ATTRIBUTE_TYPE type, const CK_ATTRIBUTE *at,
-                                                   uint64_t hash)
+static struct tok_index_bucket *objects_bucket_new(const struct objects_value *v, uint64_t hash)
 {
 	struct tok_index_bucket *b = calloc(1, sizeof(*b));
 
 	if (!b)
 		return NULL;
-	b->type = type;
+	b->type = v->type;
 	b->hash = hash;
-	b->len = at->ulValueLen;
+	b->len = v->len;
 	if (b->len) {
 		b->value = malloc(b->len);
 		if (!b->value) {
 			free(b);
 			return NULL;
 		}
-		memcpy(b->value, at->pValue, b->len);
+		memcpy(b->value, v->value, b->len);
+	}
+	return b;
+}
+
+static void objects_bucket_free(struct tok_index_bucket *b)
+{
+	free(b->value);
+	free(b->objs);
+	free(b);
+}
+
+/* The bucket of v, made and added if there is none yet. */
+static struct tok_index_bucket *objects_bucket_get(struct tok_objects *set,
+                                                   const struct objects_value *v)
+{
+	uint64_t hash = os_htab_hash_bytes(v->type, v->value, v->len);
+	struct tok_index_bucket *b = objects_bucket_find(set, v, hash);
+
+	if (b)
+		return b;
+	b = objects_bucket_new(v, hash);
+	if (b && !os_htab_insert(&set->buckets, hash, &b)) {
+		objects_bucket_free(b);
+		return NULL;
 	}
 	return b;
 }
@@ -340,22 +223,10 @@ static int objects_index_one(struct tok_objects *set, struct tok_object *obj,
 
 	if (!at)
 		return 0;
-	if ((set->n_buckets + set->bucket_tombstones + 1) * 10 >= set->bucket_cap * 7 &&
-	    objects_buckets_rehash(set) < 0)
+	struct objects_value v = {type, at->pValue, at->ulValueLen};
+	struct tok_index_bucket *b = objects_bucket_get(set, &v);
+	if (!b)
 		return -1;
-	uint64_t hash = objects_hash_value(type, at->pValue, at->ulValueLen);
-	struct tok_index_bucket **slot =
-	    objects_bucket_slot(set, type, at->pValue, at->ulValueLen, hash);
-	if (!objects_live(*slot)) {
-		struct tok_index_bucket *b = objects_bucket_new(type, at, hash);
-		if (!b)
-			return -1;
-		if (*slot == OBJECTS_TOMBSTONE)
-			set->bucket_tombstones--;
-		*slot = b;
-		set->n_buckets++;
-	}
-	struct tok_index_bucket *b = *slot;
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 4;
 		struct tok_object **objs = realloc(b->objs, cap * sizeof(*objs));
@@ -368,25 +239,17 @@ static int objects_index_one(struct tok_objects *set, struct tok_object *obj,
 	return 0;
 }
 
-static void objects_bucket_free(struct tok_index_bucket *b)
-{
-	free(b->value);
-	free(b->objs);
-	free(b);
-}
-
 static void objects_unindex_one(struct tok_objects *set, struct tok_object *obj,
                                 CK_ATTRIBUTE_TYPE type)
 {
 	const CK_ATTRIBUTE *at = tok_attrs_find(&obj->attrs, type);
 
-	if (!at || !set->bucket_cap)
+	if (!at)
 		return;
-	uint64_t hash = objects_hash_value(type, at->pValue, at->ulValueLen);
-	struct tok_index_bucket **slot =
-	    objects_bucket_slot(set, type, at->pValue, at->ulValueLen, hash);
-	struct tok_index_bucket *b = *slot;
-	if (!objects_live(b))
+	struct objects_value v = {type, at->pValue, at->ulValueLen};
+	uint64_t hash = os_htab_hash_bytes(type, v.value, v.len);
+	struct tok_index_bucket *b = objects_bucket_find(set, &v, hash);
+	if (!b)
 		return;
 	for (size_t i = 0; i < b->n; i++) {
 		if (b->objs[i] == obj) {
@@ -395,10 +258,8 @@ static void objects_unindex_one(struct tok_objects *set, struct tok_object *obj,
 		}
 	}
 	if (b->n == 0) {
+		os_htab_remove(&set->buckets, hash, objects_match_ptr, b, NULL);
 		objects_bucket_free(b);
-		*slot = OBJECTS_TOMBSTONE;
-		set->n_buckets--;
-		set->bucket_tombstones++;
 	}
 }
 
@@ -442,15 +303,18 @@ int tok_objects_replace(struct tok_objects *set, struct tok_object *old, struct 
 
 void tok_objects_clear(struct tok_objects *set)
 {
-	for (size_t i = 0; i < set->cap; i++)
-		if (objects_live(set->slots[i]))
-			tok_object_unref(set->slots[i]);
-	for (size_t i = 0; i < set->bucket_cap; i++)
-		if (objects_live(set->buckets[i]))
-			objects_bucket_free(set->buckets[i]);
-	free(set->slots);
-	free(set->buckets);
-	free(set->stored);
+	struct tok_object **o;
+	struct tok_index_bucket **b;
+	size_t pos = 0;
+
+	while ((o = os_htab_next(&set->handles, &pos)))
+		tok_object_unref(*o);
+	pos = 0;
+	while ((b = os_htab_next(&set->buckets, &pos)))
+		objects_bucket_free(*b);
+	os_htab_free(&set->handles);
+	os_htab_free(&set->stored);
+	os_htab_free(&set->buckets);
 	tok_objects_init(set);
 }
 
@@ -467,16 +331,13 @@ objects_smallest(const struct tok_objects *set, const CK_ATTRIBUTE *tmpl, CK_ULO
 		if (!is_indexed || (!tmpl[i].pValue && tmpl[i].ulValueLen))
 			continue;
 		*indexed = true;
-		if (!set->bucket_cap)
-			return NULL;
-		uint64_t hash =
-		    objects_hash_value(tmpl[i].type, tmpl[i].pValue, tmpl[i].ulValueLen);
-		struct tok_index_bucket *const *slot = objects_bucket_slot(
-		    set, tmpl[i].type, tmpl[i].pValue, tmpl[i].ulValueLen, hash);
-		if (!objects_live(*slot))
+		struct objects_value v = {tmpl[i].type, tmpl[i].pValue, tmpl[i].ulValueLen};
+		const struct tok_index_bucket *b =
+		    objects_bucket_find(set, &v, os_htab_hash_bytes(v.type, v.value, v.len));
+		if (!b)
 			return NULL; /* no object has that value */
-		if (!best || (*slot)->n < best->n)
-			best = *slot;
+		if (!best || b->n < best->n)
+			best = b;
 	}
 	return best;
 }
@@ -493,7 +354,10 @@ void tok_objects_candidates(const struct tok_objects *set, const CK_ATTRIBUTE *t
 				return;
 		return;
 	}
-	for (size_t i = 0; i < set->cap; i++)
-		if (objects_live(set->slots[i]) && !fn(set->slots[i], arg))
+	struct tok_object **o;
+	size_t pos = 0;
+
+	while ((o = os_htab_next(&set->handles, &pos)))
+		if (!fn(*o, arg))
 			return;
 }

@@ -18,6 +18,7 @@
 
 #include "attrs.h"
 #include "backend.h"
+#include "htab.h"
 
 struct tok_object {
 	CK_OBJECT_HANDLE handle;
@@ -38,18 +39,10 @@ struct tok_object {
 struct tok_index_bucket;
 
 struct tok_objects {
-	struct tok_object **slots; /* open-addressed by handle */
-	size_t cap;
-	size_t n;
-	size_t tombstones;
-	struct tok_index_bucket **buckets; /* open-addressed by (type, value) hash */
-	size_t bucket_cap;
-	size_t n_buckets;
-	size_t bucket_tombstones;
-	struct tok_object **stored; /* token objects, open-addressed by store_id */
-	size_t stored_cap;
-	size_t n_stored;
-	size_t stored_tombstones;
+	size_t n;               /* objects in the set */
+	struct os_htab handles; /* struct tok_object * by handle */
+	struct os_htab stored;  /* token objects: struct tok_object * by store_id */
+	struct os_htab buckets; /* struct tok_index_bucket * by (type, value) */
 };
 
 void tok_objects_init(struct tok_objects *set);

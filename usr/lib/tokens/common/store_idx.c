@@ -1,8 +1,8 @@
 /*
  * The index of token objects (see store_idx.h): the journal file and the
- * cached live set, a hash table keyed by object id with linear probing.
- * Object ids are random, but the table still mixes them before use, so
- * planted ids cannot pile up in one probe run.
+ * cached live set, a hash table (htab.h) keyed by object id.  Object ids
+ * are random, but the table still mixes them before use, so planted ids
+ * cannot pile up in one probe run.
  */
 #include "store_idx.h"
 #include "bytes.h"
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "htab.h"
 #include "store_crc.h"
 #include "store_crypt.h"
 #include "store_file.h"
@@ -47,6 +48,7 @@ void tok_store_idx_init(struct tok_store_idx *ix)
 	ix->inline_max = TOK_STORE_IDX_INLINE_MAX;
 	ix->owner = (uid_t)-1;
 	ix->fd = -1;
+	os_htab_init(&ix->map, sizeof(struct tok_store_entry));
 }
 
 /* Forgets the open OBJ_IDX. */
@@ -60,95 +62,41 @@ static void idx_drop_fd(struct tok_store_idx *ix)
 void tok_store_idx_free(struct tok_store_idx *ix)
 {
 	idx_drop_fd(ix);
-	free(ix->slots);
+	os_htab_free(&ix->map);
 	free(ix->touched);
 	tok_store_idx_init(ix);
 }
 
 /* --- the live set ------------------------------------------------------ */
 
-static size_t map_home(const struct tok_store_idx *ix, uint64_t id)
+static bool map_match(const void *item, const void *key)
 {
-	id ^= id >> 33;
-	id *= 0xff51afd7ed558ccdull;
-	id ^= id >> 33;
-	return (size_t)id & (ix->cap - 1);
+	return ((const struct tok_store_entry *)item)->id == *(const uint64_t *)key;
 }
 
-static struct tok_store_entry *map_slot(const struct tok_store_idx *ix, uint64_t id)
-{
-	if (!ix->cap)
-		return NULL;
-	for (size_t i = map_home(ix, id);; i = (i + 1) & (ix->cap - 1))
-		if (ix->slots[i].id == id || ix->slots[i].id == 0)
-			return &ix->slots[i];
-}
-
-static bool map_grow(struct tok_store_idx *ix)
-{
-	struct tok_store_idx bigger = *ix;
-
-	bigger.cap = ix->cap ? ix->cap * 2 : 64;
-	bigger.slots = calloc(bigger.cap, sizeof(*bigger.slots));
-	if (!bigger.slots)
-		return false;
-	for (size_t i = 0; i < ix->cap; i++)
-		if (ix->slots[i].id)
-			*map_slot(&bigger, ix->slots[i].id) = ix->slots[i];
-	free(ix->slots);
-	*ix = bigger;
-	return true;
-}
-
+/* Adds e, or overwrites the entry with its id. */
 static bool map_put(struct tok_store_idx *ix, const struct tok_store_entry *e)
 {
-	struct tok_store_entry *slot;
+	uint64_t h = os_htab_hash_u64(e->id);
+	struct tok_store_entry *old = os_htab_find(&ix->map, h, map_match, &e->id);
 
-	if ((ix->live + 1) * 2 > ix->cap && !map_grow(ix))
-		return false;
-	slot = map_slot(ix, e->id);
-	if (slot->id == 0)
-		ix->live++;
-	*slot = *e;
-	return true;
+	if (old) {
+		*old = *e;
+		return true;
+	}
+	return os_htab_insert(&ix->map, h, e) != NULL;
 }
 
-/* Deletion with backward shift: no tombstones, probe runs stay short. */
 static void map_del(struct tok_store_idx *ix, uint64_t id)
 {
-	struct tok_store_entry *slot = map_slot(ix, id);
-	size_t mask = ix->cap - 1, i, j;
-
-	if (!slot || slot->id == 0)
-		return;
-	i = (size_t)(slot - ix->slots);
-	ix->slots[i].id = 0;
-	ix->live--;
-	for (j = (i + 1) & mask; ix->slots[j].id; j = (j + 1) & mask) {
-		size_t k = map_home(ix, ix->slots[j].id);
-		/* The entry at j may fill the hole at i unless its home lies
-		 * cyclically within (i, j]. */
-		bool stays = i <= j ? (k > i && k <= j) : (k > i || k <= j);
-		if (stays)
-			continue;
-		ix->slots[i] = ix->slots[j];
-		ix->slots[j].id = 0;
-		i = j;
-	}
-}
-
-static void map_clear(struct tok_store_idx *ix)
-{
-	if (ix->cap)
-		memset(ix->slots, 0, ix->cap * sizeof(*ix->slots));
-	ix->live = 0;
+	os_htab_remove(&ix->map, os_htab_hash_u64(id), map_match, &id, NULL);
 }
 
 const struct tok_store_entry *tok_store_idx_find(const struct tok_store_idx *ix, uint64_t id)
 {
-	const struct tok_store_entry *slot = id ? map_slot(ix, id) : NULL;
-
-	return slot && slot->id ? slot : NULL;
+	if (!id)
+		return NULL;
+	return os_htab_find(&ix->map, os_htab_hash_u64(id), map_match, &id);
 }
 
 CK_RV tok_store_idx_new_id(const struct tok_store_idx *ix, uint64_t *id)
@@ -164,14 +112,14 @@ CK_RV tok_store_idx_new_id(const struct tok_store_idx *ix, uint64_t *id)
 
 CK_RV tok_store_idx_list(const struct tok_store_idx *ix, struct tok_store_entry **out, size_t *n)
 {
-	struct tok_store_entry *v = malloc((ix->live ? ix->live : 1) * sizeof(*v));
-	size_t k = 0;
+	size_t live = os_htab_count(&ix->map), pos = 0, k = 0;
+	struct tok_store_entry *v = malloc((live ? live : 1) * sizeof(*v));
+	const struct tok_store_entry *e;
 
 	if (!v)
 		return CKR_HOST_MEMORY;
-	for (size_t i = 0; i < ix->cap; i++)
-		if (ix->slots[i].id)
-			v[k++] = ix->slots[i];
+	while ((e = os_htab_next(&ix->map, &pos)))
+		v[k++] = *e;
 	*out = v;
 	*n = k;
 	return CKR_OK;
@@ -194,9 +142,10 @@ static void idx_touch(struct tok_store_idx *ix, uint64_t id)
 		return;
 	if (ix->n_touched == ix->cap_touched) {
 		size_t cap = ix->cap_touched ? ix->cap_touched * 2 : 64;
-		uint64_t *v = cap <= (ix->live > 1024 ? ix->live : 1024)
-		                  ? realloc(ix->touched, cap * sizeof(*v))
-		                  : NULL;
+		uint64_t *v =
+		    cap <= (os_htab_count(&ix->map) > 1024 ? os_htab_count(&ix->map) : 1024)
+		        ? realloc(ix->touched, cap * sizeof(*v))
+		        : NULL;
 		if (!v) {
 			ix->touched_all = true;
 			ix->n_touched = 0;
@@ -431,7 +380,7 @@ static CK_RV idx_replay(struct tok_store_idx *ix, int fd, uint64_t size)
 /* Forgets the cache and records that the file (if any) has nonce. */
 static void idx_restart(struct tok_store_idx *ix, bool present, uint64_t nonce)
 {
-	map_clear(ix);
+	os_htab_clear(&ix->map);
 	if (ix->track) {
 		ix->touched_all = true;
 		ix->n_touched = 0;
@@ -713,10 +662,10 @@ static CK_RV idx_live_records(const struct tok_store_idx *ix, int fd, struct os_
 	CK_RV rv = CKR_OK;
 
 	os_buf_init(&frame);
-	for (size_t i = 0; i < ix->cap && rv == CKR_OK; i++) {
-		const struct tok_store_entry *e = &ix->slots[i];
-		if (!e->id)
-			continue;
+	size_t pos = 0;
+	const struct tok_store_entry *e;
+
+	while (rv == CKR_OK && (e = os_htab_next(&ix->map, &pos))) {
 		os_buf_reset(&frame);
 		int rc = e->frame_len ? tok_store_idx_read_frame(fd, e, &frame) : -EINVAL;
 		if (rc == -ENOMEM) {
@@ -734,7 +683,8 @@ static CK_RV idx_live_records(const struct tok_store_idx *ix, int fd, struct os_
 
 bool tok_store_idx_wants_compact(const struct tok_store_idx *ix)
 {
-	return ix->records > IDX_COMPACT_MIN && ix->records - ix->live > ix->live;
+	return ix->records > IDX_COMPACT_MIN &&
+	       ix->records - os_htab_count(&ix->map) > os_htab_count(&ix->map);
 }
 
 CK_RV tok_store_idx_compact(struct tok_store_idx *ix, int dirfd)
@@ -758,7 +708,7 @@ CK_RV tok_store_idx_reset(struct tok_store_idx *ix, int dirfd)
 	CK_RV rv;
 
 	os_buf_init(&none);
-	map_clear(ix);
+	os_htab_clear(&ix->map);
 	rv = idx_rewrite(ix, dirfd, &none);
 	os_buf_free(&none);
 	if (rv == CKR_OK)

@@ -57,6 +57,7 @@
 
 #include "openslot/pkcs11.h"
 #include "buf.h"
+#include "htab.h"
 #include "store.h"
 
 #define TOK_STORE_IDX_NAME "OBJ_IDX"
@@ -75,17 +76,15 @@ enum tok_store_idx_op {
 };
 
 struct tok_store_idx {
-	struct tok_store_entry *slots; /* open addressing by id; id 0 marks a free slot */
-	size_t cap;                    /* a power of two, or 0 */
-	size_t live;
-	bool present;      /* OBJ_IDX existed at the last refresh */
-	uint64_t nonce;    /* of the file replayed */
-	uint64_t offset;   /* bytes replayed: the end of the last valid record */
-	uint64_t size;     /* of the file at the last refresh */
-	uint64_t records;  /* valid records replayed */
-	size_t inline_max; /* frames up to this long go into records */
-	uid_t owner;       /* required owner of OBJ_IDX, (uid_t)-1: anyone */
-	int fd;            /* the OBJ_IDX replayed, open, or -1 */
+	struct os_htab map; /* the live set: struct tok_store_entry by id */
+	bool present;       /* OBJ_IDX existed at the last refresh */
+	uint64_t nonce;     /* of the file replayed */
+	uint64_t offset;    /* bytes replayed: the end of the last valid record */
+	uint64_t size;      /* of the file at the last refresh */
+	uint64_t records;   /* valid records replayed */
+	size_t inline_max;  /* frames up to this long go into records */
+	uid_t owner;        /* required owner of OBJ_IDX, (uid_t)-1: anyone */
+	int fd;             /* the OBJ_IDX replayed, open, or -1 */
 	/*
 	 * With track set, the ids of the records replayed are noted in touched
 	 * for tok_store_changes; touched_all says the notes do not cover every
