@@ -84,11 +84,22 @@ static const struct tok_store_entry *token_entry(const struct tok_store_entry *e
 	return bsearch(&key, e, n, sizeof(*e), token_cmp_entry);
 }
 
-/* Adds one loaded store entry as an object; damaged ones are traced and skipped. */
+/* What a load hands token_take_loaded: the token, and the first allocation failure. */
+struct token_load {
+	struct tok_token *t;
+	CK_RV rv;
+};
+
+/*
+ * Adds one loaded store entry as an object; damaged ones are traced and
+ * skipped.  An object that cannot be allocated fails the whole reload, so
+ * that it is retried rather than silently missing.
+ */
 static void token_take_loaded(void *arg, const struct tok_store_entry *e, CK_RV rv,
                               struct tok_attrs *attrs)
 {
-	struct tok_token *t = arg;
+	struct token_load *l = arg;
+	struct tok_token *t = l->t;
 	struct tok_object *obj;
 
 	if (rv != CKR_OK) {
@@ -100,6 +111,7 @@ static void token_take_loaded(void *arg, const struct tok_store_entry *e, CK_RV 
 	obj = tok_object_new(attrs);
 	if (!obj) {
 		tok_attrs_free(attrs);
+		l->rv = CKR_HOST_MEMORY;
 		return;
 	}
 	obj->store_id = e->id;
@@ -107,8 +119,20 @@ static void token_take_loaded(void *arg, const struct tok_store_entry *e, CK_RV 
 	obj->token = true;
 	obj->ops = t->ops;
 	obj->ops_ctx = t->ctx;
-	if (tok_objects_add(&t->objects, obj) < 0)
+	if (tok_objects_add(&t->objects, obj) < 0) {
 		tok_object_unref(obj);
+		l->rv = CKR_HOST_MEMORY;
+	}
+}
+
+/* Loads entries into t's object set; CKR_OK only when every readable one was added. */
+static CK_RV token_load_inlock(struct tok_token *t, const struct tok_store_entry *e, size_t n)
+{
+	struct token_load l = {.t = t, .rv = CKR_OK};
+	CK_RV rv = tok_store_load_objects(t->store, e, n, t->have_mk ? t->mk : NULL,
+	                                  token_take_loaded, &l);
+
+	return rv != CKR_OK ? rv : l.rv;
 }
 
 struct token_sync {
@@ -147,15 +171,16 @@ static int token_cmp_u64(const void *a, const void *b)
  * index.  Objects that changed or vanished are dropped, and the listed ones
  * not loaded yet are loaded in one pass over the store.
  */
-static void token_reload_all_inlock(struct tok_token *t)
+static CK_RV token_reload_all_inlock(struct tok_token *t)
 {
 	struct token_sync s = {.t = t};
 	struct tok_store_entry *entries = NULL, *load = NULL;
 	size_t n = 0, n_load = 0;
+	CK_RV rv = tok_store_list(t->store, &entries, &n);
 
-	if (tok_store_list(t->store, &entries, &n) != CKR_OK) {
-		t->trace(1, "token store: cannot read the object index");
-		return;
+	if (rv != CKR_OK) {
+		t->trace(1, "token store: cannot read the object index: 0x%lx", rv);
+		return rv;
 	}
 	/* Sorted only when loaded objects are to be looked up in it. */
 	if (t->objects.n)
@@ -165,6 +190,7 @@ static void token_reload_all_inlock(struct tok_token *t)
 	s.drop = calloc(t->objects.n + 1, sizeof(*s.drop));
 	s.known = calloc(t->objects.n + 1, sizeof(*s.known));
 	load = malloc((n ? n : 1) * sizeof(*load));
+	rv = CKR_HOST_MEMORY;
 	if (s.drop && s.known && load) {
 		tok_objects_candidates(&t->objects, NULL, 0, token_sync_visit, &s);
 		for (size_t i = 0; i < s.n_drop; i++)
@@ -178,9 +204,7 @@ static void token_reload_all_inlock(struct tok_token *t)
 				continue;
 			load[n_load++] = entries[i];
 		}
-		if (n_load)
-			tok_store_load_objects(t->store, load, n_load, t->have_mk ? t->mk : NULL,
-			                       token_take_loaded, t);
+		rv = n_load ? token_load_inlock(t, load, n_load) : CKR_OK;
 		t->trace(4, "token store: full load: %zu stored, %zu dropped, %zu loaded%s", n,
 		         s.n_drop, n_load, t->have_mk ? " (with private objects)" : "");
 	}
@@ -188,6 +212,7 @@ static void token_reload_all_inlock(struct tok_token *t)
 	free(s.drop);
 	free(s.known);
 	free(entries);
+	return rv;
 }
 
 /*
@@ -196,19 +221,23 @@ static void token_reload_all_inlock(struct tok_token *t)
  * store id, so following other processes' changes costs what changed, not
  * what the token holds.  At start-up, after a login (seen_objects reset)
  * and whenever the store cannot tell, everything is reconciled.
+ *
+ * A failure (a read error, no memory) is returned; the caller then leaves
+ * seen_objects as it was, and since a partial load leaves objects dropped
+ * or missing, the next attempt reconciles everything.
  */
-static void token_reload_inlock(struct tok_token *t)
+static CK_RV token_reload_inlock(struct tok_token *t)
 {
 	struct tok_store_entry *changed = NULL;
 	size_t n = 0, n_load = 0;
 	bool all;
+	CK_RV rv = tok_store_changes(t->store, &changed, &n, &all);
 
-	if (tok_store_changes(t->store, &changed, &n, &all) != CKR_OK)
-		return;
+	if (rv != CKR_OK)
+		return rv;
 	if (all || t->seen_objects == UINT64_MAX) {
 		free(changed);
-		token_reload_all_inlock(t);
-		return;
+		return token_reload_all_inlock(t);
 	}
 	/* changed is reused in place as the list of what to load. */
 	for (size_t i = 0; i < n; i++) {
@@ -221,30 +250,34 @@ static void token_reload_inlock(struct tok_token *t)
 		if (e->generation != 0 && (!e->private || t->have_mk))
 			changed[n_load++] = *e;
 	}
-	if (n_load)
-		tok_store_load_objects(t->store, changed, n_load, t->have_mk ? t->mk : NULL,
-		                       token_take_loaded, t);
+	rv = n_load ? token_load_inlock(t, changed, n_load) : CKR_OK;
 	t->trace(4, "token store: reload: %zu changed, %zu loaded", n, n_load);
 	free(changed);
+	return rv;
 }
 
-void tok_token_sync(struct tok_token *t)
+CK_RV tok_token_sync(struct tok_token *t)
 {
 	uint64_t objs = tok_shm_load(&t->shm->objects_generation);
 	uint64_t tok = tok_shm_load(&t->shm->token_generation);
+	CK_RV rv = CKR_OK;
 
 	if (objs == t->seen_objects && tok == t->seen_token)
-		return;
+		return CKR_OK;
 	pthread_rwlock_wrlock(&t->lock);
 	if (tok != t->seen_token) {
 		tok_shm_read_info(t->shm, &t->info);
 		t->seen_token = tok;
 	}
 	if (objs != t->seen_objects) {
-		token_reload_inlock(t);
-		t->seen_objects = objs;
+		rv = token_reload_inlock(t);
+		/* A failed reload is not seen: the next call reconciles everything. */
+		t->seen_objects = rv == CKR_OK ? objs : UINT64_MAX;
 	}
 	pthread_rwlock_unlock(&t->lock);
+	if (rv != CKR_OK)
+		t->trace(1, "token store: reload failed: 0x%lx", rv);
+	return rv;
 }
 
 void tok_token_info(struct tok_token *t, CK_TOKEN_INFO *info)
@@ -282,6 +315,48 @@ static bool token_private_visit(struct tok_object *obj, void *arg)
 	return true;
 }
 
+/* Stops at the first private object. */
+static bool token_first_private_visit(struct tok_object *obj, void *arg)
+{
+	if (!obj->private)
+		return true;
+	*(struct tok_object **)arg = obj;
+	return false;
+}
+
+static void token_drop_inlock(struct tok_token *t, struct tok_object *obj)
+{
+	if (!obj->token)
+		tok_owned_sub(t, obj->owner, 1);
+	tok_objects_remove(&t->objects, obj);
+}
+
+/*
+ * With t->lock held for writing: drops every private object.  Without
+ * memory for the list it drops them one search at a time, so that no
+ * private object outlives a logout, whatever the allocator says.
+ */
+static void token_drop_private_inlock(struct tok_token *t)
+{
+	struct tok_object **drop = calloc(t->objects.n + 1, sizeof(*drop)), **cursor = drop;
+	struct tok_object *obj;
+
+	if (drop) {
+		tok_objects_candidates(&t->objects, NULL, 0, token_private_visit, &cursor);
+		for (struct tok_object **o = drop; o < cursor; o++)
+			token_drop_inlock(t, *o);
+		free(drop);
+		return;
+	}
+	for (;;) {
+		obj = NULL;
+		tok_objects_candidates(&t->objects, NULL, 0, token_first_private_visit, &obj);
+		if (!obj)
+			return;
+		token_drop_inlock(t, obj);
+	}
+}
+
 /* With t->lock held for writing: forgets the login and its private objects. */
 static void token_logout_inlock(struct tok_token *t)
 {
@@ -289,16 +364,7 @@ static void token_logout_inlock(struct tok_token *t)
 		token_backend_key(t, NULL);
 	t->login = TOK_NO_USER;
 	token_forget_mk(t);
-	struct tok_object **drop = calloc(t->objects.n + 1, sizeof(*drop)), **cursor = drop;
-	if (!drop)
-		return;
-	tok_objects_candidates(&t->objects, NULL, 0, token_private_visit, &cursor);
-	for (struct tok_object **o = drop; o < cursor; o++) {
-		if (!(*o)->token)
-			tok_owned_sub(t, (*o)->owner, 1);
-		tok_objects_remove(&t->objects, *o);
-	}
-	free(drop);
+	token_drop_private_inlock(t);
 }
 
 CK_RV tok_token_init(struct tok_token *t, const CK_UTF8CHAR *pin, CK_ULONG len,

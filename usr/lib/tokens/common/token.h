@@ -111,8 +111,12 @@ int tok_token_open(struct tok_token *t, const struct os_backend_ops *ops, void *
                    void (*trace)(int level, const char *fmt, ...), char *err, size_t errlen);
 void tok_token_close(struct tok_token *t);
 
-/* Brings the object set up to date with the store (other processes' changes). */
-void tok_token_sync(struct tok_token *t);
+/*
+ * Brings the object set up to date with the store (other processes'
+ * changes).  On failure (CKR_DEVICE_ERROR, CKR_HOST_MEMORY, ...) the
+ * change is not marked as seen, so the next call tries again.
+ */
+CK_RV tok_token_sync(struct tok_token *t);
 
 /* Fills label, flags and PIN lengths of CK_TOKEN_INFO. */
 void tok_token_info(struct tok_token *t, CK_TOKEN_INFO *info);

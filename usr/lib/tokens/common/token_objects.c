@@ -260,7 +260,10 @@ out:
 
 CK_RV tok_token_key(struct tok_token *t, CK_OBJECT_HANDLE h, struct tok_object **obj)
 {
-	tok_token_sync(t);
+	*obj = NULL;
+	CK_RV rv = tok_token_sync(t);
+	if (rv != CKR_OK)
+		return rv;
 	pthread_rwlock_rdlock(&t->lock);
 	*obj = token_lookup_inlock(t, h);
 	if (*obj)
@@ -529,7 +532,8 @@ CK_RV tok_token_get_attrs(struct tok_token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE 
 
 	if (!tmpl && n)
 		return CKR_ARGUMENTS_BAD;
-	tok_token_sync(t);
+	if ((rv = tok_token_sync(t)) != CKR_OK)
+		return rv;
 	pthread_rwlock_rdlock(&t->lock);
 	struct tok_object *obj = token_lookup_inlock(t, h);
 	rv = obj ? tok_rules_get(&obj->attrs, tmpl, n) : CKR_OBJECT_HANDLE_INVALID;
@@ -588,7 +592,9 @@ CK_RV tok_token_find(struct tok_token *t, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 
 	if (!tmpl && n)
 		return CKR_ARGUMENTS_BAD;
-	tok_token_sync(t);
+	CK_RV rv = tok_token_sync(t);
+	if (rv != CKR_OK)
+		return rv;
 	pthread_rwlock_rdlock(&t->lock);
 	tok_objects_candidates(&t->objects, tmpl, n, token_find_visit, &f);
 	pthread_rwlock_unlock(&t->lock);
