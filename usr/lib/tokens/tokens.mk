@@ -39,6 +39,8 @@ libtoken_soft_la_SOURCES = \
 	usr/lib/tokens/soft/des.c \
 	usr/lib/tokens/soft/des.h \
 	usr/lib/tokens/soft/des_mac.c \
+	usr/lib/tokens/soft/der.c \
+	usr/lib/tokens/soft/der.h \
 	usr/lib/tokens/soft/dh.c \
 	usr/lib/tokens/soft/dh.h \
 	usr/lib/tokens/soft/digest.c \

@@ -162,132 +162,16 @@ CK_RV soft_asym_set_bn_param(struct tok_attrs *attrs, CK_ATTRIBUTE_TYPE type, co
 	return rv;
 }
 
-/* Reads a DER length at *p, short or long form of one or two bytes. */
-static bool asym_der_len(const CK_BYTE **p, const CK_BYTE *end, size_t *len)
-{
-	size_t first;
-
-	if (*p >= end)
-		return false;
-	first = *(*p)++;
-	if (first < 0x80) {
-		*len = first;
-		return true;
-	}
-	if (first == 0x81 && end - *p >= 1) {
-		*len = *(*p)++;
-		return true;
-	}
-	if (first == 0x82 && end - *p >= 2) {
-		*len = (size_t)(*p)[0] << 8 | (*p)[1];
-		*p += 2;
-		return true;
-	}
-	return false;
-}
-
-/* Writes a DER header of tag and len at out; returns its size (at most 4). */
-static size_t asym_der_header(CK_BYTE *out, CK_BYTE tag, size_t len)
-{
-	out[0] = tag;
-	if (len < 0x80) {
-		out[1] = (CK_BYTE)len;
-		return 2;
-	}
-	if (len < 0x100) {
-		out[1] = 0x81;
-		out[2] = (CK_BYTE)len;
-		return 3;
-	}
-	out[1] = 0x82;
-	out[2] = (CK_BYTE)(len >> 8);
-	out[3] = (CK_BYTE)len;
-	return 4;
-}
-
-const CK_BYTE *soft_asym_der_octets(const CK_BYTE *der, size_t len, size_t *body_len)
-{
-	const CK_BYTE *p = der, *end = der + len;
-
-	if (!der || len < 2 || *p++ != 0x04 || !asym_der_len(&p, end, body_len))
-		return NULL;
-	return *body_len == (size_t)(end - p) ? p : NULL;
-}
-
 CK_RV soft_asym_set_octets(struct tok_attrs *attrs, CK_ATTRIBUTE_TYPE type, const CK_BYTE *body,
                            size_t len)
 {
 	CK_BYTE der[4 + 256];
-	size_t hdr;
+	size_t der_len;
 
 	if (len > sizeof(der) - 4)
 		return CKR_GENERAL_ERROR;
-	hdr = asym_der_header(der, 0x04, len);
-	memcpy(der + hdr, body, len);
-	return tok_attrs_set(attrs, type, der, hdr + len);
-}
-
-bool soft_asym_ecdsa_from_der(const CK_BYTE *der, size_t der_len, CK_BYTE *rs, size_t n)
-{
-	const CK_BYTE *p = der, *end = der + der_len;
-	size_t seq, len;
-
-	if (der_len < 2 || *p++ != 0x30 || !asym_der_len(&p, end, &seq) || seq != (size_t)(end - p))
-		return false;
-	for (int i = 0; i < 2; i++) {
-		const CK_BYTE *v;
-
-		if (p >= end || *p++ != 0x02 || !asym_der_len(&p, end, &len) || len == 0 ||
-		    len > (size_t)(end - p))
-			return false;
-		v = p;
-		p += len;
-		while (len > 0 && *v == 0) {
-			v++;
-			len--;
-		}
-		if (len > n)
-			return false;
-		memset(rs + i * n, 0, n - len);
-		memcpy(rs + i * n + n - len, v, len);
-	}
-	return p == end;
-}
-
-/* Writes one DER INTEGER of the n-byte unsigned big-endian v; returns its size. */
-static size_t asym_der_uint(CK_BYTE *out, const CK_BYTE *v, size_t n, bool write)
-{
-	size_t skip = 0, body;
-	bool sign;
-
-	while (skip < n && v[skip] == 0)
-		skip++;
-	v += skip;
-	n -= skip;
-	sign = n == 0 || (v[0] & 0x80);
-	body = n + sign;
-	if (write) {
-		out[0] = 0x02;
-		out[1] = (CK_BYTE)body;
-		out[2] = 0;
-		memcpy(out + 2 + sign, v, n);
-	}
-	return 2 + body;
-}
-
-size_t soft_asym_ecdsa_to_der(const CK_BYTE *rs, size_t n, CK_BYTE *der, size_t cap)
-{
-	size_t body, hdr;
-
-	if (n > 0x7c)
-		return 0;
-	body = asym_der_uint(NULL, rs, n, false) + asym_der_uint(NULL, rs + n, n, false);
-	if ((body < 0x80 ? 2 : 3) + body > cap)
-		return 0;
-	hdr = asym_der_header(der, 0x30, body);
-	hdr += asym_der_uint(der + hdr, rs, n, true);
-	hdr += asym_der_uint(der + hdr, rs + n, n, true);
-	return hdr;
+	der_len = soft_asym_octets_to_der(body, len, der, sizeof(der));
+	return der_len ? tok_attrs_set(attrs, type, der, der_len) : CKR_HOST_MEMORY;
 }
 
 /* Fixed value lengths of secret key types; 0 for the variable ones. */

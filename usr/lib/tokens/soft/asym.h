@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "der.h"
 #include "soft.h"
 
 /* A hash function as PKCS#11 names it in the parameters of the asymmetric mechanisms. */
@@ -84,26 +85,9 @@ CK_RV soft_asym_attr_bn(const struct tok_attrs *attrs, CK_ATTRIBUTE_TYPE type, B
 CK_RV soft_asym_set_bn_param(struct tok_attrs *attrs, CK_ATTRIBUTE_TYPE type, const EVP_PKEY *pkey,
                              const char *name, size_t pad);
 
-/*
- * The contents of a DER OCTET STRING that is exactly len bytes long; NULL
- * when the bytes are not one.
- */
-const CK_BYTE *soft_asym_der_octets(const CK_BYTE *der, size_t len, size_t *body_len);
-
 /* Sets an attribute to the DER OCTET STRING holding body. */
 CK_RV soft_asym_set_octets(struct tok_attrs *attrs, CK_ATTRIBUTE_TYPE type, const CK_BYTE *body,
                            size_t len);
-
-/* Longest DER ECDSA-Sig-Value of the supported curves. */
-#define SOFT_ECDSA_DER_MAX 160
-
-/*
- * ECDSA signatures: PKCS#11 carries r || s, each n bytes; OpenSSL the DER
- * ECDSA-Sig-Value.  from_der fails on a malformed encoding or an integer
- * longer than n; to_der returns the DER length (0 if cap is too small).
- */
-bool soft_asym_ecdsa_from_der(const CK_BYTE *der, size_t der_len, CK_BYTE *rs, size_t n);
-size_t soft_asym_ecdsa_to_der(const CK_BYTE *rs, size_t n, CK_BYTE *der, size_t cap);
 
 /*
  * Gives a secret key made by unwrapping or derivation its value: checks

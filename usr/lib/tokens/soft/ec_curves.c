@@ -42,9 +42,6 @@ static const struct soft_ec_curve ec_curves[] = {
 
 #define EC_CURVE_COUNT (sizeof(ec_curves) / sizeof(ec_curves[0]))
 
-/* The DER tag of explicit parameters (a SEQUENCE), which no token supports. */
-#define DER_SEQUENCE 0x30
-
 static const struct soft_ec_curve *ec_curve_by_nid(int nid)
 {
 	for (size_t i = 0; nid != NID_undef && i < EC_CURVE_COUNT; i++)
@@ -103,6 +100,20 @@ static int ec_params_nid(const CK_BYTE *der, long len)
 	return nid;
 }
 
+/*
+ * Whether der starts as a universal SEQUENCE, the form of explicit curve
+ * parameters, which no token supports.
+ */
+static bool ec_params_explicit(const CK_BYTE *der, long len)
+{
+	const unsigned char *p = der;
+	long body;
+	int tag = -1, cls = -1;
+	int ret = ASN1_get_object(&p, &body, &tag, &cls, len);
+
+	return (ret & V_ASN1_CONSTRUCTED) && tag == V_ASN1_SEQUENCE && cls == V_ASN1_UNIVERSAL;
+}
+
 CK_RV soft_ec_curve_find(const CK_ATTRIBUTE *params, const struct soft_ec_curve **curve)
 {
 	int nid;
@@ -115,7 +126,7 @@ CK_RV soft_ec_curve_find(const CK_ATTRIBUTE *params, const struct soft_ec_curve 
 	nid = ec_params_nid(params->pValue, (long)params->ulValueLen);
 	ERR_clear_error();
 	if (nid == -1)
-		return ((const CK_BYTE *)params->pValue)[0] == DER_SEQUENCE
+		return ec_params_explicit(params->pValue, (long)params->ulValueLen)
 		           ? CKR_CURVE_NOT_SUPPORTED
 		           : CKR_ATTRIBUTE_VALUE_INVALID;
 	*curve = ec_curve_by_nid(nid);
