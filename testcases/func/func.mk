@@ -111,7 +111,7 @@ testcases_func_test_copy_SOURCES = \
 	testcases/func/p11child.c \
 	testcases/func/p11child.h \
 	testcases/func/test-copy.c \
-	usr/lib/tokens/common/rules_table.c \
+	usr/lib/tokens/common/rules/rules_table.c \
 	$(NULL)
 testcases_func_test_copy_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_func_test_copy_LDADD = libos_common.la $(CMOCKA_LIBS) $(LIBCONFIG_LIBS) -lrt -ldl

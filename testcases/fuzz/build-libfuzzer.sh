@@ -14,24 +14,24 @@ build=${2:?build directory}
 out=${3:?output directory}
 cc=${CC:-clang}
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -DHAVE_CONFIG_H"
-inc="-I$build -I$src/usr/include -I$src/usr/lib/common -I$src/usr/lib/tokens/common $(pkg-config --cflags p11-kit-1)"
+inc="-I$build -I$src/usr/include -I$src/usr/lib/common -I$src/usr/lib/tokens/common -I$src/usr/lib/tokens/common/objects -I$src/usr/lib/tokens/common/rules -I$src/usr/lib/tokens/common/store -I$src/usr/lib/tokens/common/token $(pkg-config --cflags p11-kit-1)"
 mkdir -p "$out"
 
 common="$src/usr/lib/common/proto.c $src/usr/lib/common/buf.c"
 $cc $flags $inc "$src/testcases/fuzz/fuzz-proto.c" $common -o "$out/fuzz-proto"
 
 tok=$src/usr/lib/tokens/common
-$cc $flags $inc "$src/testcases/fuzz/fuzz-idx.c" "$tok/store_idx.c" "$tok/store_file.c" \
-	"$tok/store_crc.c" "$tok/store_aead.c" "$tok/store_crypt.c" $common \
+$cc $flags $inc "$src/testcases/fuzz/fuzz-idx.c" "$tok/store/store_idx.c" "$tok/store/store_file.c" \
+	"$tok/store/store_crc.c" "$tok/store/store_aead.c" "$tok/store/store_crypt.c" $common \
 	"$src/usr/lib/common/log.c" \
 	-o "$out/fuzz-idx" -lcrypto
 
-$cc $flags $inc "$src/testcases/fuzz/fuzz-object.c" "$tok/attrs.c" "$tok/attrs_codec.c" \
-	"$tok/store_file.c" "$tok/store_aead.c" "$tok/store_crypt.c" $common \
+$cc $flags $inc "$src/testcases/fuzz/fuzz-object.c" "$tok/objects/attrs.c" "$tok/objects/attrs_codec.c" \
+	"$tok/store/store_file.c" "$tok/store/store_aead.c" "$tok/store/store_crypt.c" $common \
 	-o "$out/fuzz-object" -lcrypto
 
-$cc $flags $inc "$src/testcases/fuzz/fuzz-mk.c" "$tok/store_mk.c" "$tok/store_kdf.c" \
-	"$tok/store_file.c" "$tok/store_aead.c" "$tok/store_crypt.c" $common \
+$cc $flags $inc "$src/testcases/fuzz/fuzz-mk.c" "$tok/store/store_mk.c" "$tok/store/store_kdf.c" \
+	"$tok/store/store_file.c" "$tok/store/store_aead.c" "$tok/store/store_crypt.c" $common \
 	-o "$out/fuzz-mk" -lcrypto -largon2
 
 $cc $flags $inc "$src/testcases/fuzz/fuzz-conf.c" "$src/usr/lib/common/conf.c" \

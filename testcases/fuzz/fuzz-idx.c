@@ -1,6 +1,6 @@
 /*
  * Fuzz target for the replay of OBJ_IDX, the object index
- * (usr/lib/tokens/common/store_idx.c; the layout is in store_idx.h).
+ * (usr/lib/tokens/common/store/store_idx.c; the layout is in store_idx.h).
  *
  * An input is the whole content of an OBJ_IDX file.  It is written into a
  * private directory made once per process, replayed with

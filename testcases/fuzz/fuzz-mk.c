@@ -1,6 +1,6 @@
 /*
  * Fuzz target for the token files the store reads besides objects
- * (usr/lib/tokens/common/store_mk.c): the token record NVTOK.DAT and the
+ * (usr/lib/tokens/common/store/store_mk.c): the token record NVTOK.DAT and the
  * master-key files MK_SO and MK_USER, in their Argon2id ("OSMK") and
  * sealed ("OSMT") forms; their layouts are in store_mk.h.
  *

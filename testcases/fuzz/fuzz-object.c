@@ -1,6 +1,6 @@
 /*
  * Fuzz target for the decoding of token object files: the frame of an
- * object file (usr/lib/tokens/common/store_file.c, magic "OSOB") and the
+ * object file (usr/lib/tokens/common/store/store_file.c, magic "OSOB") and the
  * attribute encoding of its body (attrs_codec.c).
  *
  * Every input is used four ways.  It is decoded as an attribute encoding:

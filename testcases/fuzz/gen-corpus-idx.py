@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of fuzz-idx: OBJ_IDX files in the layout that
-usr/lib/tokens/common/store_idx.h specifies (version 2), valid and damaged.
+usr/lib/tokens/common/store/store_idx.h specifies (version 2), valid and damaged.
 
     gen-corpus-idx.py DIR
 """

@@ -2,7 +2,7 @@
 """Writes the seed corpus of fuzz-mk: a selector byte (see fuzz-mk.c: its
 two low bits modulo 3 name NVTOK.DAT, MK_SO or MK_USER, bit 2 a sealed
 record, bit 3 a wrong frame id) followed by a token file or its body, in
-the layouts of usr/lib/tokens/common/store_mk.h and store_file.h, valid and
+the layouts of usr/lib/tokens/common/store/store_mk.h and store_file.h, valid and
 damaged.
 
     gen-corpus-mk.py DIR

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of fuzz-object: attribute encodings
-(usr/lib/tokens/common/attrs_codec.c) and object files around them in the
-frame layout of usr/lib/tokens/common/store_file.h, clear and encrypted
+(usr/lib/tokens/common/objects/attrs_codec.c) and object files around them in the
+frame layout of usr/lib/tokens/common/store/store_file.h, clear and encrypted
 under the test master key of fuzz-object.c, valid and damaged.
 
     gen-corpus-object.py DIR

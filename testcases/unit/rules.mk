@@ -1,5 +1,5 @@
 # Unit tests of the token common layer's attribute sets, their encoding
-# (usr/lib/tokens/common/attrs.c, attrs_codec.c) and the PKCS#11 attribute
+# (usr/lib/tokens/common/objects/attrs.c, attrs_codec.c) and the PKCS#11 attribute
 # rules (rules.c, rules_table.c).
 
 check_PROGRAMS += testcases/unit/test-attrs

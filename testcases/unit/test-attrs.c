@@ -1,5 +1,5 @@
 /*
- * Unit tests of attribute sets (usr/lib/tokens/common/attrs.c) and their
+ * Unit tests of attribute sets (usr/lib/tokens/common/objects/attrs.c) and their
  * binary encoding (attrs_codec.c): the set, replace, remove and lookup
  * helpers, the refusals of tok_attrs_from_template(), matching, deep
  * copies, the exact byte layout, and a decoder that refuses every

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the PKCS#11 attribute rules (usr/lib/tokens/common/rules.c
+ * Unit tests of the PKCS#11 attribute rules (usr/lib/tokens/common/rules/rules.c
  * and rules_table.c): objects built from the templates pkcs11-tool and the
  * OpenSSL pkcs11 engine send, every default, every error code of
  * tok_rules_build(), the one-way rules of tok_rules_modify(), the policy

@@ -1,6 +1,6 @@
 /*
  * Unit tests of the PIN key derivation of the token store
- * (usr/lib/tokens/common/store_kdf.c) and of its fields in the master-key
+ * (usr/lib/tokens/common/store/store_kdf.c) and of its fields in the master-key
  * files (store_mk.c):
  *   - libargon2 against the Argon2id test vector of RFC 9106 (section 5.3),
  *     through argon2_ctx, the only call that takes its secret and

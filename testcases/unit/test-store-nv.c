@@ -1,5 +1,5 @@
 /*
- * Unit tests of the token record NVTOK.DAT (usr/lib/tokens/common/store_mk.c)
+ * Unit tests of the token record NVTOK.DAT (usr/lib/tokens/common/store/store_mk.c)
  * and of the token's own Argon2id parameters for new PINs
  * (tok_store_set_token_kdf): the exact body length, parameters that are
  * neither unset nor valid refused as damage, the parameters C_InitPIN and

@@ -78,8 +78,8 @@ libtoken_soft_la_LIBADD = libos_tokattrs.la $(LIBCRYPTO_LIBS)
 # Attribute sets, linked into the backends that need them (and the library).
 noinst_LTLIBRARIES += libos_tokattrs.la
 libos_tokattrs_la_SOURCES = \
-	usr/lib/tokens/common/attrs.c \
-	usr/lib/tokens/common/attrs.h \
+	usr/lib/tokens/common/objects/attrs.c \
+	usr/lib/tokens/common/objects/attrs.h \
 	$(NULL)
 libos_tokattrs_la_CFLAGS = $(AM_CFLAGS) -fPIC
 libtoken_soft_la_LDFLAGS = $(OS_BACKEND_LDFLAGS)
