@@ -4,11 +4,34 @@
  * One struct api_state holds everything between C_Initialize and
  * C_Finalize.  Its rwlock is taken for reading by every call for the
  * length of the call, so calls run in parallel and finalisation waits for
- * them; it is taken for writing by C_Initialize/C_Finalize (serialised by
- * init_lock) and, briefly, by the call that connects to slotd or loads a
- * changed slot table (api_enter).  No call holds it while blocking on
- * another process (C_WaitForSlotEvent waits outside it, under event_lock,
- * which is always taken before the state lock, never after).
+ * them; it is taken for writing by C_Initialize/C_Finalize and, briefly,
+ * by the call that connects to slotd or loads a changed slot table
+ * (api_enter).  The only locks held while waiting for another process
+ * are client_lock, around one request to slotd, and the token's lock
+ * while slotd makes one of this process's changes durable.
+ *
+ * Lock order.  A thread holding one of these locks takes only locks
+ * further down the list, never one above it:
+ *   1. init_lock: serialises C_Initialize and C_Finalize, which must see
+ *      each other whole; nothing else takes it.
+ *   2. event_lock: the single reader of slotd's events
+ *      (C_WaitForSlotEvent), which must not hold the state lock while it
+ *      waits, so that C_Finalize can wake it and go on.
+ *   3. lock, the state lock: the slot table, the configuration and the
+ *      connections exist while it is held for reading.
+ *   4. api_slot.load_lock: one thread loads a slot's backend and token;
+ *      the others wait for it rather than load twice.
+ *   5. api_session.op_lock: one operation of a session at a time
+ *      (PKCS#11 lets an application call from any thread).
+ *   6. sessions_lock: the handle table and the per-slot counts, short.
+ *   7. tok_token.lock (token.h): the token's objects and login.
+ *   8. client_lock: one request at a time on the counts connection, which
+ *      the flusher thread shares; also guards the slot table pointer the
+ *      flusher reads, so the table is replaced under it.
+ *   9. flush_lock: only the flusher's wakeup.
+ * Leaves, held around a few instructions: the trace and notice locks.
+ * Lock files (LCK..APIlock, LCK..<token>) are flock()s held only while a
+ * slot loads, with a bounded wait.
  *
  * Files: init.c (initialise, finalise, fork, entering a call),
  * slots_table.c (the link to slotd and the slot table, loaded on first use

@@ -139,29 +139,43 @@ static void table_reread_conf(void)
 	api_state.conf = conf;
 }
 
-/* The slot of the loaded table that entry e describes unchanged, taken from it. */
-static struct api_slot *table_take_same(const struct os_client_slot *e)
+/* The slot of rest (a copy of the loaded table) that e describes unchanged, taken from it. */
+static struct api_slot *table_take_same(const struct os_client_slot *e, struct api_slot **rest)
 {
 	for (size_t i = 0; i < api_state.n_slots; i++) {
-		struct api_slot *s = api_state.slots[i];
+		struct api_slot *s = rest[i];
 		if (s && s->id == e->id && strcmp(s->info.token, e->token) == 0 &&
 		    strcmp(s->info.backend, e->backend) == 0) {
-			api_state.slots[i] = NULL;
+			rest[i] = NULL;
 			return s;
 		}
 	}
 	return NULL;
 }
 
-/* Builds the new table from slotd's; *slots keeps what it could not take. */
-static struct api_slot **table_merge(const struct os_client_slot *table, size_t n)
+/* Whether s is one of the loaded table's slots. */
+static bool table_has(const struct api_slot *s)
+{
+	for (size_t i = 0; i < api_state.n_slots; i++)
+		if (api_state.slots[i] == s)
+			return true;
+	return false;
+}
+
+/*
+ * Builds the new table from slotd's, taking unchanged slots out of rest, a
+ * copy of the loaded table: the loaded table itself stays whole until it is
+ * replaced, since the flusher thread reads it under client_lock only.
+ */
+static struct api_slot **table_merge(const struct os_client_slot *table, size_t n,
+                                     struct api_slot **rest)
 {
 	struct api_slot **v = calloc(n ? n : 1, sizeof(*v));
 
 	if (!v)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		v[i] = table_take_same(&table[i]);
+		v[i] = table_take_same(&table[i], rest);
 		if (v[i]) {
 			v[i]->info = table[i]; /* texts may have changed */
 			continue;
@@ -169,7 +183,8 @@ static struct api_slot **table_merge(const struct os_client_slot *table, size_t 
 		v[i] = api_slot_new(&table[i]);
 		if (!v[i]) {
 			while (i-- > 0)
-				api_slot_free(v[i]);
+				if (!table_has(v[i]))
+					api_slot_free(v[i]);
 			free(v);
 			return NULL;
 		}
@@ -181,7 +196,7 @@ void api_slots_sync(void)
 {
 	const struct os_slotshm *shm = api_state.shm.shm;
 	struct os_client_slot *table;
-	struct api_slot **old = api_state.slots, **v;
+	struct api_slot **old = api_state.slots, **rest, **v;
 	size_t n, n_old = api_state.n_slots;
 
 	table_reread_conf();
@@ -192,21 +207,27 @@ void api_slots_sync(void)
 		api_trace(API_TRACE_WARN, "slotd's table changed but it did not send it");
 		return;
 	}
-	v = table_merge(table, n);
+	rest = calloc(n_old ? n_old : 1, sizeof(*rest));
+	if (rest && n_old)
+		memcpy(rest, old, n_old * sizeof(*rest));
+	v = rest ? table_merge(table, n, rest) : NULL;
 	free(table);
-	if (!v)
+	if (!v) {
+		free(rest);
 		return;
+	}
 	pthread_mutex_lock(&api_state.client_lock);
 	api_state.slots = v;
 	api_state.n_slots = n;
 	pthread_mutex_unlock(&api_state.client_lock);
 	for (size_t i = 0; i < n_old; i++) {
-		if (!old[i])
+		if (!rest[i])
 			continue;
-		api_trace(API_TRACE_INFO, "slot %lu left the table", old[i]->id);
-		api_sessions_drop_slot(old[i]);
-		api_slot_free(old[i]);
+		api_trace(API_TRACE_INFO, "slot %lu left the table", rest[i]->id);
+		api_sessions_drop_slot(rest[i]);
+		api_slot_free(rest[i]);
 	}
+	free(rest);
 	free(old);
 	api_trace(API_TRACE_INFO, "slot table reloaded: %zu slots", n);
 }
