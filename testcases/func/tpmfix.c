@@ -13,13 +13,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/*
+ * swtpm listens with a backlog of one: when several processes connect at
+ * once the kernel may drop a SYN, and the client's retransmission comes a
+ * second later (then two more).  The TPM slot's tcti-timeout leaves room for
+ * two such retries; test_stopped waits for it once.
+ */
 static void tpmfix_conf(struct tpmfix *fx)
 {
 	char slots[1024];
 
 	snprintf(slots, sizeof(slots),
 	         "{ id = %d; backend = \"tpm\"; token = \"tpm\"; description = \"swtpm slot\"; "
-	         "options = { tcti = \"%s\"; tcti-timeout = \"1000\"; "
+	         "options = { tcti = \"%s\"; tcti-timeout = \"4000\"; "
 	         "pin-kdf-memory = \"64\"; pin-kdf-time = \"1\"; }; },\n"
 	         "{ id = %d; backend = \"tpm\"; token = \"tpm1\"; "
 	         "options = { tcti = \"swtpm:host=127.0.0.1,port=1\"; }; },\n"
