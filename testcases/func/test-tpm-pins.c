@@ -486,7 +486,7 @@ static void reload_with_tcti(struct tpmfix *fx, const char *tcti)
 
 	snprintf(slots, sizeof(slots),
 	         "{ id = %d; backend = \"tpm\"; token = \"tpm\"; description = \"swtpm slot\"; "
-	         "options = { tcti = \"%s\"; tcti-timeout = \"1000\"; }; },\n"
+	         "options = { tcti = \"%s\"; tcti-timeout = \"4000\"; }; },\n"
 	         "{ id = %d; backend = \"tpm\"; token = \"tpm1\"; "
 	         "options = { tcti = \"swtpm:host=127.0.0.1,port=1\"; }; },\n"
 	         "{ id = %d; backend = \"tpm\"; token = \"tpm2\"; "

@@ -1,6 +1,6 @@
 /*
  * The fixture of the TPM functional tests: a private slotd whose slot 0 is
- * a tpm slot on a fresh swtpm (tcti-timeout 1 s, a cheap PIN derivation),
+ * a tpm slot on a fresh swtpm (tcti-timeout 4 s, a cheap PIN derivation),
  * slot 1 a tpm slot whose TCTI nothing answers, slot 2 one whose device
  * does not exist, and the library loaded and initialised.
  */
