@@ -22,3 +22,16 @@ testcases_unit_test_objects_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 testcases_unit_test_objects_LDFLAGS = $(AM_LDFLAGS) \
 	-Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
 testcases_unit_test_objects_LDADD = $(OS_TEST_TOKCOMMON_LIBS)
+
+# sessions.c built alone: the functions of the library and the token it
+# calls are stubs in the test.
+check_PROGRAMS += testcases/unit/test-sessions
+TESTS += testcases/unit/test-sessions
+testcases_unit_test_sessions_SOURCES = \
+	testcases/unit/test-sessions.c \
+	usr/lib/api/sessions.c \
+	$(NULL)
+testcases_unit_test_sessions_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/usr/lib/api
+testcases_unit_test_sessions_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCONFIG_CFLAGS) \
+	$(LIBCRYPTO_CFLAGS)
+testcases_unit_test_sessions_LDADD = $(OS_TEST_TOKCOMMON_LIBS) -lpthread
