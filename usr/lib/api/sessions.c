@@ -6,9 +6,8 @@
  * (an entry whose generations are used up is retired) and a lookup is one
  * index and one compare.  Sessions are reference counted: a call that
  * found a session keeps it alive even if another thread closes it
- * meanwhile.  Counts per slot are reported to slotd as
- * they change; the last session of a slot closing logs the process out of
- * that token.
+ * meanwhile.  Counts per slot are reported to slotd as they change; the
+ * last session of a slot closing logs the process out of that token.
  */
 #include "api.h"
 
