@@ -3,11 +3,11 @@
  *
  * Handles index a growing table; each carries the generation of its table
  * entry in its upper 32 bits, so a handle is never valid again once closed
- * and a lookup is one index and one compare.  Sessions are reference
- * counted: a call that found a session keeps it alive even if another
- * thread closes it meanwhile.  Counts per slot are reported to slotd as
- * they change; the last session of a slot closing logs the process out of
- * that token.
+ * (an entry whose generations are used up is retired) and a lookup is one
+ * index and one compare.  Sessions are reference counted: a call that
+ * found a session keeps it alive even if another thread closes it
+ * meanwhile.  Counts per slot are reported to slotd as they change; the
+ * last session of a slot closing logs the process out of that token.
  */
 #include "api.h"
 
@@ -76,9 +76,12 @@ static void sessions_remove_inlock(struct api_session *s)
 	struct api_slot *slot = s->slot;
 
 	e->session = NULL;
-	e->generation = e->generation == UINT32_MAX ? 1 : e->generation + 1;
-	e->next_free = api_state.free_head;
-	api_state.free_head = index + 1;
+	/* An entry that has given out its last generation is never used again. */
+	if (e->generation != UINT32_MAX) {
+		e->generation++;
+		e->next_free = api_state.free_head;
+		api_state.free_head = index + 1;
+	}
 	api_state.n_live--;
 	__atomic_sub_fetch(&slot->n_sessions, 1, __ATOMIC_RELEASE);
 	if (s->flags & CKF_RW_SESSION)

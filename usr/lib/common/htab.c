@@ -3,6 +3,7 @@
  */
 #include "htab.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,11 +86,24 @@ static size_t htab_place(struct os_htab *t, uint64_t h, const void *item)
 	return i;
 }
 
+/*
+ * Whether a table of cap slots can be sized without size_t overflowing: each
+ * slot holds a stored hash and an item.
+ */
+static bool htab_cap_fits(size_t cap, size_t item_size)
+{
+	return item_size <= SIZE_MAX - sizeof(uint64_t) &&
+	       cap <= SIZE_MAX / (sizeof(uint64_t) + item_size);
+}
+
+/* Doubles the table; on failure (no memory, or a size too large) it is unchanged. */
 static bool htab_grow(struct os_htab *t)
 {
 	struct os_htab big = *t;
 
 	big.cap = t->cap ? t->cap * 2 : 64;
+	if (t->cap > SIZE_MAX / 2 || !htab_cap_fits(big.cap, t->item_size))
+		return false;
 	big.hashes = calloc(big.cap, sizeof(*big.hashes));
 	big.items = malloc(big.cap * t->item_size);
 	if (!big.hashes || !big.items) {

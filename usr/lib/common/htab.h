@@ -6,7 +6,8 @@
  * back and a probe compares hashes before it calls the match function.
  * Probing is linear; removal shifts later entries back (no tombstones), so
  * probe runs stay as short as if the removed items had never been there.
- * The table doubles when it would become more than half full.
+ * The table doubles when it would become more than half full, and refuses
+ * to grow to a size that size_t cannot count in bytes.
  *
  * Pointers to items stay valid only until the next insert or remove.
  */
@@ -43,7 +44,8 @@ uint64_t os_htab_hash_bytes(uint64_t seed, const void *p, size_t len);
 void *os_htab_find(const struct os_htab *t, uint64_t hash, os_htab_match_fn match, const void *key);
 /*
  * Copies item into the table under hash and returns the stored copy, or
- * NULL when memory runs out (the table is then unchanged).  The caller
+ * NULL when memory runs out or the table cannot grow (the table is then
+ * unchanged).  The caller
  * makes sure no equal item is present (find first).
  */
 void *os_htab_insert(struct os_htab *t, uint64_t hash, const void *item);

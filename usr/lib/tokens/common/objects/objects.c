@@ -9,6 +9,7 @@
  */
 #include "objects.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,10 +18,9 @@ static const CK_ATTRIBUTE_TYPE objects_indexed[] = {CKA_LABEL, CKA_ID, CKA_CLASS
 
 struct tok_index_bucket {
 	CK_ATTRIBUTE_TYPE type;
-	uint64_t hash;
 	CK_ULONG len;
 	unsigned char *value;
-	struct tok_object **objs;
+	struct tok_object **objs; /* never empty while the bucket is in the index */
 	size_t n;
 	size_t cap;
 };
@@ -40,14 +40,11 @@ void tok_objects_init(struct tok_objects *set)
 struct tok_object *tok_object_new(struct tok_attrs *attrs)
 {
 	struct tok_object *obj = calloc(1, sizeof(*obj));
-	CK_ULONG klass = CK_UNAVAILABLE_INFORMATION;
 
 	if (!obj)
 		return NULL;
 	obj->attrs = *attrs;
 	tok_attrs_init(attrs);
-	tok_attrs_get_ulong(&obj->attrs, CKA_CLASS, &klass);
-	obj->klass = klass;
 	obj->token = tok_attrs_get_bool(&obj->attrs, CKA_TOKEN, CK_FALSE);
 	obj->private = tok_attrs_get_bool(&obj->attrs, CKA_PRIVATE, CK_FALSE);
 	obj->handle = atomic_fetch_add(&objects_next_handle, 1);
@@ -172,26 +169,6 @@ static struct tok_index_bucket *objects_bucket_find(const struct tok_objects *se
 	return b ? *b : NULL;
 }
 
-static struct tok_index_bucket *objects_bucket_new(const struct objects_value *v, uint64_t hash)
-{
-	struct tok_index_bucket *b = calloc(1, sizeof(*b));
-
-	if (!b)
-		return NULL;
-	b->type = v->type;
-	b->hash = hash;
-	b->len = v->len;
-	if (b->len) {
-		b->value = malloc(b->len);
-		if (!b->value) {
-			free(b);
-			return NULL;
-		}
-		memcpy(b->value, v->value, b->len);
-	}
-	return b;
-}
-
 static void objects_bucket_free(struct tok_index_bucket *b)
 {
 	free(b->value);
@@ -199,21 +176,60 @@ static void objects_bucket_free(struct tok_index_bucket *b)
 	free(b);
 }
 
-/* The bucket of v, made and added if there is none yet. */
-static struct tok_index_bucket *objects_bucket_get(struct tok_objects *set,
-                                                   const struct objects_value *v)
+/* A bucket for v with room for its first objects, or NULL. */
+static struct tok_index_bucket *objects_bucket_new(const struct objects_value *v)
+{
+	struct tok_index_bucket *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->type = v->type;
+	b->len = v->len;
+	b->cap = 4;
+	b->objs = malloc(b->cap * sizeof(*b->objs));
+	if (b->len)
+		b->value = malloc(b->len);
+	if (!b->objs || (b->len && !b->value)) {
+		objects_bucket_free(b);
+		return NULL;
+	}
+	if (b->len)
+		memcpy(b->value, v->value, b->len);
+	return b;
+}
+
+/*
+ * Adds obj to the bucket of v.  A new bucket enters the index only with
+ * obj in it, so a failure leaves no empty bucket behind.
+ */
+static int objects_bucket_add(struct tok_objects *set, const struct objects_value *v,
+                              struct tok_object *obj)
 {
 	uint64_t hash = os_htab_hash_bytes(v->type, v->value, v->len);
 	struct tok_index_bucket *b = objects_bucket_find(set, v, hash);
 
-	if (b)
-		return b;
-	b = objects_bucket_new(v, hash);
-	if (b && !os_htab_insert(&set->buckets, hash, &b)) {
-		objects_bucket_free(b);
-		return NULL;
+	if (!b) {
+		b = objects_bucket_new(v);
+		if (!b)
+			return -1;
+		b->objs[b->n++] = obj;
+		if (!os_htab_insert(&set->buckets, hash, &b)) {
+			objects_bucket_free(b);
+			return -1;
+		}
+		return 0;
 	}
-	return b;
+	if (b->n == b->cap) {
+		if (b->cap > SIZE_MAX / 2 / sizeof(*b->objs))
+			return -1;
+		struct tok_object **objs = realloc(b->objs, b->cap * 2 * sizeof(*objs));
+		if (!objs)
+			return -1;
+		b->objs = objs;
+		b->cap *= 2;
+	}
+	b->objs[b->n++] = obj;
+	return 0;
 }
 
 static int objects_index_one(struct tok_objects *set, struct tok_object *obj,
@@ -224,19 +240,7 @@ static int objects_index_one(struct tok_objects *set, struct tok_object *obj,
 	if (!at)
 		return 0;
 	struct objects_value v = {type, at->pValue, at->ulValueLen};
-	struct tok_index_bucket *b = objects_bucket_get(set, &v);
-	if (!b)
-		return -1;
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 4;
-		struct tok_object **objs = realloc(b->objs, cap * sizeof(*objs));
-		if (!objs)
-			return -1;
-		b->objs = objs;
-		b->cap = cap;
-	}
-	b->objs[b->n++] = obj;
-	return 0;
+	return objects_bucket_add(set, &v, obj);
 }
 
 static void objects_unindex_one(struct tok_objects *set, struct tok_object *obj,
@@ -263,42 +267,71 @@ static void objects_unindex_one(struct tok_objects *set, struct tok_object *obj,
 	}
 }
 
-int tok_objects_add(struct tok_objects *set, struct tok_object *obj)
+static void objects_unindex(struct tok_objects *set, struct tok_object *obj)
 {
-	if (objects_put(set, obj) < 0)
+	for (size_t i = 0; i < OBJECTS_N_INDEXED; i++)
+		objects_unindex_one(set, obj, objects_indexed[i]);
+}
+
+/* Indexes obj by the store id and every indexed attribute; all or nothing. */
+static int objects_index(struct tok_objects *set, struct tok_object *obj)
+{
+	if (objects_stored_put(set, obj) < 0)
 		return -1;
-	if (objects_stored_put(set, obj) < 0) {
-		objects_take(set, obj);
-		return -1;
-	}
 	for (size_t i = 0; i < OBJECTS_N_INDEXED; i++) {
 		if (objects_index_one(set, obj, objects_indexed[i]) < 0) {
 			for (size_t k = 0; k < i; k++)
 				objects_unindex_one(set, obj, objects_indexed[k]);
 			objects_stored_take(set, obj);
-			objects_take(set, obj);
 			return -1;
 		}
 	}
 	return 0;
 }
 
+int tok_objects_add(struct tok_objects *set, struct tok_object *obj)
+{
+	if (objects_index(set, obj) < 0)
+		return -1;
+	if (objects_put(set, obj) < 0) {
+		objects_unindex(set, obj);
+		objects_stored_take(set, obj);
+		return -1;
+	}
+	return 0;
+}
+
 void tok_objects_remove(struct tok_objects *set, struct tok_object *obj)
 {
-	for (size_t i = 0; i < OBJECTS_N_INDEXED; i++)
-		objects_unindex_one(set, obj, objects_indexed[i]);
+	objects_unindex(set, obj);
 	objects_stored_take(set, obj);
 	objects_take(set, obj);
 	tok_object_unref(obj);
 }
 
+/*
+ * new is indexed first, while old is still in the set (for a moment both
+ * may share a store id and attribute buckets; removal goes by pointer), so
+ * that running out of memory leaves old in place.  Only then does old
+ * leave the indexes and new take its entry in the handle table, which
+ * needs no memory.
+ */
 int tok_objects_replace(struct tok_objects *set, struct tok_object *old, struct tok_object *new)
 {
-	CK_OBJECT_HANDLE handle = old->handle;
+	struct tok_object **entry =
+	    os_htab_find(&set->handles, os_htab_hash_u64(old->handle), objects_match_ptr, old);
 
-	tok_objects_remove(set, old); /* drops the set's reference to old */
-	new->handle = handle;
-	return tok_objects_add(set, new);
+	if (!entry || old == new)
+		return -1;
+	if (objects_index(set, new) < 0)
+		return -1;
+	objects_unindex(set, old);
+	objects_stored_take(set, old);
+	/* The handle table did not change since the find: entry is still valid. */
+	new->handle = old->handle;
+	*entry = new;
+	tok_object_unref(old); /* the set's reference */
+	return 0;
 }
 
 void tok_objects_clear(struct tok_objects *set)

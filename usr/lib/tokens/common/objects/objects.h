@@ -23,7 +23,6 @@
 struct tok_object {
 	CK_OBJECT_HANDLE handle;
 	struct tok_attrs attrs;
-	CK_OBJECT_CLASS klass;
 	bool token;                       /* CKA_TOKEN */
 	bool private;                     /* CKA_PRIVATE */
 	uint64_t store_id;                /* token objects: id in the store */
@@ -56,10 +55,18 @@ void tok_object_unref(struct tok_object *obj);
 /* The backend key view of an object. */
 struct os_backend_key tok_object_key(struct tok_object *obj);
 
-/* Adds (indexing it) or removes an object; the set holds one reference. */
+/*
+ * Adds (indexing it) or removes an object; the set holds one reference.
+ * A failed add (-1, out of memory) leaves the set as it was.
+ */
 int tok_objects_add(struct tok_objects *set, struct tok_object *obj);
 void tok_objects_remove(struct tok_objects *set, struct tok_object *obj);
-/* Replaces old by new under old's handle (new takes the handle). */
+/*
+ * Replaces old by new under old's handle: new takes the handle and the
+ * set's reference to old is dropped.  Returns -1, leaving old in the set
+ * and new out of it (the caller keeps its reference), when old is not in
+ * the set or memory runs out.
+ */
 int tok_objects_replace(struct tok_objects *set, struct tok_object *old, struct tok_object *new);
 struct tok_object *tok_objects_find(const struct tok_objects *set, CK_OBJECT_HANDLE handle);
 /* The token object loaded from store object store_id, or NULL. */
