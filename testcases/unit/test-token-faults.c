@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -667,6 +668,69 @@ static void test_open_eio_retried(void **state)
 	assert_int_equal(f->damaged, 0);
 }
 
+/* The identity and size of the OBJ_IDX now under the name. */
+static void idx_stat(struct fx *f, struct stat *sb)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/TOK_OBJ/OBJ_IDX", f->dir);
+	assert_int_equal(stat(path, sb), 0);
+}
+
+/*
+ * Compaction (the writer's) with the Nth read of OBJ_IDX failing: it stops
+ * with CKR_DEVICE_ERROR, leaving OBJ_IDX and every object file as they
+ * were, rather than rewrite the index without the copy it could not read.
+ */
+static void test_compact_eio(void **state)
+{
+	struct fx *f = *state;
+	struct tok_store_idx ix;
+	unsigned failed = 0;
+	char path[PATH_MAX];
+	int dirfd, held;
+
+	/* A reader holding the lock keeps the writer from compacting on its own. */
+	snprintf(path, sizeof(path), "%s/LCK..token", f->dir);
+	held = open(path, O_RDWR | O_CLOEXEC);
+	assert_true(held >= 0);
+	assert_int_equal(flock(held, LOCK_SH), 0);
+	for (int i = 0; i < 80; i++)
+		store_put(f, 0);
+	assert_int_equal(flock(held, LOCK_UN), 0);
+	close(held);
+	snprintf(path, sizeof(path), "%s/TOK_OBJ", f->dir);
+	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dirfd >= 0);
+	tok_store_idx_init(&ix);
+	for (unsigned at = 1;; at++) {
+		struct stat before, after;
+		assert_int_equal(tok_store_idx_refresh(&ix, dirfd), CKR_OK);
+		assert_true(tok_store_idx_wants_compact(&ix));
+		idx_stat(f, &before);
+		fault_arm(FAULT_PREAD, at);
+		CK_RV rv = tok_store_idx_compact(&ix, dirfd);
+		bool hit = fault_disarm();
+		if (!hit) {
+			assert_int_equal(rv, CKR_OK);
+			break;
+		}
+		failed++;
+		assert_int_equal(rv, CKR_DEVICE_ERROR);
+		idx_stat(f, &after);
+		assert_int_equal(after.st_ino, before.st_ino);
+		assert_int_equal(after.st_size, before.st_size);
+		assert_int_equal(count_object_files(f), f->n_ids);
+	}
+	tok_store_idx_free(&ix);
+	close(dirfd);
+	assert_true(failed >= 1);
+	assert_int_equal(count_object_files(f), f->n_ids);
+	assert_int_equal(tok_token_sync(&f->t), CKR_OK);
+	token_matches_store(f, false);
+	assert_int_equal(f->damaged, 0);
+}
+
 /* ---- logout and closed sessions without memory ---------------------------- */
 
 static CK_OBJECT_HANDLE session_object(struct fx *f, const void *session, bool private)
@@ -747,6 +811,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_damage_still_skipped, setup_files_only, teardown),
 	    cmocka_unit_test_setup_teardown(test_calls_report_failure, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_eio_retried, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_compact_eio, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_logout_enomem, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_session_closed_enomem, setup, teardown),
 	};
