@@ -105,7 +105,9 @@ void tok_store_idx_free(struct tok_store_idx *ix);
  * Brings the cached live set up to date with OBJ_IDX in the object
  * directory (store mutex held; no token lock needed).  A missing OBJ_IDX is
  * an empty store.  CKR_OK, CKR_DATA_INVALID (damaged header, not a regular
- * file, not owner's), CKR_HOST_MEMORY or CKR_DEVICE_ERROR.
+ * file, not owner's), CKR_HOST_MEMORY or CKR_DEVICE_ERROR (a read failed:
+ * the records applied before it stand, and the next refresh goes on from
+ * there).
  */
 CK_RV tok_store_idx_refresh(struct tok_store_idx *ix, int dirfd);
 
