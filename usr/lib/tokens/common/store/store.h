@@ -315,10 +315,14 @@ CK_RV tok_store_lookup(struct tok_store *st, uint64_t id, struct tok_store_entry
  * cb(arg, current entry, rv, attrs) with rv CKR_OK (cb then owns attrs),
  * CKR_DATA_INVALID (damaged, vanished, not a regular file of the reader's
  * owner, or no longer listed; attrs empty),
- * CKR_USER_NOT_LOGGED_IN (private, mk NULL) or CKR_HOST_MEMORY.  The
+ * CKR_USER_NOT_LOGGED_IN (private, mk NULL), CKR_HOST_MEMORY or
+ * CKR_DEVICE_ERROR (a read failed: nothing is known about the object, which
+ * must not be taken as damaged).  The
  * entry given to cb is the index's current one (a newer generation than
  * the one asked for, if the object changed since it was listed).
- * Returns CKR_OK unless the store could not be read at all.
+ * Returns CKR_OK unless the store could not be read at all (CKR_DEVICE_ERROR
+ * when a read of OBJ_IDX failed, CKR_HOST_MEMORY, CKR_DATA_INVALID for a
+ * damaged OBJ_IDX header).
  */
 typedef void tok_store_load_cb(void *arg, const struct tok_store_entry *e, CK_RV rv,
                                struct tok_attrs *attrs);

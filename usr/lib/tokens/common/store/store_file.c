@@ -149,7 +149,7 @@ static int file_read_all(int fd, unsigned char *dst, size_t len)
 		if (n < 0)
 			return -errno;
 		if (n == 0)
-			return -EIO; /* shorter than fstat said */
+			return -EBADMSG; /* shorter than fstat said */
 		done += (size_t)n;
 	}
 	return 0;
@@ -195,6 +195,23 @@ int tok_store_file_read(int dirfd, const char *name, size_t max, uid_t owner, st
 out:
 	close(fd);
 	return rc;
+}
+
+CK_RV tok_store_file_read_rv(int rc)
+{
+	switch (rc) {
+	case 0:
+		return CKR_OK;
+	case -ENOENT:
+	case -EINVAL:
+	case -EFBIG:
+	case -EBADMSG:
+		return CKR_DATA_INVALID;
+	case -ENOMEM:
+		return CKR_HOST_MEMORY;
+	default:
+		return CKR_DEVICE_ERROR;
+	}
 }
 
 CK_RV tok_store_file_errno_rv(int err)

@@ -300,6 +300,11 @@ static bool idx_apply(struct tok_store_idx *ix, const struct idx_rec *r, uint64_
 	return map_put(ix, &e);
 }
 
+/*
+ * Reads len bytes at off: 0, -EBADMSG when the file ends first (it is
+ * shorter than a record says, or was cut since), or the negative errno of a
+ * failed read, which says nothing about the file.
+ */
 static int idx_pread_all(int fd, unsigned char *dst, size_t len, uint64_t off)
 {
 	size_t done = 0;
@@ -308,8 +313,10 @@ static int idx_pread_all(int fd, unsigned char *dst, size_t len, uint64_t off)
 		ssize_t n = pread(fd, dst + done, len - done, (off_t)(off + done));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return -1;
+		if (n < 0)
+			return errno ? -errno : -EIO;
+		if (n == 0)
+			return -EBADMSG;
 		done += (size_t)n;
 	}
 	return 0;
@@ -364,9 +371,16 @@ static CK_RV idx_replay(struct tok_store_idx *ix, int fd, uint64_t size)
 	while (size - pos >= IDX_REC_HDR) {
 		size_t want = size - pos < IDX_CHUNK ? (size_t)(size - pos) : IDX_CHUNK, used;
 		/* The writer cut a torn tail since the fstat: what was applied
-		 * stands, the next refresh sees the shorter file. */
-		if (idx_pread_all(fd, chunk, want, pos) < 0)
+		 * stands, the next refresh sees the shorter file.  A failed read
+		 * is an error: what was applied stands too, and the next refresh
+		 * goes on from ix->offset. */
+		int rc = idx_pread_all(fd, chunk, want, pos);
+		if (rc == -EBADMSG)
 			break;
+		if (rc < 0) {
+			rv = CKR_DEVICE_ERROR;
+			break;
+		}
 		rv = idx_scan(ix, chunk, want, pos, pos + want == size, &used);
 		/* The end of the file: what is left is a torn append. */
 		if (rv != CKR_OK || pos + want == size)
@@ -424,7 +438,7 @@ CK_RV tok_store_idx_refresh(struct tok_store_idx *ix, int dirfd)
 {
 	unsigned char hdr[IDX_HDR_LEN];
 	struct stat sb;
-	uint64_t nonce;
+	uint64_t nonce = 0;
 	int rc = idx_follow_name(ix, dirfd);
 
 	if (rc == 1) {
@@ -433,11 +447,17 @@ CK_RV tok_store_idx_refresh(struct tok_store_idx *ix, int dirfd)
 	}
 	if (rc < 0)
 		return rc == -EINVAL ? CKR_DATA_INVALID : CKR_DEVICE_ERROR;
-	if (fstat(ix->fd, &sb) < 0 || sb.st_size < IDX_HDR_LEN ||
-	    pread(ix->fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
-	    !idx_parse_header(hdr, &nonce)) {
+	if (fstat(ix->fd, &sb) < 0) {
 		idx_drop_fd(ix);
-		return CKR_DATA_INVALID;
+		return CKR_DEVICE_ERROR;
+	}
+	rc = sb.st_size < IDX_HDR_LEN ? -EBADMSG : idx_pread_all(ix->fd, hdr, sizeof(hdr), 0);
+	if (rc == 0 && !idx_parse_header(hdr, &nonce))
+		rc = -EBADMSG;
+	if (rc < 0) {
+		/* Damaged (too short, a bad header), or a read that failed. */
+		idx_drop_fd(ix);
+		return rc == -EBADMSG ? CKR_DATA_INVALID : CKR_DEVICE_ERROR;
 	}
 	/* Another file, another nonce, or it shrank: replay it all. */
 	if (!ix->present || nonce != ix->nonce || (uint64_t)sb.st_size < ix->size)
@@ -472,8 +492,9 @@ int tok_store_idx_read_frame(int fd, const struct tok_store_entry *e, struct os_
 	if (!dst)
 		return -ENOMEM;
 	out->len -= 4; /* the CRC is read behind the frame, not kept */
-	if (idx_pread_all(fd, dst, len + 4, e->frame_off) < 0)
-		return -EINVAL;
+	int rc = idx_pread_all(fd, dst, len + 4, e->frame_off);
+	if (rc < 0)
+		return rc == -EBADMSG ? -EINVAL : rc;
 	/* dst holds the frame alone: its offset there is 0. */
 	struct tok_store_entry here = *e;
 	here.frame_off = 0;
@@ -489,7 +510,8 @@ int tok_store_idx_read_all(int fd, const struct tok_store_idx *ix, struct os_buf
 	dst = os_buf_reserve(out, (size_t)ix->size);
 	if (!dst)
 		return -ENOMEM;
-	return idx_pread_all(fd, dst, (size_t)ix->size, 0) < 0 ? -EINVAL : 0;
+	int rc = idx_pread_all(fd, dst, (size_t)ix->size, 0);
+	return rc == -EBADMSG ? -EINVAL : rc;
 }
 
 const unsigned char *tok_store_idx_frame(const struct os_buf *all, const struct tok_store_entry *e)
@@ -668,8 +690,9 @@ static CK_RV idx_live_records(const struct tok_store_idx *ix, int fd, struct os_
 	while (rv == CKR_OK && (e = os_htab_next(&ix->map, &pos))) {
 		os_buf_reset(&frame);
 		int rc = e->frame_len ? tok_store_idx_read_frame(fd, e, &frame) : -EINVAL;
-		if (rc == -ENOMEM) {
-			rv = CKR_HOST_MEMORY;
+		if (rc < 0 && rc != -EINVAL) {
+			/* Not damage: no copy may be left out for it. */
+			rv = rc == -ENOMEM ? CKR_HOST_MEMORY : CKR_DEVICE_ERROR;
 			break;
 		}
 		/* A damaged copy is not carried over: the object's file remains. */

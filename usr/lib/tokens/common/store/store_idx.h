@@ -105,7 +105,9 @@ void tok_store_idx_free(struct tok_store_idx *ix);
  * Brings the cached live set up to date with OBJ_IDX in the object
  * directory (store mutex held; no token lock needed).  A missing OBJ_IDX is
  * an empty store.  CKR_OK, CKR_DATA_INVALID (damaged header, not a regular
- * file, not owner's), CKR_HOST_MEMORY or CKR_DEVICE_ERROR.
+ * file, not owner's), CKR_HOST_MEMORY or CKR_DEVICE_ERROR (a read failed:
+ * the records applied before it stand, and the next refresh goes on from
+ * there).
  */
 CK_RV tok_store_idx_refresh(struct tok_store_idx *ix, int dirfd);
 
@@ -148,13 +150,16 @@ CK_RV tok_store_idx_sync(struct tok_store_idx *ix);
 /*
  * Reads the frame the record of e carries (e->frame_len > 0) from fd, the
  * OBJ_IDX the cache follows (ix->fd), into out (appended), checking its
- * CRC.  Mutex held, e from the cache.  0, -ENOMEM, or -EINVAL.
+ * CRC.  Mutex held, e from the cache.  0, -ENOMEM, -EINVAL (the copy is
+ * damaged or out of the file), or the negative errno of a failed read
+ * (-EIO, ...), which says nothing about the copy.
  */
 int tok_store_idx_read_frame(int fd, const struct tok_store_entry *e, struct os_buf *out);
 
 /*
  * Reads OBJ_IDX (fd) whole, as far as the last refresh of ix saw it, into
- * out, for loading many objects at once.  0, -ENOMEM or -EINVAL.
+ * out, for loading many objects at once.  0, -ENOMEM, -EINVAL (shorter
+ * than it was) or the negative errno of a failed read.
  */
 int tok_store_idx_read_all(int fd, const struct tok_store_idx *ix, struct os_buf *out);
 

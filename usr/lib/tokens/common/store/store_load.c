@@ -92,7 +92,9 @@ static CK_RV load_frame_from_index(struct load_part *p, const struct tok_store_e
 	os_buf_reset(&p->file);
 	rc = tok_store_idx_read_frame(sh->idx_fd, cur, &p->file);
 	*frame = p->file.data;
-	return rc == 0 ? CKR_OK : rc == -ENOMEM ? CKR_HOST_MEMORY : CKR_DATA_INVALID;
+	if (rc == 0 || rc == -EINVAL)
+		return rc == 0 ? CKR_OK : CKR_DATA_INVALID;
+	return rc == -ENOMEM ? CKR_HOST_MEMORY : CKR_DEVICE_ERROR;
 }
 
 static CK_RV load_one(struct load_part *p, const struct tok_store_entry *cur,
@@ -115,7 +117,7 @@ static CK_RV load_one(struct load_part *p, const struct tok_store_entry *cur,
 		rc = tok_store_file_read(p->sh->st->obj_fd, name,
 		                         TOK_STORE_MAX_OBJECT + TOK_STORE_FRAME_OVERHEAD,
 		                         p->sh->st->owner, &p->file);
-		rv = rc == -ENOMEM ? CKR_HOST_MEMORY : CKR_DATA_INVALID;
+		rv = tok_store_file_read_rv(rc);
 		if (rc == 0)
 			rv = load_open_frame(cur, p->file.data, p->file.len, false, key, &p->body);
 	}
@@ -186,10 +188,17 @@ static CK_RV load_inlock(struct load_shared *sh, const struct tok_store_entry *e
 	if (!cur)
 		return CKR_HOST_MEMORY;
 	sh->idx_fd = st->idx.present ? st->idx.fd : -1;
-	/* Whole or not at all: a failed read leaves the frame-by-frame path. */
-	if (sh->idx_fd >= 0 && n >= LOAD_READ_ALL_FROM &&
-	    tok_store_idx_read_all(sh->idx_fd, &st->idx, &sh->all) < 0)
+	/* Whole or not at all: without the memory (or with a file cut since
+	 * the refresh), frame by frame; a read that failed fails the load. */
+	int rc = sh->idx_fd >= 0 && n >= LOAD_READ_ALL_FROM
+	             ? tok_store_idx_read_all(sh->idx_fd, &st->idx, &sh->all)
+	             : 0;
+	if (rc < 0)
 		os_buf_free(&sh->all);
+	if (rc < 0 && rc != -ENOMEM && rc != -EINVAL) {
+		free(cur);
+		return CKR_DEVICE_ERROR;
+	}
 	for (size_t i = 0; i < n; i++) {
 		cur[i] = tok_store_idx_find(&st->idx, entries[i].id);
 		res[i].e = cur[i] ? *cur[i] : entries[i];

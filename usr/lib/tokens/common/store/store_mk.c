@@ -84,7 +84,7 @@ CK_RV tok_store_nv_read(int dirfd, struct tok_store_info *info)
 		rv = CKR_OK;
 		goto out;
 	}
-	rv = rc == -ENOMEM ? CKR_HOST_MEMORY : CKR_DATA_INVALID;
+	rv = tok_store_file_read_rv(rc);
 	if (rc < 0)
 		goto out;
 	rv = tok_store_frame_open(NV_MAGIC, file.data, file.len, NULL, &fr, &body);
@@ -259,7 +259,7 @@ CK_RV tok_store_mk_read(int dirfd, CK_USER_TYPE user, struct tok_store_mk *b)
 	if (rc == -ENOENT)
 		rv = user == CKU_SO ? CKR_DATA_INVALID : CKR_USER_PIN_NOT_INITIALIZED;
 	else if (rc < 0)
-		rv = rc == -ENOMEM ? CKR_HOST_MEMORY : CKR_DATA_INVALID;
+		rv = tok_store_file_read_rv(rc);
 	else if (file.len >= 4 && memcmp(file.data, MT_MAGIC, 4) == 0)
 		rv = tok_store_frame_open(MT_MAGIC, file.data, file.len, NULL, &fr, &inner);
 	else

@@ -41,6 +41,7 @@ int tok_token_open(struct tok_token *t, const struct os_backend_ops *ops, void *
 	}
 	tok_store_set_threads(t->store, threads);
 	tok_store_set_trace(t->store, t->trace);
+	/* Failures are not marked seen: the first object call retries and reports them. */
 	tok_token_sync(t);
 	return 0;
 }
@@ -84,34 +85,52 @@ static const struct tok_store_entry *token_entry(const struct tok_store_entry *e
 	return bsearch(&key, e, n, sizeof(*e), token_cmp_entry);
 }
 
-/* What a load hands token_take_loaded: the token, and the first allocation failure. */
-struct token_load {
+/*
+ * A reload is staged: every object to add is read and built while the
+ * object set stays as it was, and the set changes only once all of them
+ * are there (token_stage_commit), so a failure at any step (no memory, a
+ * read error) leaves the set exactly as before.
+ */
+struct token_stage {
 	struct tok_token *t;
-	CK_RV rv;
+	struct tok_object **add; /* built, not in the set yet */
+	size_t n_add;
+	struct tok_object **drop; /* in the set, to go */
+	size_t n_drop;
+	CK_RV rv; /* the first failure */
 };
 
 /*
- * Adds one loaded store entry as an object; damaged ones are traced and
- * skipped.  An object that cannot be allocated fails the whole reload, so
- * that it is retried rather than silently missing.
+ * Takes one loaded store entry.  A damaged one (CKR_DATA_INVALID: bad
+ * tag, bad format, missing file) is traced, reported and skipped, never
+ * taking the others with it.  Any other failure (no memory, a read error)
+ * says nothing about the object: it fails the whole reload, so that it is
+ * retried rather than the object silently missing.
  */
 static void token_take_loaded(void *arg, const struct tok_store_entry *e, CK_RV rv,
                               struct tok_attrs *attrs)
 {
-	struct token_load *l = arg;
-	struct tok_token *t = l->t;
+	struct token_stage *s = arg;
+	struct tok_token *t = s->t;
 	struct tok_object *obj;
 
-	if (rv != CKR_OK) {
+	if (rv == CKR_DATA_INVALID) {
 		t->trace(1, "token object %016llx skipped: 0x%lx", (unsigned long long)e->id, rv);
 		if (t->damaged)
 			t->damaged(t->damaged_arg, e->id, rv);
 		return;
 	}
+	if (rv != CKR_OK || s->rv != CKR_OK) {
+		if (rv == CKR_OK)
+			tok_attrs_free(attrs);
+		if (s->rv == CKR_OK)
+			s->rv = rv;
+		return;
+	}
 	obj = tok_object_new(attrs);
 	if (!obj) {
 		tok_attrs_free(attrs);
-		l->rv = CKR_HOST_MEMORY;
+		s->rv = CKR_HOST_MEMORY;
 		return;
 	}
 	obj->store_id = e->id;
@@ -119,28 +138,76 @@ static void token_take_loaded(void *arg, const struct tok_store_entry *e, CK_RV 
 	obj->token = true;
 	obj->ops = t->ops;
 	obj->ops_ctx = t->ctx;
-	if (tok_objects_add(&t->objects, obj) < 0) {
-		tok_object_unref(obj);
-		l->rv = CKR_HOST_MEMORY;
-	}
+	s->add[s->n_add++] = obj;
 }
 
-/* Loads entries into t's object set; CKR_OK only when every readable one was added. */
-static CK_RV token_load_inlock(struct tok_token *t, const struct tok_store_entry *e, size_t n)
+/* Reads and builds the objects of n entries into s->add; nothing changes in t yet. */
+static CK_RV token_stage_load(struct token_stage *s, const struct tok_store_entry *e, size_t n)
 {
-	struct token_load l = {.t = t, .rv = CKR_OK};
-	CK_RV rv = tok_store_load_objects(t->store, e, n, t->have_mk ? t->mk : NULL,
-	                                  token_take_loaded, &l);
+	struct tok_token *t = s->t;
+	CK_RV rv;
 
-	return rv != CKR_OK ? rv : l.rv;
+	if (!n)
+		return CKR_OK;
+	s->add = calloc(n, sizeof(*s->add));
+	if (!s->add)
+		return CKR_HOST_MEMORY;
+	rv =
+	    tok_store_load_objects(t->store, e, n, t->have_mk ? t->mk : NULL, token_take_loaded, s);
+	return rv != CKR_OK ? rv : s->rv;
+}
+
+/*
+ * Applies a fully loaded stage: the new objects go in first (a token
+ * object and its replacement share a store id only for that moment), then
+ * the old ones go, which needs no memory.  When an addition fails, the
+ * ones added are taken out again and the set is as it was.
+ */
+static CK_RV token_stage_commit(struct token_stage *s)
+{
+	struct tok_objects *set = &s->t->objects;
+	size_t i = 0;
+
+	while (i < s->n_add && tok_objects_add(set, s->add[i]) == 0)
+		i++;
+	if (i < s->n_add) {
+		for (size_t k = 0; k < i; k++) {
+			tok_object_ref(s->add[k]); /* the stage's, as before the add */
+			tok_objects_remove(set, s->add[k]);
+		}
+		return CKR_HOST_MEMORY;
+	}
+	s->n_add = 0; /* the set owns them now */
+	for (size_t k = 0; k < s->n_drop; k++)
+		tok_objects_remove(set, s->drop[k]);
+	return CKR_OK;
+}
+
+/* Frees what a stage still owns: the objects built and not committed. */
+static void token_stage_free(struct token_stage *s)
+{
+	for (size_t k = 0; k < s->n_add; k++)
+		tok_object_unref(s->add[k]);
+	free(s->add);
+	free(s->drop);
+}
+
+/* Loads entries, then commits the stage (drops included) when all went well. */
+static CK_RV token_stage_run(struct token_stage *s, const struct tok_store_entry *e, size_t n)
+{
+	CK_RV rv = token_stage_load(s, e, n);
+
+	if (rv == CKR_OK)
+		rv = token_stage_commit(s);
+	token_stage_free(s);
+	return rv;
 }
 
 struct token_sync {
 	struct tok_token *t;
 	const struct tok_store_entry *entries;
 	size_t n;
-	struct tok_object **drop;
-	size_t n_drop;
+	struct token_stage *stage;
 	uint64_t *known; /* store ids already loaded and current */
 	size_t n_known;
 };
@@ -153,7 +220,7 @@ static bool token_sync_visit(struct tok_object *obj, void *arg)
 		return true;
 	const struct tok_store_entry *e = token_entry(s->entries, s->n, obj->store_id);
 	if (!e || e->generation != obj->generation || (obj->private && !s->t->have_mk))
-		s->drop[s->n_drop++] = obj;
+		s->stage->drop[s->stage->n_drop++] = obj;
 	else
 		s->known[s->n_known++] = obj->store_id;
 	return true;
@@ -166,14 +233,33 @@ static int token_cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The entries of the index to load: not loaded and current yet, readable by this login. */
+static size_t token_sync_wanted(const struct token_sync *s, struct tok_store_entry *load)
+{
+	size_t n_load = 0;
+
+	qsort(s->known, s->n_known, sizeof(*s->known), token_cmp_u64);
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->entries[i].private && !s->t->have_mk)
+			continue;
+		if (s->n_known && bsearch(&s->entries[i].id, s->known, s->n_known, sizeof(uint64_t),
+		                          token_cmp_u64))
+			continue;
+		load[n_load++] = s->entries[i];
+	}
+	return n_load;
+}
+
 /*
  * With t->lock held for writing: reconciles all loaded objects with the
  * index.  Objects that changed or vanished are dropped, and the listed ones
- * not loaded yet are loaded in one pass over the store.
+ * not loaded yet are loaded in one pass over the store; on failure the
+ * object set is left as it was.
  */
 static CK_RV token_reload_all_inlock(struct tok_token *t)
 {
-	struct token_sync s = {.t = t};
+	struct token_stage stage = {.t = t};
+	struct token_sync s = {.t = t, .stage = &stage};
 	struct tok_store_entry *entries = NULL, *load = NULL;
 	size_t n = 0, n_load = 0;
 	CK_RV rv = tok_store_list(t->store, &entries, &n);
@@ -187,29 +273,20 @@ static CK_RV token_reload_all_inlock(struct tok_token *t)
 		qsort(entries, n, sizeof(*entries), token_cmp_entry);
 	s.entries = entries;
 	s.n = n;
-	s.drop = calloc(t->objects.n + 1, sizeof(*s.drop));
+	stage.drop = calloc(t->objects.n + 1, sizeof(*stage.drop));
 	s.known = calloc(t->objects.n + 1, sizeof(*s.known));
 	load = malloc((n ? n : 1) * sizeof(*load));
-	rv = CKR_HOST_MEMORY;
-	if (s.drop && s.known && load) {
+	if (stage.drop && s.known && load) {
 		tok_objects_candidates(&t->objects, NULL, 0, token_sync_visit, &s);
-		for (size_t i = 0; i < s.n_drop; i++)
-			tok_objects_remove(&t->objects, s.drop[i]);
-		qsort(s.known, s.n_known, sizeof(*s.known), token_cmp_u64);
-		for (size_t i = 0; i < n; i++) {
-			if (entries[i].private && !t->have_mk)
-				continue;
-			if (s.n_known && bsearch(&entries[i].id, s.known, s.n_known,
-			                         sizeof(uint64_t), token_cmp_u64))
-				continue;
-			load[n_load++] = entries[i];
-		}
-		rv = n_load ? token_load_inlock(t, load, n_load) : CKR_OK;
-		t->trace(4, "token store: full load: %zu stored, %zu dropped, %zu loaded%s", n,
-		         s.n_drop, n_load, t->have_mk ? " (with private objects)" : "");
+		n_load = token_sync_wanted(&s, load);
+		t->trace(4, "token store: full load: %zu stored, %zu to drop, %zu to load%s", n,
+		         stage.n_drop, n_load, t->have_mk ? " (with private objects)" : "");
+		rv = token_stage_run(&stage, load, n_load);
+	} else {
+		free(stage.drop);
+		rv = CKR_HOST_MEMORY;
 	}
 	free(load);
-	free(s.drop);
 	free(s.known);
 	free(entries);
 	return rv;
@@ -222,12 +299,14 @@ static CK_RV token_reload_all_inlock(struct tok_token *t)
  * what the token holds.  At start-up, after a login (seen_objects reset)
  * and whenever the store cannot tell, everything is reconciled.
  *
- * A failure (a read error, no memory) is returned; the caller then leaves
- * seen_objects as it was, and since a partial load leaves objects dropped
- * or missing, the next attempt reconciles everything.
+ * A failure (a read error, no memory) is returned with the object set as
+ * it was; the caller then leaves seen_objects unset, and since the store
+ * has handed over its list of changes, the next attempt reconciles
+ * everything.
  */
 static CK_RV token_reload_inlock(struct tok_token *t)
 {
+	struct token_stage stage = {.t = t};
 	struct tok_store_entry *changed = NULL;
 	size_t n = 0, n_load = 0;
 	bool all;
@@ -239,6 +318,11 @@ static CK_RV token_reload_inlock(struct tok_token *t)
 		free(changed);
 		return token_reload_all_inlock(t);
 	}
+	stage.drop = calloc(n + 1, sizeof(*stage.drop));
+	if (!stage.drop) {
+		free(changed);
+		return CKR_HOST_MEMORY;
+	}
 	/* changed is reused in place as the list of what to load. */
 	for (size_t i = 0; i < n; i++) {
 		const struct tok_store_entry *e = &changed[i];
@@ -246,12 +330,12 @@ static CK_RV token_reload_inlock(struct tok_token *t)
 		if (obj && obj->generation == e->generation)
 			continue; /* this process made the change itself */
 		if (obj)
-			tok_objects_remove(&t->objects, obj);
+			stage.drop[stage.n_drop++] = obj;
 		if (e->generation != 0 && (!e->private || t->have_mk))
 			changed[n_load++] = *e;
 	}
-	rv = n_load ? token_load_inlock(t, changed, n_load) : CKR_OK;
-	t->trace(4, "token store: reload: %zu changed, %zu loaded", n, n_load);
+	t->trace(4, "token store: reload: %zu changed, %zu to load", n, n_load);
+	rv = token_stage_run(&stage, changed, n_load);
 	free(changed);
 	return rv;
 }
@@ -282,6 +366,7 @@ CK_RV tok_token_sync(struct tok_token *t)
 
 void tok_token_info(struct tok_token *t, CK_TOKEN_INFO *info)
 {
+	/* The info is read first; a failed object reload is for object calls to report. */
 	tok_token_sync(t);
 	pthread_rwlock_rdlock(&t->lock);
 	const struct tok_shm_info *in = &t->info;
@@ -381,7 +466,7 @@ CK_RV tok_token_init(struct tok_token *t, const CK_UTF8CHAR *pin, CK_ULONG len,
 	if (rv == CKR_OK)
 		token_logout_inlock(t);
 	pthread_rwlock_unlock(&t->lock);
-	/* session objects go too: the token starts empty */
+	/* The token is initialised either way; the next object call retries the reload. */
 	tok_token_sync(t);
 	return rv;
 }
@@ -415,6 +500,7 @@ CK_RV tok_token_login(struct tok_token *t, CK_USER_TYPE user, const CK_UTF8CHAR 
 		t->seen_objects = UINT64_MAX; /* private objects become loadable */
 	}
 	pthread_rwlock_unlock(&t->lock);
+	/* The login stands; a failed load is not seen, the next object call retries it. */
 	tok_token_sync(t);
 	return rv;
 }
@@ -459,6 +545,7 @@ CK_RV tok_token_init_pin(struct tok_token *t, const CK_UTF8CHAR *pin, CK_ULONG l
 	rv = t->login == CKU_SO ? t->writer->init_pin(t->writer->ctx, pin, len)
 	                        : CKR_USER_NOT_LOGGED_IN;
 	pthread_rwlock_unlock(&t->lock);
+	/* Only token info changed (read first); object calls report reload failures. */
 	tok_token_sync(t);
 	return rv;
 }
@@ -476,6 +563,7 @@ CK_RV tok_token_set_pin(struct tok_token *t, const CK_UTF8CHAR *old, CK_ULONG ol
 		return CKR_PIN_INCORRECT;
 	/* the writer knows who is logged in on this process's connection */
 	rv = t->writer->set_pin(t->writer->ctx, old, old_len, pin, len);
+	/* Only token info changed (read first); object calls report reload failures. */
 	tok_token_sync(t);
 	return rv;
 }

@@ -153,10 +153,13 @@ static CK_RV token_commit_inlock(struct tok_token *t, const struct tok_caller *c
 static CK_RV token_commit(struct tok_token *t, const struct tok_caller *c, struct tok_attrs *attrs,
                           CK_OBJECT_HANDLE *out)
 {
-	tok_token_sync(t);
-	pthread_rwlock_wrlock(&t->lock);
-	CK_RV rv = token_commit_inlock(t, c, attrs, NULL, out);
-	pthread_rwlock_unlock(&t->lock);
+	CK_RV rv = tok_token_sync(t);
+
+	if (rv == CKR_OK) {
+		pthread_rwlock_wrlock(&t->lock);
+		rv = token_commit_inlock(t, c, attrs, NULL, out);
+		pthread_rwlock_unlock(&t->lock);
+	}
 	tok_attrs_free(attrs);
 	return rv;
 }
@@ -230,9 +233,10 @@ CK_RV tok_token_generate_key_pair(struct tok_token *t, const struct tok_caller *
 		                     kt, mech->mechanism, c->so, &sa);
 	if (rv == CKR_OK)
 		rv = t->ops->generate_key_pair(t->ctx, mech, &pa, &sa);
+	if (rv == CKR_OK)
+		rv = tok_token_sync(t);
 	if (rv != CKR_OK)
 		goto out;
-	tok_token_sync(t);
 	pthread_rwlock_wrlock(&t->lock);
 	rv = token_may_write_inlock(t, c, &pa);
 	if (rv == CKR_OK)
@@ -464,8 +468,9 @@ CK_RV tok_token_copy(struct tok_token *t, const struct tok_caller *c, CK_OBJECT_
 	struct tok_attrs attrs;
 	CK_RV rv;
 
+	if ((rv = tok_token_sync(t)) != CKR_OK)
+		return rv;
 	tok_attrs_init(&attrs);
-	tok_token_sync(t);
 	pthread_rwlock_wrlock(&t->lock);
 	struct tok_object *obj = token_lookup_inlock(t, h);
 	rv = obj ? tok_rules_modify(&obj->attrs, true, tmpl, n, c->so, &attrs)
@@ -483,8 +488,9 @@ CK_RV tok_token_set_attrs(struct tok_token *t, const struct tok_caller *c, CK_OB
 	struct tok_attrs attrs;
 	CK_RV rv;
 
+	if ((rv = tok_token_sync(t)) != CKR_OK)
+		return rv;
 	tok_attrs_init(&attrs);
-	tok_token_sync(t);
 	pthread_rwlock_wrlock(&t->lock);
 	struct tok_object *obj = token_lookup_inlock(t, h);
 	rv = obj ? tok_rules_modify(&obj->attrs, false, tmpl, n, c->so, &attrs)
@@ -500,9 +506,10 @@ CK_RV tok_token_set_attrs(struct tok_token *t, const struct tok_caller *c, CK_OB
 
 CK_RV tok_token_destroy(struct tok_token *t, const struct tok_caller *c, CK_OBJECT_HANDLE h)
 {
-	CK_RV rv = CKR_OK;
+	CK_RV rv = tok_token_sync(t);
 
-	tok_token_sync(t);
+	if (rv != CKR_OK)
+		return rv;
 	pthread_rwlock_wrlock(&t->lock);
 	struct tok_object *obj = token_lookup_inlock(t, h);
 	if (!obj)
@@ -543,7 +550,10 @@ CK_RV tok_token_get_attrs(struct tok_token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE 
 
 CK_RV tok_token_object_size(struct tok_token *t, CK_OBJECT_HANDLE h, CK_ULONG *size)
 {
-	tok_token_sync(t);
+	CK_RV rv = tok_token_sync(t);
+
+	if (rv != CKR_OK)
+		return rv;
 	pthread_rwlock_rdlock(&t->lock);
 	struct tok_object *obj = token_lookup_inlock(t, h);
 	if (obj) {
@@ -622,6 +632,37 @@ static bool token_owned_visit(struct tok_object *obj, void *arg)
 	return true;
 }
 
+/* Stops at the first object the session owns. */
+static bool token_first_owned_visit(struct tok_object *obj, void *arg)
+{
+	struct token_owned *o = arg;
+
+	if (obj->token || obj->owner != o->session)
+		return true;
+	o->list[0] = obj;
+	o->n = 1;
+	return false;
+}
+
+/*
+ * Without memory for a list: drops the session's objects one search at a
+ * time, so that none outlives its session (private ones included).
+ */
+static void token_owned_drop_each_inlock(struct tok_token *t, const void *session)
+{
+	struct tok_object *obj;
+	struct token_owned o = {.session = session, .list = &obj};
+
+	for (;;) {
+		o.n = 0;
+		tok_objects_candidates(&t->objects, NULL, 0, token_first_owned_visit, &o);
+		if (!o.n)
+			return;
+		tok_objects_remove(&t->objects, obj);
+		tok_owned_sub(t, session, 1);
+	}
+}
+
 void tok_token_session_closed(struct tok_token *t, const void *session)
 {
 	pthread_rwlock_wrlock(&t->lock);
@@ -637,6 +678,8 @@ void tok_token_session_closed(struct tok_token *t, const void *session)
 			tok_objects_remove(&t->objects, o.list[i]);
 		tok_owned_sub(t, session, o.n);
 		free(o.list);
+	} else {
+		token_owned_drop_each_inlock(t, session);
 	}
 	pthread_rwlock_unlock(&t->lock);
 }
