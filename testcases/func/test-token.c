@@ -301,6 +301,24 @@ static int child_destroy(struct fixture *fx)
 	return fx->f->C_DestroyObject(s, h) == CKR_OK ? 0 : 3;
 }
 
+/* Relabels the object labelled "mine" to "moved". */
+static int child_relabel(struct fixture *fx)
+{
+	CK_SESSION_HANDLE s;
+	CK_ATTRIBUTE tmpl[] = {{CKA_LABEL, "mine", 4}};
+	CK_ATTRIBUTE relabel = {CKA_LABEL, "moved", 5};
+	CK_OBJECT_HANDLE h;
+	CK_ULONG n = 0;
+
+	if (fx->f->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s) != CKR_OK)
+		return 1;
+	if (fx->f->C_FindObjectsInit(s, tmpl, 1) != CKR_OK ||
+	    fx->f->C_FindObjects(s, &h, 1, &n) != CKR_OK || n != 1)
+		return 2;
+	fx->f->C_FindObjectsFinal(s);
+	return fx->f->C_SetAttributeValue(s, h, &relabel, 1) == CKR_OK ? 0 : 3;
+}
+
 static int child_set_pin(struct fixture *fx)
 {
 	CK_SESSION_HANDLE s;
@@ -334,6 +352,14 @@ static void test_cross_process(void **state)
 	assert_int_equal(fx->f->C_GetAttributeValue(s, theirs, &get, 1), CKR_OBJECT_HANDLE_INVALID);
 	get.ulValueLen = sizeof(buf);
 	assert_int_equal(fx->f->C_GetAttributeValue(s, mine, &get, 1), CKR_OK);
+	/* changed by another process, the object keeps its handle and shows the new value */
+	assert_int_equal(in_child(fx, child_relabel), 0);
+	get.ulValueLen = sizeof(buf);
+	assert_int_equal(fx->f->C_GetAttributeValue(s, mine, &get, 1), CKR_OK);
+	assert_int_equal(get.ulValueLen, 5);
+	assert_memory_equal(buf, "moved", 5);
+	assert_int_equal(find_label(fx, s, "moved", &again), 1);
+	assert_int_equal(again, mine);
 	/* a PIN changed elsewhere holds here */
 	assert_int_equal(in_child(fx, child_set_pin), 0);
 	assert_int_equal(fx->f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, 6),

@@ -283,6 +283,38 @@ static void test_many_objects(void **state)
 	assert_int_equal(count_all(&set), 0);
 }
 
+/* Swapped handles: each handle finds the other object, and both still go cleanly. */
+static void test_swap_handles(void **state)
+{
+	struct tok_objects set;
+
+	(void)state;
+	tok_objects_init(&set);
+	struct tok_object *a = make("a", 1, -1, true, 5);
+	struct tok_object *b = make("b", 1, -1, true, 6);
+	struct tok_object *out = make("c", 1, -1, true, 7);
+	for (int i = 0; i < 40; i++) /* enough to make the handle table grow */
+		assert_int_equal(tok_objects_add(&set, make("x", 2, -1, false, 0)), 0);
+	assert_int_equal(tok_objects_add(&set, a), 0);
+	assert_int_equal(tok_objects_add(&set, b), 0);
+	CK_OBJECT_HANDLE ha = a->handle, hb = b->handle;
+	tok_objects_swap_handles(&set, a, b);
+	assert_int_equal(a->handle, hb);
+	assert_int_equal(b->handle, ha);
+	assert_ptr_equal(tok_objects_find(&set, ha), b);
+	assert_ptr_equal(tok_objects_find(&set, hb), a);
+	/* an object outside the set changes nothing */
+	tok_objects_swap_handles(&set, a, out);
+	assert_int_equal(a->handle, hb);
+	assert_ptr_equal(tok_objects_find(&set, hb), a);
+	tok_objects_remove(&set, a);
+	assert_null(tok_objects_find(&set, hb));
+	assert_ptr_equal(tok_objects_find(&set, ha), b);
+	check_buckets(&set);
+	tok_object_unref(out);
+	tok_objects_clear(&set);
+}
+
 static void test_replace(void **state)
 {
 	struct tok_objects set;
@@ -444,9 +476,10 @@ static void test_replace_alloc_failure(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_add_find_remove),   cmocka_unit_test(test_handles_unique),
-	    cmocka_unit_test(test_many_objects),      cmocka_unit_test(test_replace),
-	    cmocka_unit_test(test_add_alloc_failure), cmocka_unit_test(test_replace_alloc_failure),
+	    cmocka_unit_test(test_add_find_remove),       cmocka_unit_test(test_handles_unique),
+	    cmocka_unit_test(test_many_objects),          cmocka_unit_test(test_replace),
+	    cmocka_unit_test(test_swap_handles),          cmocka_unit_test(test_add_alloc_failure),
+	    cmocka_unit_test(test_replace_alloc_failure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

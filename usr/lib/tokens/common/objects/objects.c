@@ -334,6 +334,23 @@ int tok_objects_replace(struct tok_objects *set, struct tok_object *old, struct 
 	return 0;
 }
 
+void tok_objects_swap_handles(struct tok_objects *set, struct tok_object *a, struct tok_object *b)
+{
+	struct tok_object **ea =
+	    os_htab_find(&set->handles, os_htab_hash_u64(a->handle), objects_match_ptr, a);
+	struct tok_object **eb =
+	    os_htab_find(&set->handles, os_htab_hash_u64(b->handle), objects_match_ptr, b);
+
+	if (!ea || !eb || a == b)
+		return;
+	/* Each entry stays where its handle hashes to; only the object in it changes. */
+	CK_OBJECT_HANDLE h = a->handle;
+	a->handle = b->handle;
+	b->handle = h;
+	*ea = b;
+	*eb = a;
+}
+
 void tok_objects_clear(struct tok_objects *set)
 {
 	struct tok_object **o;

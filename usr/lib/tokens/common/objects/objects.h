@@ -68,6 +68,12 @@ void tok_objects_remove(struct tok_objects *set, struct tok_object *obj);
  * the set or memory runs out.
  */
 int tok_objects_replace(struct tok_objects *set, struct tok_object *old, struct tok_object *new);
+/*
+ * Exchanges the handles of two objects of the set, which needs no memory:
+ * a reload gives an object's new version the handle its old one had.
+ * Does nothing unless both are in the set.
+ */
+void tok_objects_swap_handles(struct tok_objects *set, struct tok_object *a, struct tok_object *b);
 struct tok_object *tok_objects_find(const struct tok_objects *set, CK_OBJECT_HANDLE handle);
 /* The token object loaded from store object store_id, or NULL. */
 struct tok_object *tok_objects_find_stored(const struct tok_objects *set, uint64_t store_id);

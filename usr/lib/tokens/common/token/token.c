@@ -157,20 +157,30 @@ static CK_RV token_stage_load(struct token_stage *s, const struct tok_store_entr
 	return rv != CKR_OK ? rv : s->rv;
 }
 
+static int token_cmp_object_id(const void *a, const void *b)
+{
+	uint64_t x = (*(struct tok_object *const *)a)->store_id;
+	uint64_t y = (*(struct tok_object *const *)b)->store_id;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
  * Applies a fully loaded stage: the new objects go in first (a token
  * object and its replacement share a store id only for that moment), then
- * the old ones go, which needs no memory.  When an addition fails, the
- * ones added are taken out again and the set is as it was.
+ * the old ones go, which needs no memory.  An object another process
+ * changed keeps its handle: its new version takes the old one's before the
+ * old one goes.  When an addition fails, the ones added are taken out
+ * again and the set is as it was.
  */
 static CK_RV token_stage_commit(struct token_stage *s)
 {
 	struct tok_objects *set = &s->t->objects;
-	size_t i = 0;
+	size_t i = 0, n_add = s->n_add;
 
-	while (i < s->n_add && tok_objects_add(set, s->add[i]) == 0)
+	while (i < n_add && tok_objects_add(set, s->add[i]) == 0)
 		i++;
-	if (i < s->n_add) {
+	if (i < n_add) {
 		for (size_t k = 0; k < i; k++) {
 			tok_object_ref(s->add[k]); /* the stage's, as before the add */
 			tok_objects_remove(set, s->add[k]);
@@ -178,8 +188,16 @@ static CK_RV token_stage_commit(struct token_stage *s)
 		return CKR_HOST_MEMORY;
 	}
 	s->n_add = 0; /* the set owns them now */
-	for (size_t k = 0; k < s->n_drop; k++)
-		tok_objects_remove(set, s->drop[k]);
+	if (n_add && s->n_drop)
+		qsort(s->add, n_add, sizeof(*s->add), token_cmp_object_id);
+	for (size_t k = 0; k < s->n_drop; k++) {
+		struct tok_object *old = s->drop[k], **now = NULL;
+		if (old->token && n_add)
+			now = bsearch(&old, s->add, n_add, sizeof(*s->add), token_cmp_object_id);
+		if (now)
+			tok_objects_swap_handles(set, old, *now);
+		tok_objects_remove(set, old);
+	}
 	return CKR_OK;
 }
 
