@@ -395,6 +395,25 @@ static void test_ecdh(void **state)
 	                 CKR_MECHANISM_PARAM_INVALID);
 	der[66] ^= 1;
 
+	/* the point in DER only, and uncompressed: no long length, no other tag */
+	CK_BYTE long_form[68] = {0x04, 0x81, 65};
+	memcpy(long_form + 3, peer_pt, 65);
+	p.pPublicData = long_form;
+	p.ulPublicDataLen = sizeof(long_form);
+	assert_int_equal(derive(fx, s, priv, &p, CKK_GENERIC_SECRET, 0, &key),
+	                 CKR_MECHANISM_PARAM_INVALID);
+	der[0] = 0x03;
+	p.pPublicData = der;
+	p.ulPublicDataLen = sizeof(der);
+	assert_int_equal(derive(fx, s, priv, &p, CKK_GENERIC_SECRET, 0, &key),
+	                 CKR_MECHANISM_PARAM_INVALID);
+	der[0] = 0x04;
+	der[2] = 0x02;
+	assert_int_equal(derive(fx, s, priv, &p, CKK_GENERIC_SECRET, 0, &key),
+	                 CKR_MECHANISM_PARAM_INVALID);
+	der[2] = 0x04;
+	assert_int_equal(derive(fx, s, priv, &p, CKK_GENERIC_SECRET, 0, &key), CKR_OK);
+
 	/* a key without CKA_DERIVE derives nothing */
 	gen_ec(fx, s, CK_FALSE, &signer_pub, &signer);
 	assert_int_equal(derive(fx, s, signer, &p, CKK_GENERIC_SECRET, 0, &key),

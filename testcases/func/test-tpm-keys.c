@@ -256,6 +256,10 @@ static void test_ec_sign(void **state)
 	/* no private value exists outside the TPM, only its wrapped blob */
 	assert_int_not_equal(fx->f->C_GetAttributeValue(s, priv, &value, 1), CKR_OK);
 	assert_true(get_attr(fx, s, priv, CKA_TPM_PUBLIC, blob, sizeof(blob)) > 64);
+	/* both halves name the curve by the DER of its OID */
+	assert_int_equal(get_attr(fx, s, priv, CKA_EC_PARAMS, blob, sizeof(blob)),
+	                 sizeof(p256_der));
+	assert_memory_equal(blob, p256_der, sizeof(p256_der));
 
 	EVP_PKEY *pkey = ec_pub(fx, s, pub);
 	for (int i = 0; i < 32; i++)
@@ -286,6 +290,32 @@ static void test_ec_sign(void **state)
 	assert_int_equal(fx->f->C_Verify(s, (CK_BYTE_PTR) "hello tpm", 9, sig, 64),
 	                 CKR_SIGNATURE_INVALID);
 	fx->f->C_CloseSession(s);
+}
+
+/*
+ * A PKCS#1 v1.5 signature of msg with the hashed mechanism type: checked by
+ * OpenSSL with md, and by the token.
+ */
+static void rsa_hashed_sign(struct tpmfix *fx, CK_SESSION_HANDLE s, CK_MECHANISM_TYPE type,
+                            const EVP_MD *md, CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE priv,
+                            EVP_PKEY *pkey)
+{
+	static const char msg[] = "hashed before the TPM signs";
+	CK_MECHANISM mech = {type, NULL, 0};
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	CK_BYTE sig[256];
+
+	assert_int_equal(sign(fx, s, type, priv, (const CK_BYTE *)msg, strlen(msg), sig, 256), 256);
+	assert_int_equal(EVP_DigestVerifyInit(ctx, NULL, md, NULL, pkey), 1);
+	assert_int_equal(EVP_DigestVerify(ctx, sig, 256, (const unsigned char *)msg, strlen(msg)),
+	                 1);
+	EVP_MD_CTX_free(ctx);
+	assert_int_equal(fx->f->C_VerifyInit(s, &mech, pub), CKR_OK);
+	assert_int_equal(fx->f->C_Verify(s, (CK_BYTE_PTR)msg, strlen(msg), sig, 256), CKR_OK);
+	sig[100] ^= 1;
+	assert_int_equal(fx->f->C_VerifyInit(s, &mech, pub), CKR_OK);
+	assert_int_equal(fx->f->C_Verify(s, (CK_BYTE_PTR)msg, strlen(msg), sig, 256),
+	                 CKR_SIGNATURE_INVALID);
 }
 
 /* An RSA-2048 key made in the TPM: PKCS#1 v1.5 signatures checked by OpenSSL. */
@@ -329,6 +359,8 @@ static void test_rsa_sign(void **state)
 	CK_MECHANISM pkcs = {CKM_RSA_PKCS, NULL, 0};
 	assert_int_equal(fx->f->C_VerifyInit(s, &pkcs, pub), CKR_OK);
 	assert_int_equal(fx->f->C_Verify(s, raw, sizeof(raw), sig, 256), CKR_OK);
+	rsa_hashed_sign(fx, s, CKM_SHA384_RSA_PKCS, EVP_sha384(), pub, priv, pkey);
+	rsa_hashed_sign(fx, s, CKM_SHA512_RSA_PKCS, EVP_sha512(), pub, priv, pkey);
 	EVP_PKEY_free(pkey);
 	fx->f->C_CloseSession(s);
 }
@@ -433,6 +465,11 @@ static void test_ec_p384(void **state)
 
 	assert_int_equal(fx->f->C_GenerateKeyPair(s, &gen, pt, 2, st, 1, &pub, &priv), CKR_OK);
 	assert_int_equal(get_attr(fx, s, pub, CKA_EC_POINT, point, sizeof(point)), 99);
+	assert_int_equal(point[0], 0x04);
+	assert_int_equal(point[1], 97);
+	assert_int_equal(point[2], 0x04);
+	assert_int_equal(get_attr(fx, s, priv, CKA_EC_PARAMS, point, sizeof(point)), sizeof(p384));
+	assert_memory_equal(point, p384, sizeof(p384));
 	assert_int_equal(sign(fx, s, CKM_ECDSA_SHA384, priv, (const CK_BYTE *)"data", 4, sig, 96),
 	                 96);
 	assert_int_equal(fx->f->C_VerifyInit(s, &mech, pub), CKR_OK);
@@ -509,12 +546,22 @@ static void test_refused(void **state)
 	CK_ATTRIBUTE pt[] = {{CKA_MODULUS_BITS, &bits, sizeof(bits)}};
 	CK_OBJECT_HANDLE pub, priv;
 	static const CK_BYTE ed25519[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
+	/* P-256 by other encodings than the DER of its OID */
+	static const CK_BYTE p256_long[] = {0x06, 0x81, 0x08, 0x2a, 0x86, 0x48,
+	                                    0xce, 0x3d, 0x03, 0x01, 0x07};
+	static const CK_BYTE p256_name[] = {0x13, 0x05, 'P', '-', '2', '5', '6'};
 	CK_ATTRIBUTE et[] = {{CKA_EC_PARAMS, (void *)ed25519, sizeof(ed25519)}};
+	CK_ATTRIBUTE lt[] = {{CKA_EC_PARAMS, (void *)p256_long, sizeof(p256_long)}};
+	CK_ATTRIBUTE nt[] = {{CKA_EC_PARAMS, (void *)p256_name, sizeof(p256_name)}};
 	CK_MECHANISM ec = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
 
 	assert_int_equal(fx->f->C_GenerateKeyPair(s, &mech, pt, 1, NULL, 0, &pub, &priv),
 	                 CKR_KEY_SIZE_RANGE);
 	assert_int_equal(fx->f->C_GenerateKeyPair(s, &ec, et, 1, NULL, 0, &pub, &priv),
+	                 CKR_CURVE_NOT_SUPPORTED);
+	assert_int_equal(fx->f->C_GenerateKeyPair(s, &ec, lt, 1, NULL, 0, &pub, &priv),
+	                 CKR_CURVE_NOT_SUPPORTED);
+	assert_int_equal(fx->f->C_GenerateKeyPair(s, &ec, nt, 1, NULL, 0, &pub, &priv),
 	                 CKR_CURVE_NOT_SUPPORTED);
 
 	/* a key the TPM cannot hold is not taken; data objects are stored as by the soft token */

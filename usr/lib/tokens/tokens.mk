@@ -39,8 +39,6 @@ libtoken_soft_la_SOURCES = \
 	usr/lib/tokens/soft/des.c \
 	usr/lib/tokens/soft/des.h \
 	usr/lib/tokens/soft/des_mac.c \
-	usr/lib/tokens/soft/der.c \
-	usr/lib/tokens/soft/der.h \
 	usr/lib/tokens/soft/dh.c \
 	usr/lib/tokens/soft/dh.h \
 	usr/lib/tokens/soft/digest.c \
@@ -73,7 +71,16 @@ libtoken_soft_la_SOURCES = \
 	usr/lib/tokens/soft/state.h \
 	$(NULL)
 libtoken_soft_la_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS)
-libtoken_soft_la_LIBADD = libos_tokattrs.la $(LIBCRYPTO_LIBS)
+libtoken_soft_la_LIBADD = libos_tokattrs.la libos_tokder.la $(LIBCRYPTO_LIBS)
+
+# DER conversions through OpenSSL (EC points, ECDSA signatures), linked
+# into the backends that need them.
+noinst_LTLIBRARIES += libos_tokder.la
+libos_tokder_la_SOURCES = \
+	usr/lib/tokens/soft/der.c \
+	usr/lib/tokens/soft/der.h \
+	$(NULL)
+libos_tokder_la_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS) -fPIC
 
 # Attribute sets, linked into the backends that need them (and the library).
 noinst_LTLIBRARIES += libos_tokattrs.la
@@ -102,6 +109,8 @@ libtoken_tpm_la_SOURCES = \
 	usr/lib/tokens/tpm/tpm_conn.h \
 	usr/lib/tokens/tpm/tpm_crypt.c \
 	usr/lib/tokens/tpm/tpm_crypt.h \
+	usr/lib/tokens/tpm/tpm_der.c \
+	usr/lib/tokens/tpm/tpm_der.h \
 	usr/lib/tokens/tpm/tpm_keep.c \
 	usr/lib/tokens/tpm/tpm_keep.h \
 	usr/lib/tokens/tpm/tpm_keys.c \
@@ -146,7 +155,7 @@ libtoken_tpm_la_SOURCES += \
 	usr/lib/tokens/tpm/tpm_unwrap.h \
 	$(NULL)
 libtoken_tpm_la_CFLAGS = $(AM_CFLAGS) $(TSS2_CFLAGS) $(LIBCRYPTO_CFLAGS)
-libtoken_tpm_la_LIBADD = libos_tokattrs.la $(TSS2_LIBS) $(LIBCRYPTO_LIBS) -lpthread
+libtoken_tpm_la_LIBADD = libos_tokattrs.la libos_tokder.la $(TSS2_LIBS) $(LIBCRYPTO_LIBS) -lpthread
 else
 libtoken_tpm_la_SOURCES = \
 	usr/lib/tokens/tpm/tpm_stub.c \

@@ -18,8 +18,7 @@ struct pcf_curve {
 	const char *alias; /* another spelling KEYSPEC accepts, or NULL */
 	CK_KEY_TYPE key_type;
 	CK_ULONG bits;
-	const unsigned char *oid; /* DER OBJECT IDENTIFIER, the CKA_EC_PARAMS written */
-	size_t oid_len;
+	int nid;               /* OpenSSL's NID of its OBJECT IDENTIFIER */
 	const char *printable; /* the PrintableString form of CKA_EC_PARAMS, or NULL */
 	const char *ossl_name; /* OpenSSL's group name (EC) or key type (EdDSA) */
 	size_t scalar_len;     /* bytes of a private key value */
@@ -27,8 +26,13 @@ struct pcf_curve {
 
 const struct pcf_curve *pcf_curve_by_name(const char *name);
 const struct pcf_curve *pcf_curve_by_ossl(const char *name);
-/* The curve CKA_EC_PARAMS names (by OID or PrintableString), or NULL. */
+/* The curve CKA_EC_PARAMS names (the DER of its OID or PrintableString), or NULL. */
 const struct pcf_curve *pcf_curve_by_params(const unsigned char *der, size_t len);
+
+/* Longest CKA_EC_PARAMS pcf_curve_params writes. */
+#define PCF_CURVE_PARAMS_MAX 16
+/* Writes the CKA_EC_PARAMS pkcsconf gives cv, the DER of its OID; its length, 0 if over size. */
+size_t pcf_curve_params(const struct pcf_curve *cv, unsigned char *out, size_t size);
 
 /* A template built attribute by attribute; bool and ulong values live inside it. */
 #define PCF_TMPL_MAX 24

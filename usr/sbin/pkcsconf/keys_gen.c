@@ -26,6 +26,8 @@ struct gen_spec {
 	enum gen_kind kind;
 	CK_ULONG bits;
 	const struct pcf_curve *curve;
+	unsigned char params[PCF_CURVE_PARAMS_MAX]; /* the curve's CKA_EC_PARAMS */
+	size_t params_len;
 };
 
 static int gen_bits(const char *text, CK_ULONG *bits)
@@ -67,7 +69,8 @@ static int gen_parse(const char *keyspec, struct gen_spec *spec)
 		spec->curve = pcf_curve_by_name(keyspec);
 	if (spec->curve == NULL || (arg == NULL && spec->curve->key_type != CKK_EC_EDWARDS))
 		return -1;
-	return 0;
+	spec->params_len = pcf_curve_params(spec->curve, spec->params, sizeof(spec->params));
+	return spec->params_len > 0 ? 0 : -1;
 }
 
 /* The public and private templates of a key pair. */
@@ -88,7 +91,7 @@ static void gen_pair_templates(struct pcf *c, const struct gen_spec *spec, struc
 		pcf_tmpl_ulong(pub, CKA_MODULUS_BITS, spec->bits);
 		pcf_tmpl_bytes(pub, CKA_PUBLIC_EXPONENT, f4, sizeof(f4));
 	} else {
-		pcf_tmpl_bytes(pub, CKA_EC_PARAMS, spec->curve->oid, spec->curve->oid_len);
+		pcf_tmpl_bytes(pub, CKA_EC_PARAMS, spec->params, spec->params_len);
 	}
 }
 

@@ -97,6 +97,20 @@ static bool import_octets(struct pcf_tmpl *t, struct import_bufs *b, const EVP_P
 	return len > 0;
 }
 
+/* Adds the CKA_EC_PARAMS of curve cv. */
+static bool import_curve_params(struct pcf_tmpl *t, struct import_bufs *b,
+                                const struct pcf_curve *cv)
+{
+	unsigned char *p =
+	    import_keep(b, OPENSSL_malloc(PCF_CURVE_PARAMS_MAX), PCF_CURVE_PARAMS_MAX);
+	size_t len = p != NULL ? pcf_curve_params(cv, p, PCF_CURVE_PARAMS_MAX) : 0;
+
+	if (len == 0)
+		return false;
+	pcf_tmpl_bytes(t, CKA_EC_PARAMS, p, len);
+	return true;
+}
+
 /* The curve of an EC or EdDSA key, or NULL. */
 static const struct pcf_curve *import_curve(const EVP_PKEY *key)
 {
@@ -136,7 +150,8 @@ static bool import_key_attrs(struct pcf_tmpl *t, struct import_bufs *b, const EV
 		return ok;
 	}
 	pcf_tmpl_ulong(t, CKA_KEY_TYPE, cv->key_type);
-	pcf_tmpl_bytes(t, CKA_EC_PARAMS, cv->oid, cv->oid_len);
+	if (!import_curve_params(t, b, cv))
+		return false;
 	if (!priv)
 		return import_octets(t, b, key, OSSL_PKEY_PARAM_PUB_KEY, CKA_EC_POINT, true);
 	if (cv->key_type == CKK_EC)

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
 
+#include "../soft/der.h"
 #include "tpm_call.h"
 #include "tpm_keys.h"
 #include "tpm_secret.h"
@@ -39,12 +41,11 @@ static CK_RV derive_peer(const struct tpm_keys_curve *curve, const CK_ECDH1_DERI
 {
 	const size_t n = curve->bytes;
 	const CK_BYTE *v = p->pPublicData;
+	size_t len = p->ulPublicDataLen;
 
-	if (p->ulPublicDataLen == 3 + 2 * n && v[0] == 0x04 && v[1] == 1 + 2 * n)
-		v += 2;
-	else if (p->ulPublicDataLen != 1 + 2 * n)
-		return CKR_MECHANISM_PARAM_INVALID;
-	if (v[0] != 0x04)
+	if (len != 1 + 2 * n)
+		v = soft_asym_der_octets(v, len, &len);
+	if (v == NULL || len != 1 + 2 * n || v[0] != POINT_CONVERSION_UNCOMPRESSED)
 		return CKR_MECHANISM_PARAM_INVALID;
 	memset(q, 0, sizeof(*q));
 	q->point.x.size = (UINT16)n;

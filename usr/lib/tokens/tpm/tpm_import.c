@@ -118,7 +118,7 @@ static CK_RV import_rsa(const struct tpm_ctx *ctx, const struct tok_attrs *key, 
 /* The public point d * G, checking 0 < d < order. */
 static CK_RV import_ec_point(const struct tpm_keys_curve *curve, const BIGNUM *d, TPMS_ECC_POINT *q)
 {
-	EC_GROUP *g = EC_GROUP_new_by_curve_name(EC_curve_nist2nid(curve->ossl_name));
+	EC_GROUP *g = EC_GROUP_new_by_curve_name(curve->nid);
 	EC_POINT *pt = g != NULL ? EC_POINT_new(g) : NULL;
 	BIGNUM *x = BN_new(), *y = BN_new();
 	CK_RV rv = CKR_OK;

@@ -6,17 +6,18 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
 #include <tss2/tss2_mu.h>
 
+#include "../soft/der.h"
 #include "tpm_call.h"
+#include "tpm_der.h"
 #include "tpm_parent.h"
 
-static const CK_BYTE keys_p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
-static const CK_BYTE keys_p384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
-
 static const struct tpm_keys_curve keys_curves[] = {
-    {TPM2_ECC_NIST_P256, keys_p256, sizeof(keys_p256), 32, TPM2_ALG_SHA256, "P-256"},
-    {TPM2_ECC_NIST_P384, keys_p384, sizeof(keys_p384), 48, TPM2_ALG_SHA384, "P-384"},
+    {TPM2_ECC_NIST_P256, NID_X9_62_prime256v1, 32, TPM2_ALG_SHA256, "P-256"},
+    {TPM2_ECC_NIST_P384, NID_secp384r1, 48, TPM2_ALG_SHA384, "P-384"},
 };
 
 const struct tpm_keys_curve *tpm_keys_curve_by_id(TPM2_ECC_CURVE id)
@@ -30,10 +31,14 @@ const struct tpm_keys_curve *tpm_keys_curve_by_id(TPM2_ECC_CURVE id)
 const struct tpm_keys_curve *tpm_keys_curve_by_params(const struct tok_attrs *a)
 {
 	const CK_ATTRIBUTE *params = tok_attrs_find(a, CKA_EC_PARAMS);
+	int nid;
 
-	for (size_t i = 0; params != NULL && i < sizeof(keys_curves) / sizeof(keys_curves[0]); i++)
-		if (params->ulValueLen == keys_curves[i].der_len &&
-		    memcmp(params->pValue, keys_curves[i].der, keys_curves[i].der_len) == 0)
+	if (params == NULL)
+		return NULL;
+	nid = tpm_der_curve_nid(params->pValue, params->ulValueLen);
+	for (size_t i = 0; nid != NID_undef && i < sizeof(keys_curves) / sizeof(keys_curves[0]);
+	     i++)
+		if (keys_curves[i].nid == nid)
 			return &keys_curves[i];
 	return NULL;
 }
@@ -132,22 +137,21 @@ CK_RV tpm_keys_create(struct tpm_call *call, const TPM2B_PUBLIC *t, TPM2B_PUBLIC
 	return tpm_keys_create_value(call, t, NULL, pub, priv);
 }
 
-/* CKA_EC_POINT: the uncompressed point in a DER OCTET STRING. */
+/* CKA_EC_POINT: the uncompressed point (04 || x || y) in a DER OCTET STRING. */
 static CK_RV keys_ec_point(const TPMS_ECC_POINT *q, const struct tpm_keys_curve *curve,
                            struct tok_attrs *pub)
 {
-	CK_BYTE der[3 + 2 * 66];
-	size_t n = curve->bytes;
+	CK_BYTE point[1 + 2 * 66], der[8 + sizeof(point)];
+	size_t n = curve->bytes, len;
 
-	if (q->x.size > n || q->y.size > n)
+	if (q->x.size > n || q->y.size > n || 1 + 2 * n > sizeof(point))
 		return CKR_DEVICE_ERROR;
-	memset(der, 0, sizeof(der));
-	der[0] = 0x04;
-	der[1] = (CK_BYTE)(1 + 2 * n);
-	der[2] = 0x04;
-	memcpy(der + 3 + n - q->x.size, q->x.buffer, q->x.size);
-	memcpy(der + 3 + 2 * n - q->y.size, q->y.buffer, q->y.size);
-	return tok_attrs_set(pub, CKA_EC_POINT, der, 3 + 2 * n);
+	memset(point, 0, sizeof(point));
+	point[0] = POINT_CONVERSION_UNCOMPRESSED;
+	memcpy(point + 1 + n - q->x.size, q->x.buffer, q->x.size);
+	memcpy(point + 1 + 2 * n - q->y.size, q->y.buffer, q->y.size);
+	len = soft_asym_octets_to_der(point, 1 + 2 * n, der, sizeof(der));
+	return len > 0 ? tok_attrs_set(pub, CKA_EC_POINT, der, len) : CKR_HOST_MEMORY;
 }
 
 /* The public halves' attributes, on both objects as PKCS#11 users expect. */
@@ -157,6 +161,8 @@ static CK_RV keys_public_attrs(const TPMT_PUBLIC *area, struct tok_attrs *pub,
 	static const CK_BYTE f4[] = {0x01, 0x00, 0x01};
 	const struct tpm_keys_curve *curve;
 	const TPM2B_PUBLIC_KEY_RSA *n = &area->unique.rsa;
+	CK_BYTE params[TPM_DER_PARAMS_MAX];
+	size_t params_len;
 	CK_RV rv;
 
 	if (area->type == TPM2_ALG_RSA) {
@@ -170,11 +176,12 @@ static CK_RV keys_public_attrs(const TPMT_PUBLIC *area, struct tok_attrs *pub,
 		return rv;
 	}
 	curve = tpm_keys_curve_by_id(area->parameters.eccDetail.curveID);
-	if (curve == NULL)
+	params_len = curve != NULL ? tpm_der_curve_params(curve->nid, params, sizeof(params)) : 0;
+	if (params_len == 0)
 		return CKR_DEVICE_ERROR;
 	rv = keys_ec_point(&area->unique.ecc, curve, pub);
 	if (rv == CKR_OK)
-		rv = tok_attrs_set(priv, CKA_EC_PARAMS, curve->der, curve->der_len);
+		rv = tok_attrs_set(priv, CKA_EC_PARAMS, params, params_len);
 	return rv;
 }
 

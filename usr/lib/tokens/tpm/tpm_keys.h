@@ -17,11 +17,13 @@
 #define TPM_KEYS_CKA_PUBLIC  (CKA_VENDOR_DEFINED | 0x4f535401UL)
 #define TPM_KEYS_CKA_PRIVATE (CKA_VENDOR_DEFINED | 0x4f535402UL)
 
-/* The ECC curves the token offers, by the DER of their CKA_EC_PARAMS. */
+/*
+ * The ECC curves the token offers.  CKA_EC_PARAMS names one by the DER of
+ * its OBJECT IDENTIFIER (tpm_der.h), whose NID is nid.
+ */
 struct tpm_keys_curve {
 	TPM2_ECC_CURVE id;
-	const CK_BYTE *der;
-	size_t der_len;
+	int nid;
 	size_t bytes; /* of a coordinate and of the order */
 	TPM2_ALG_ID hash;
 	const char *ossl_name;

@@ -10,30 +10,23 @@
 #include <openssl/evp.h>
 
 #include "tpm_call.h"
+#include "tpm_der.h"
 #include "tpm_keys.h"
 #include "tpm_parent.h"
 
-/* The DigestInfo prefixes of RFC 8017, section 9.2, note 1. */
-static const CK_BYTE sign_di_sha256[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-                                         0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
-static const CK_BYTE sign_di_sha384[] = {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-                                         0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30};
-static const CK_BYTE sign_di_sha512[] = {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-                                         0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40};
-
 static const struct tpm_sign_mech sign_mechs[] = {
-    {CKM_ECDSA, CKK_EC, NULL, NULL, 0, false},
-    {CKM_ECDSA_SHA256, CKK_EC, "SHA256", NULL, 0, false},
-    {CKM_ECDSA_SHA384, CKK_EC, "SHA384", NULL, 0, false},
-    {CKM_ECDSA_SHA512, CKK_EC, "SHA512", NULL, 0, false},
-    {CKM_RSA_PKCS, CKK_RSA, NULL, NULL, 0, false},
-    {CKM_SHA256_RSA_PKCS, CKK_RSA, "SHA256", sign_di_sha256, sizeof(sign_di_sha256), false},
-    {CKM_SHA384_RSA_PKCS, CKK_RSA, "SHA384", sign_di_sha384, sizeof(sign_di_sha384), false},
-    {CKM_SHA512_RSA_PKCS, CKK_RSA, "SHA512", sign_di_sha512, sizeof(sign_di_sha512), false},
-    {CKM_RSA_PKCS_PSS, CKK_RSA, NULL, NULL, 0, true},
-    {CKM_SHA256_RSA_PKCS_PSS, CKK_RSA, "SHA256", NULL, 0, true},
-    {CKM_SHA384_RSA_PKCS_PSS, CKK_RSA, "SHA384", NULL, 0, true},
-    {CKM_SHA512_RSA_PKCS_PSS, CKK_RSA, "SHA512", NULL, 0, true},
+    {CKM_ECDSA, CKK_EC, NULL, false, false},
+    {CKM_ECDSA_SHA256, CKK_EC, "SHA256", false, false},
+    {CKM_ECDSA_SHA384, CKK_EC, "SHA384", false, false},
+    {CKM_ECDSA_SHA512, CKK_EC, "SHA512", false, false},
+    {CKM_RSA_PKCS, CKK_RSA, NULL, false, false},
+    {CKM_SHA256_RSA_PKCS, CKK_RSA, "SHA256", true, false},
+    {CKM_SHA384_RSA_PKCS, CKK_RSA, "SHA384", true, false},
+    {CKM_SHA512_RSA_PKCS, CKK_RSA, "SHA512", true, false},
+    {CKM_RSA_PKCS_PSS, CKK_RSA, NULL, false, true},
+    {CKM_SHA256_RSA_PKCS_PSS, CKK_RSA, "SHA256", false, true},
+    {CKM_SHA384_RSA_PKCS_PSS, CKK_RSA, "SHA384", false, true},
+    {CKM_SHA512_RSA_PKCS_PSS, CKK_RSA, "SHA512", false, true},
 };
 
 #define SIGN_MAX_INPUT 512 /* an RSA modulus of 4096 bits */
@@ -299,19 +292,30 @@ static CK_RV sign_room(const struct sign_op *op, CK_BYTE *out, CK_ULONG *outlen,
 	return CKR_OK;
 }
 
+CK_RV tpm_sign_digest_final(const struct tpm_sign_mech *m, EVP_MD_CTX *md,
+                            CK_BYTE tbs[TPM_SIGN_TBS_MAX], size_t *len)
+{
+	CK_BYTE digest[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
+
+	if (EVP_DigestFinal_ex(md, m->digest_info ? digest : tbs, &dlen) != 1)
+		return CKR_FUNCTION_FAILED;
+	*len = dlen;
+	if (m->digest_info)
+		*len = tpm_der_digest_info(EVP_MD_get_type(EVP_MD_CTX_get0_md(md)), digest, dlen,
+		                           tbs, TPM_SIGN_TBS_MAX);
+	return *len > 0 ? CKR_OK : CKR_FUNCTION_FAILED;
+}
+
 /* Signs the digest in op->md (with its DigestInfo for RSA). */
 static CK_RV sign_digest(struct sign_op *op, CK_BYTE *out, CK_ULONG *outlen)
 {
-	CK_BYTE t[32 + EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
-	size_t plen = op->mech->prefix_len;
-	CK_RV rv;
+	CK_BYTE t[TPM_SIGN_TBS_MAX];
+	size_t len = 0;
+	CK_RV rv = tpm_sign_digest_final(op->mech, op->md, t, &len);
 
-	if (plen > 0)
-		memcpy(t, op->mech->prefix, plen);
-	if (EVP_DigestFinal_ex(op->md, t + plen, &dlen) != 1)
-		return CKR_FUNCTION_FAILED;
-	rv = sign_run(op, t, plen + dlen, out);
+	if (rv == CKR_OK)
+		rv = sign_run(op, t, len, out);
 	if (rv == CKR_OK)
 		*outlen = op->sig_len;
 	return rv;

@@ -10,6 +10,8 @@
 #ifndef TPM_SIGN_H
 #define TPM_SIGN_H
 
+#include <openssl/evp.h>
+
 #include "tpm.h"
 #include "tpm_pss.h"
 
@@ -17,11 +19,20 @@
 struct tpm_sign_mech {
 	CK_MECHANISM_TYPE type;
 	CK_KEY_TYPE key_type;
-	const char *digest;    /* OpenSSL name, NULL for the raw mechanisms */
-	const CK_BYTE *prefix; /* RSA: the DigestInfo before the digest */
-	size_t prefix_len;
-	bool pss; /* RSA-PSS, with a CK_RSA_PKCS_PSS_PARAMS (tpm_pss.h) */
+	const char *digest; /* OpenSSL name, NULL for the raw mechanisms */
+	bool digest_info;   /* RSA PKCS#1 v1.5: the digest is signed in its DigestInfo */
+	bool pss;           /* RSA-PSS, with a CK_RSA_PKCS_PSS_PARAMS (tpm_pss.h) */
 };
+
+/* Longest input tpm_sign_digest_final writes: a DigestInfo of the longest digest. */
+#define TPM_SIGN_TBS_MAX (32 + EVP_MAX_MD_SIZE)
+
+/*
+ * Finishes the digest of a hashed mechanism m into tbs, in its DER
+ * DigestInfo when m signs one (tpm_der.h); *len is its length.
+ */
+CK_RV tpm_sign_digest_final(const struct tpm_sign_mech *m, EVP_MD_CTX *md,
+                            CK_BYTE tbs[TPM_SIGN_TBS_MAX], size_t *len);
 
 /*
  * Checks a signature mechanism listed for this TPM, without parameter

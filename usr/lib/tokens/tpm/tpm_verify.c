@@ -13,6 +13,7 @@
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
+#include "../soft/der.h"
 #include "tpm_keys.h"
 #include "tpm_sign.h"
 
@@ -76,19 +77,18 @@ static CK_RV verify_ec_key(struct verify_op *op, const struct tok_attrs *a)
 {
 	const CK_ATTRIBUTE *pt = tok_attrs_find(a, CKA_EC_POINT);
 	const struct tpm_keys_curve *curve = tpm_keys_curve_by_params(a);
+	const CK_BYTE *q = NULL;
 	OSSL_PARAM_BLD *bld;
-	const CK_BYTE *q;
+	size_t len = 0;
 
-	if (curve == NULL || pt == NULL || pt->ulValueLen != 3 + 2 * curve->bytes)
-		return CKR_KEY_TYPE_INCONSISTENT;
-	q = pt->pValue;
-	if (q[0] != 0x04 || q[1] != 1 + 2 * curve->bytes || q[2] != 0x04)
+	if (curve != NULL && pt != NULL)
+		q = soft_asym_der_octets(pt->pValue, pt->ulValueLen, &len);
+	if (q == NULL || len != 1 + 2 * curve->bytes || q[0] != POINT_CONVERSION_UNCOMPRESSED)
 		return CKR_KEY_TYPE_INCONSISTENT;
 	bld = OSSL_PARAM_BLD_new();
 	if (bld != NULL &&
 	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, curve->ossl_name, 0) &&
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, q + 2,
-	                                     1 + 2 * curve->bytes))
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, q, len))
 		op->pkey = verify_fromdata("EC", bld);
 	OSSL_PARAM_BLD_free(bld);
 	if (op->pkey == NULL)
@@ -129,24 +129,6 @@ CK_RV tpm_verify_init(struct tpm_ctx *ctx, const CK_MECHANISM *mech,
 	return CKR_OK;
 }
 
-/* ECDSA r || s as the DER OpenSSL verifies; NULL when out of memory. */
-static unsigned char *verify_ecdsa_der(const struct verify_op *op, const CK_BYTE *sig, int *len)
-{
-	ECDSA_SIG *es = ECDSA_SIG_new();
-	BIGNUM *r = BN_bin2bn(sig, (int)op->half, NULL);
-	BIGNUM *s = BN_bin2bn(sig + op->half, (int)op->half, NULL);
-	unsigned char *der = NULL;
-
-	if (es == NULL || r == NULL || s == NULL || ECDSA_SIG_set0(es, r, s) != 1) {
-		BN_free(r);
-		BN_free(s);
-	} else {
-		*len = i2d_ECDSA_SIG(es, &der);
-	}
-	ECDSA_SIG_free(es);
-	return *len > 0 ? der : NULL;
-}
-
 /* The RSA padding of the mechanism: PKCS#1 v1.5, or PSS with the TPM's parameters. */
 static bool verify_rsa_padding(const struct verify_op *op, EVP_PKEY_CTX *ctx)
 {
@@ -165,26 +147,24 @@ static bool verify_rsa_padding(const struct verify_op *op, EVP_PKEY_CTX *ctx)
 static CK_RV verify_tbs(const struct verify_op *op, const CK_BYTE *tbs, size_t len,
                         const CK_BYTE *sig, CK_ULONG siglen)
 {
+	CK_BYTE der[SOFT_ECDSA_DER_MAX];
 	EVP_PKEY_CTX *ctx;
-	unsigned char *der = NULL;
-	int der_len = 0, ok;
+	int ok;
 
 	if (siglen != op->sig_len)
 		return CKR_SIGNATURE_LEN_RANGE;
-	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, op->pkey, NULL);
+	/* ECDSA: r || s as the DER ECDSA-Sig-Value OpenSSL verifies */
 	if (op->mech->key_type == CKK_EC) {
-		der = verify_ecdsa_der(op, sig, &der_len);
-		if (der == NULL) {
-			EVP_PKEY_CTX_free(ctx);
+		siglen = soft_asym_ecdsa_to_der(sig, op->half, der, sizeof(der));
+		if (siglen == 0)
 			return CKR_HOST_MEMORY;
-		}
+		sig = der;
 	}
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, op->pkey, NULL);
 	ok = ctx != NULL && EVP_PKEY_verify_init(ctx) == 1 &&
 	     (op->mech->key_type == CKK_EC || verify_rsa_padding(op, ctx)) &&
-	     EVP_PKEY_verify(ctx, der != NULL ? der : sig, der != NULL ? (size_t)der_len : siglen,
-	                     tbs, len) == 1;
+	     EVP_PKEY_verify(ctx, sig, siglen, tbs, len) == 1;
 	ERR_clear_error();
-	OPENSSL_free(der);
 	EVP_PKEY_CTX_free(ctx);
 	return ok ? CKR_OK : CKR_SIGNATURE_INVALID;
 }
@@ -202,17 +182,14 @@ CK_RV tpm_verify_update(void *p, const CK_BYTE *in, CK_ULONG inlen)
 
 static CK_RV verify_digest(struct verify_op *op, const CK_BYTE *sig, CK_ULONG siglen)
 {
-	CK_BYTE t[32 + EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
-	size_t plen = op->mech->prefix_len;
+	CK_BYTE t[TPM_SIGN_TBS_MAX];
+	size_t len = 0;
+	CK_RV rv;
 
 	if (sig == NULL)
 		return CKR_ARGUMENTS_BAD;
-	if (plen > 0)
-		memcpy(t, op->mech->prefix, plen);
-	if (EVP_DigestFinal_ex(op->md, t + plen, &dlen) != 1)
-		return CKR_FUNCTION_FAILED;
-	return verify_tbs(op, t, plen + dlen, sig, siglen);
+	rv = tpm_sign_digest_final(op->mech, op->md, t, &len);
+	return rv == CKR_OK ? verify_tbs(op, t, len, sig, siglen) : rv;
 }
 
 CK_RV tpm_verify_single(void *p, const CK_BYTE *data, CK_ULONG len, const CK_BYTE *sig,

@@ -1,0 +1,82 @@
+/*
+ * Curve OIDs and DigestInfo through OpenSSL (see tpm_der.h).
+ */
+#include "tpm_der.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <openssl/asn1.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+
+/* Whether obj, decoded from the len bytes at der, encodes back to exactly them. */
+static bool der_object_canonical(const ASN1_OBJECT *obj, const CK_BYTE *der, size_t len)
+{
+	unsigned char *enc = NULL;
+	int enc_len = i2d_ASN1_OBJECT(obj, &enc);
+	bool same = enc_len > 0 && (size_t)enc_len == len && memcmp(enc, der, len) == 0;
+
+	OPENSSL_free(enc);
+	return same;
+}
+
+int tpm_der_curve_nid(const CK_BYTE *der, size_t len)
+{
+	const unsigned char *p = der;
+	ASN1_OBJECT *obj;
+	int nid = NID_undef;
+
+	if (der == NULL || len < 2 || len > INT_MAX)
+		return NID_undef;
+	obj = d2i_ASN1_OBJECT(NULL, &p, (long)len);
+	if (obj != NULL && p == der + len && der_object_canonical(obj, der, len))
+		nid = OBJ_obj2nid(obj);
+	ASN1_OBJECT_free(obj);
+	ERR_clear_error();
+	return nid;
+}
+
+size_t tpm_der_curve_params(int nid, CK_BYTE *out, size_t cap)
+{
+	const ASN1_OBJECT *obj = OBJ_nid2obj(nid);
+	unsigned char *p = out;
+	size_t n = 0;
+	int len;
+
+	if (obj != NULL && OBJ_length(obj) > 0) {
+		len = i2d_ASN1_OBJECT(obj, NULL);
+		if (len > 0 && (size_t)len <= cap && i2d_ASN1_OBJECT(obj, &p) == len)
+			n = (size_t)len;
+	}
+	ERR_clear_error();
+	return n;
+}
+
+size_t tpm_der_digest_info(int md_nid, const CK_BYTE *digest, size_t len, CK_BYTE *out, size_t cap)
+{
+	X509_SIG *sig = X509_SIG_new();
+	ASN1_OBJECT *oid = OBJ_nid2obj(md_nid);
+	ASN1_OCTET_STRING *octets;
+	X509_ALGOR *alg;
+	unsigned char *p = out;
+	size_t n = 0;
+	int enc;
+
+	if (sig != NULL && oid != NULL && OBJ_length(oid) > 0 && len <= INT_MAX) {
+		X509_SIG_getm(sig, &alg, &octets);
+		/* OBJ_nid2obj's object is OpenSSL's own: set0 and free leave it be. */
+		if (X509_ALGOR_set0(alg, oid, V_ASN1_NULL, NULL) == 1 &&
+		    ASN1_OCTET_STRING_set(octets, digest, (int)len) == 1) {
+			enc = i2d_X509_SIG(sig, NULL);
+			if (enc > 0 && (size_t)enc <= cap && i2d_X509_SIG(sig, &p) == enc)
+				n = (size_t)enc;
+		}
+	}
+	X509_SIG_free(sig);
+	ERR_clear_error();
+	return n;
+}
