@@ -297,9 +297,11 @@ static CK_RV token_reload_all_inlock(struct tok_token *t)
 	if (stage.drop && s.known && load) {
 		tok_objects_candidates(&t->objects, NULL, 0, token_sync_visit, &s);
 		n_load = token_sync_wanted(&s, load);
-		t->trace(4, "token store: full load: %zu stored, %zu to drop, %zu to load%s", n,
-		         stage.n_drop, n_load, t->have_mk ? " (with private objects)" : "");
+		size_t n_drop = stage.n_drop;
 		rv = token_stage_run(&stage, load, n_load);
+		if (rv == CKR_OK)
+			t->trace(4, "token store: full load: %zu stored, %zu dropped, %zu loaded%s",
+			         n, n_drop, n_load, t->have_mk ? " (with private objects)" : "");
 	} else {
 		free(stage.drop);
 		rv = CKR_HOST_MEMORY;
@@ -352,8 +354,9 @@ static CK_RV token_reload_inlock(struct tok_token *t)
 		if (e->generation != 0 && (!e->private || t->have_mk))
 			changed[n_load++] = *e;
 	}
-	t->trace(4, "token store: reload: %zu changed, %zu to load", n, n_load);
 	rv = token_stage_run(&stage, changed, n_load);
+	if (rv == CKR_OK)
+		t->trace(4, "token store: reload: %zu changed, %zu loaded", n, n_load);
 	free(changed);
 	return rv;
 }
