@@ -17,7 +17,7 @@ flags="-g -O1 -fsanitize=fuzzer,address,undefined -DHAVE_CONFIG_H"
 inc="-I$build -I$src/usr/include -I$src/usr/lib/common -I$src/usr/lib/tokens/common -I$src/usr/lib/tokens/common/objects -I$src/usr/lib/tokens/common/rules -I$src/usr/lib/tokens/common/store -I$src/usr/lib/tokens/common/token $(pkg-config --cflags p11-kit-1)"
 mkdir -p "$out"
 
-common="$src/usr/lib/common/proto.c $src/usr/lib/common/buf.c"
+common="$src/usr/lib/common/proto.c $src/usr/lib/common/buf.c $src/usr/lib/common/htab.c"
 $cc $flags $inc "$src/testcases/fuzz/fuzz-proto.c" $common -o "$out/fuzz-proto"
 
 tok=$src/usr/lib/tokens/common
