@@ -36,3 +36,7 @@ $cc $flags $inc "$src/testcases/fuzz/fuzz-mk.c" "$tok/store/store_mk.c" "$tok/st
 
 $cc $flags $inc "$src/testcases/fuzz/fuzz-conf.c" "$src/usr/lib/common/conf.c" \
 	"$src/usr/lib/common/log.c" $common -o "$out/fuzz-conf" $(pkg-config --libs libconfig)
+
+soft=$src/usr/lib/tokens/soft
+$cc $flags $inc -I"$soft" "$src/testcases/fuzz/fuzz-der.c" "$soft/der.c" "$soft/ec_curves.c" \
+	-o "$out/fuzz-der" -lcrypto

@@ -41,11 +41,24 @@ testcases_fuzz_fuzz_conf_SOURCES = \
 	$(NULL)
 testcases_fuzz_fuzz_conf_LDADD = libos_common.la $(LIBCONFIG_LIBS)
 
+# The soft backend's DER conversions and EC parameters (see fuzz-der.c).
+check_PROGRAMS += testcases/fuzz/fuzz-der
+testcases_fuzz_fuzz_der_SOURCES = \
+	testcases/fuzz/fuzz-driver.c \
+	testcases/fuzz/fuzz-der.c \
+	usr/lib/tokens/soft/der.c \
+	usr/lib/tokens/soft/ec_curves.c \
+	$(NULL)
+testcases_fuzz_fuzz_der_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS) -I$(srcdir)/usr/lib/tokens/soft
+testcases_fuzz_fuzz_der_LDADD = libos_common.la $(LIBCONFIG_LIBS) $(LIBCRYPTO_LIBS) -lrt
+
 TESTS += testcases/fuzz/run-fuzz-corpus.sh
 
 EXTRA_DIST += \
 	testcases/fuzz/run-fuzz-corpus.sh \
 	testcases/fuzz/build-libfuzzer.sh \
+	testcases/fuzz/lsan.supp \
+	testcases/fuzz/gen-corpus-der.py \
 	testcases/fuzz/gen-corpus-idx.py \
 	testcases/fuzz/gen-corpus-mk.py \
 	testcases/fuzz/gen-corpus-object.py \
@@ -58,6 +71,37 @@ EXTRA_DIST += \
 	testcases/fuzz/corpus-conf/types.conf \
 	testcases/fuzz/corpus-conf/unterminated.conf \
 	testcases/fuzz/corpus-conf/versions.conf \
+	testcases/fuzz/corpus-der/octets-constructed.bin \
+	testcases/fuzz/corpus-der/octets-empty.bin \
+	testcases/fuzz/corpus-der/octets-long-form.bin \
+	testcases/fuzz/corpus-der/octets-point.bin \
+	testcases/fuzz/corpus-der/octets-trailing.bin \
+	testcases/fuzz/corpus-der/params-ed25519.bin \
+	testcases/fuzz/corpus-der/params-explicit.bin \
+	testcases/fuzz/corpus-der/params-long-form.bin \
+	testcases/fuzz/corpus-der/params-name-long-form.bin \
+	testcases/fuzz/corpus-der/params-name.bin \
+	testcases/fuzz/corpus-der/params-nist-name.bin \
+	testcases/fuzz/corpus-der/params-oid-padded.bin \
+	testcases/fuzz/corpus-der/params-p256.bin \
+	testcases/fuzz/corpus-der/params-p384.bin \
+	testcases/fuzz/corpus-der/params-trailing.bin \
+	testcases/fuzz/corpus-der/point-bare.bin \
+	testcases/fuzz/corpus-der/point-compressed.bin \
+	testcases/fuzz/corpus-der/point-ed25519.bin \
+	testcases/fuzz/corpus-der/point-long-form.bin \
+	testcases/fuzz/corpus-der/point-octets.bin \
+	testcases/fuzz/corpus-der/rs-leading-zero.bin \
+	testcases/fuzz/corpus-der/rs-max-n.bin \
+	testcases/fuzz/corpus-der/rs-p256.bin \
+	testcases/fuzz/corpus-der/sig-negative.bin \
+	testcases/fuzz/corpus-der/sig-p256.bin \
+	testcases/fuzz/corpus-der/sig-p521.bin \
+	testcases/fuzz/corpus-der/sig-padded-int.bin \
+	testcases/fuzz/corpus-der/sig-small.bin \
+	testcases/fuzz/corpus-der/sig-too-long.bin \
+	testcases/fuzz/corpus-der/wrap-300.bin \
+	testcases/fuzz/corpus-der/wrap-short.bin \
 	testcases/fuzz/corpus-idx/add-file-only.bin \
 	testcases/fuzz/corpus-idx/add-inline.bin \
 	testcases/fuzz/corpus-idx/add-update-remove.bin \

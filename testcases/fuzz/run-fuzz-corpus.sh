@@ -33,3 +33,8 @@ set -e
 	"$top_srcdir/testcases/config/good" \
 	"$top_srcdir/testcases/config/bad" \
 	--random 300 1
+
+# DER conversions and EC parameters over the seed corpus and 300 pseudo-random inputs.
+"$top_builddir/testcases/fuzz/fuzz-der" \
+	"$top_srcdir/testcases/fuzz/corpus-der" \
+	--random 300 1
