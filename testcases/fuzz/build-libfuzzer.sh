@@ -40,3 +40,7 @@ $cc $flags $inc "$src/testcases/fuzz/fuzz-conf.c" "$src/usr/lib/common/conf.c" \
 soft=$src/usr/lib/tokens/soft
 $cc $flags $inc -I"$soft" "$src/testcases/fuzz/fuzz-der.c" "$soft/der.c" "$soft/ec_curves.c" \
 	-o "$out/fuzz-der" -lcrypto
+
+rules=$tok/rules
+$cc $flags $inc "$src/testcases/fuzz/fuzz-template.c" "$rules/rules.c" "$rules/rules_check.c" \
+	"$rules/rules_table.c" "$tok/objects/attrs.c" $common -o "$out/fuzz-template"

@@ -52,6 +52,14 @@ testcases_fuzz_fuzz_der_SOURCES = \
 testcases_fuzz_fuzz_der_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS) -I$(srcdir)/usr/lib/tokens/soft
 testcases_fuzz_fuzz_der_LDADD = libos_common.la $(LIBCONFIG_LIBS) $(LIBCRYPTO_LIBS) -lrt
 
+# Object templates through the attribute rules (see fuzz-template.c).
+check_PROGRAMS += testcases/fuzz/fuzz-template
+testcases_fuzz_fuzz_template_SOURCES = \
+	testcases/fuzz/fuzz-driver.c \
+	testcases/fuzz/fuzz-template.c \
+	$(NULL)
+testcases_fuzz_fuzz_template_LDADD = $(OS_TEST_TOKCOMMON_LIBS)
+
 TESTS += testcases/fuzz/run-fuzz-corpus.sh
 
 EXTRA_DIST += \
@@ -62,6 +70,7 @@ EXTRA_DIST += \
 	testcases/fuzz/gen-corpus-idx.py \
 	testcases/fuzz/gen-corpus-mk.py \
 	testcases/fuzz/gen-corpus-object.py \
+	testcases/fuzz/gen-corpus-template.py \
 	testcases/fuzz/corpus-conf/empty.conf \
 	testcases/fuzz/corpus-conf/escapes.conf \
 	testcases/fuzz/corpus-conf/include.conf \
@@ -171,4 +180,35 @@ EXTRA_DIST += \
 	testcases/fuzz/corpus-proto/string-nul.bin \
 	testcases/fuzz/corpus-proto/token.bin \
 	testcases/fuzz/corpus-proto/trailing.bin \
+	testcases/fuzz/corpus-template/copy-private-public.bin \
+	testcases/fuzz/corpus-template/copy-token.bin \
+	testcases/fuzz/corpus-template/copy-uncopyable.bin \
+	testcases/fuzz/corpus-template/create-aes.bin \
+	testcases/fuzz/corpus-template/create-allowed-mechs.bin \
+	testcases/fuzz/corpus-template/create-bad-bool.bin \
+	testcases/fuzz/corpus-template/create-cert-trusted-so.bin \
+	testcases/fuzz/corpus-template/create-cert-trusted-user.bin \
+	testcases/fuzz/corpus-template/create-data.bin \
+	testcases/fuzz/corpus-template/create-dates.bin \
+	testcases/fuzz/corpus-template/create-duplicate.bin \
+	testcases/fuzz/corpus-template/create-local.bin \
+	testcases/fuzz/corpus-template/create-null-value.bin \
+	testcases/fuzz/corpus-template/create-rsa-private.bin \
+	testcases/fuzz/corpus-template/create-rsa-public.bin \
+	testcases/fuzz/corpus-template/create-vendor.bin \
+	testcases/fuzz/corpus-template/derive-generic.bin \
+	testcases/fuzz/corpus-template/generate-aes.bin \
+	testcases/fuzz/corpus-template/generate-dh-params.bin \
+	testcases/fuzz/corpus-template/generate-with-value.bin \
+	testcases/fuzz/corpus-template/get-extractable.bin \
+	testcases/fuzz/corpus-template/get-mixed.bin \
+	testcases/fuzz/corpus-template/pair-ec-public-point.bin \
+	testcases/fuzz/corpus-template/pair-ec-public.bin \
+	testcases/fuzz/corpus-template/pair-rsa-private.bin \
+	testcases/fuzz/corpus-template/pair-rsa-public.bin \
+	testcases/fuzz/corpus-template/set-class.bin \
+	testcases/fuzz/corpus-template/set-label.bin \
+	testcases/fuzz/corpus-template/set-sensitive-back.bin \
+	testcases/fuzz/corpus-template/set-unmodifiable.bin \
+	testcases/fuzz/corpus-template/unwrap-aes.bin \
 	$(NULL)

@@ -38,3 +38,8 @@ set -e
 "$top_builddir/testcases/fuzz/fuzz-der" \
 	"$top_srcdir/testcases/fuzz/corpus-der" \
 	--random 300 1
+
+# Object templates through the attribute rules over the seed corpus and 300 pseudo-random inputs.
+"$top_builddir/testcases/fuzz/fuzz-template" \
+	"$top_srcdir/testcases/fuzz/corpus-template" \
+	--random 300 1
