@@ -74,6 +74,8 @@ EXTRA_DIST += \
 	testcases/fuzz/corpus-conf/empty.conf \
 	testcases/fuzz/corpus-conf/escapes.conf \
 	testcases/fuzz/corpus-conf/include.conf \
+	testcases/fuzz/corpus-conf/libconfig-adjacent-quotes.conf \
+	testcases/fuzz/corpus-conf/libconfig-nul-string.conf \
 	testcases/fuzz/corpus-conf/long-dir.conf \
 	testcases/fuzz/corpus-conf/options.conf \
 	testcases/fuzz/corpus-conf/sample.conf \
