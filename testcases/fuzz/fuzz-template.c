@@ -7,7 +7,8 @@
  * An input is a call shape and templates:
  *
  *   byte 0   the call: 0-5 tok_rules_build() with that enum tok_rules_op,
- *            6 C_SetAttributeValue, 7 C_CopyObject, 8 C_GetAttributeValue
+ *            6 C_SetAttributeValue, 7 C_CopyObject, 8 C_GetAttributeValue,
+ *            9 slotd storing a new object, 10 slotd storing a changed one
  *   byte 1   bit 0: the security officer is logged in; the rest picks what
  *            the mechanism implies (class, key type, mechanism)
  *   template a count byte, then per attribute a type byte (an index into
@@ -18,13 +19,17 @@
  *
  * For calls 6-8 a first template builds the object (C_CreateObject) and a
  * second one is applied to it; for C_GetAttributeValue its lengths are
- * the caller's buffer sizes.  Every value lives in a buffer of exactly its
+ * the caller's buffer sizes.  Calls 9 and 10 take the templates as the
+ * attributes a client sends slotd to store (a new object, or the old and
+ * the new version of one), unchecked by the rules.  Every value lives in a buffer of exactly its
  * length, so a read past it is caught.
  *
  * The results must agree with the rules slotd applies to what clients
  * store: an object built or copied passes tok_rules_check_new() once it
  * is a token object, and a change C_SetAttributeValue allowed passes
- * tok_rules_check_update().  C_GetAttributeValue must never reveal a
+ * tok_rules_check_update(); and a change slotd accepts to an object it
+ * could have stored is one C_SetAttributeValue would have made, and gives
+ * an object it could store.  C_GetAttributeValue must never reveal a
  * sensitive attribute nor write past a buffer.  Any breach aborts; leaks
  * are found by the sanitizers.  In `make check` the target runs from
  * fuzz-driver.c over corpus-template/ (written by gen-corpus-template.py);
@@ -302,6 +307,87 @@ static void fuzz_tmpl_change(const struct tok_attrs *obj, uint8_t call, bool so,
 	tok_attrs_free(&out);
 }
 
+/* The queries a token makes of a stored object, on any attribute set. */
+static void fuzz_tmpl_query(const struct tok_attrs *obj, const struct fuzz_tmpl *t)
+{
+	for (CK_ULONG i = 0; i < t->n; i++) {
+		bool sensitive = tok_rules_is_sensitive(obj, t->v[i].type);
+
+		FUZZ_CHECK(!sensitive || tok_attrs_find(obj, CKA_CLASS));
+		tok_rules_has(obj, t->v[i].type);
+		tok_rules_allows(obj, t->v[i].type);
+		tok_rules_mech_allowed(obj, t->v[i].type);
+	}
+}
+
+/*
+ * A change slotd accepts must be one C_SetAttributeValue makes: the
+ * attributes new adds or changes, applied to old, are allowed and give new.
+ */
+static void fuzz_tmpl_check_as_set(const struct tok_attrs *old, const struct tok_attrs *new,
+                                   bool so)
+{
+	CK_ATTRIBUTE diff[TOK_ATTRS_MAX_COUNT];
+	struct tok_attrs out;
+	CK_ULONG n = 0;
+
+	for (size_t i = 0; i < new->n &&n < TOK_ATTRS_MAX_COUNT; i++)
+		if (!tok_attrs_match(old, &new->v[i], 1))
+			diff[n++] = new->v[i];
+	if (!n)
+		return;
+	tok_attrs_init(&out);
+	FUZZ_CHECK(tok_rules_modify(old, false, diff, n, so, &out) == CKR_OK);
+	for (size_t i = 0; i < new->n; i++)
+		FUZZ_CHECK(tok_attrs_match(&out, &new->v[i], 1));
+	tok_attrs_free(&out);
+}
+
+/* Applies t to a as a client's new version would: added or replaced, never checked. */
+static bool fuzz_tmpl_apply(struct tok_attrs *a, const struct fuzz_tmpl *t)
+{
+	for (CK_ULONG i = 0; i < t->n; i++) {
+		if (!t->v[i].pValue && t->v[i].ulValueLen)
+			return false;
+		if (tok_attrs_set(a, t->v[i].type, t->v[i].pValue, t->v[i].ulValueLen) != CKR_OK)
+			return false;
+	}
+	return true;
+}
+
+/* Calls 9 and 10: attribute sets as a client sends them to slotd. */
+static void fuzz_tmpl_store(struct fuzz_tmpl_reader *rd, uint8_t call, bool so,
+                            const struct fuzz_tmpl *t1)
+{
+	struct tok_attrs old, new;
+	struct fuzz_tmpl t2;
+	CK_RV rv;
+
+	tok_attrs_init(&old);
+	tok_attrs_init(&new);
+	if (tok_attrs_from_template(&old, t1->v, t1->n) != CKR_OK)
+		goto out;
+	fuzz_tmpl_query(&old, t1);
+	if (call == 9) {
+		rv = tok_rules_check_new(&old, so);
+		if (rv == CKR_OK)
+			FUZZ_CHECK(tok_attrs_get_bool(&old, CKA_TOKEN, CK_FALSE));
+		goto out;
+	}
+	fuzz_tmpl_read(rd, &t2);
+	/* The checks hold for an old version slotd could have stored. */
+	if (tok_attrs_copy(&new, &old) == CKR_OK && fuzz_tmpl_apply(&new, &t2) &&
+	    tok_rules_check_update(&old, &new, so) == CKR_OK &&
+	    tok_rules_check_new(&old, so) == CKR_OK) {
+		FUZZ_CHECK(tok_rules_check_new(&new, so) == CKR_OK);
+		fuzz_tmpl_check_as_set(&old, &new, so);
+	}
+	fuzz_tmpl_free(&t2);
+out:
+	tok_attrs_free(&old);
+	tok_attrs_free(&new);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_tmpl_reader rd = {data, size};
@@ -314,10 +400,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!fuzz_tmpl_byte(&rd, &call) || !fuzz_tmpl_byte(&rd, &flags))
 		return 0;
-	call %= 9;
+	call %= 11;
 	so = flags & 1;
 	imp = &fuzz_tmpl_implied[(flags >> 1) % FUZZ_TMPL_IMPLIED_COUNT];
 	fuzz_tmpl_read(&rd, &t1);
+	if (call >= 9) {
+		fuzz_tmpl_store(&rd, call, so, &t1);
+		fuzz_tmpl_free(&t1);
+		return 0;
+	}
 	tok_attrs_init(&obj);
 	if (call <= TOK_RULES_DERIVE)
 		rv = tok_rules_build((enum tok_rules_op)call, t1.v, t1.n, imp->cls, imp->key_type,

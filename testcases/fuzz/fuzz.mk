@@ -212,5 +212,13 @@ EXTRA_DIST += \
 	testcases/fuzz/corpus-template/set-label.bin \
 	testcases/fuzz/corpus-template/set-sensitive-back.bin \
 	testcases/fuzz/corpus-template/set-unmodifiable.bin \
+	testcases/fuzz/corpus-template/store-change-class.bin \
+	testcases/fuzz/corpus-template/store-change-label.bin \
+	testcases/fuzz/corpus-template/store-change-no-private.bin \
+	testcases/fuzz/corpus-template/store-change-unsensitive.bin \
+	testcases/fuzz/corpus-template/store-new-aes.bin \
+	testcases/fuzz/corpus-template/store-new-no-token.bin \
+	testcases/fuzz/corpus-template/store-new-trusted.bin \
+	testcases/fuzz/corpus-template/store-new-unknown.bin \
 	testcases/fuzz/corpus-template/unwrap-aes.bin \
 	$(NULL)

@@ -24,6 +24,7 @@ NONE, AES_GEN, GENERIC_GEN, DES3_GEN, ECDH_DERIVE, DH_PARAMS = range(6)
 RSA_PUB, RSA_PRIV, EC_PUB, EC_PRIV, ED_PUB, X_PRIV, DH_PRIV, ANY_PRIV = range(6, 14)
 
 CREATE, GENERATE, GEN_PUBLIC, GEN_PRIVATE, UNWRAP, DERIVE, SET, COPY, GET = range(9)
+STORE_NEW, STORE_CHANGE = 9, 10
 
 CKO_DATA, CKO_CERTIFICATE, CKO_PUBLIC_KEY, CKO_PRIVATE_KEY, CKO_SECRET_KEY = range(5)
 CKK_RSA, CKK_EC, CKK_AES = 0, 3, 0x1F
@@ -111,6 +112,18 @@ SEEDS = {
         raw("VALUE", bytes(32)), null("LABEL", 0), raw("LABEL", b""), raw("CLASS", b"\0" * 4),
         raw("CLASS", b"\0" * 8), bytes([200, 1, 0])),
     "get-extractable.bin": call(GET) + tmpl(*AES) + tmpl(raw("VALUE", bytes(40)), null("VALUE", 0)),
+    "store-new-aes.bin": call(STORE_NEW) + tmpl(*AES, boolean("TOKEN", 1)),
+    "store-new-no-token.bin": call(STORE_NEW) + tmpl(*AES),
+    "store-new-unknown.bin": call(STORE_NEW) + tmpl(*AES, boolean("TOKEN", 1), bytes([200, 1, 0])),
+    "store-new-trusted.bin": call(STORE_NEW) + tmpl(ulong("CLASS", CKO_PUBLIC_KEY), ulong("KEY_TYPE", CKK_RSA),
+                                                    boolean("TOKEN", 1), boolean("TRUSTED", 1)),
+    "store-change-label.bin": call(STORE_CHANGE) + tmpl(*AES, boolean("TOKEN", 1), boolean("PRIVATE", 1))
+    + tmpl(raw("LABEL", b"new")),
+    "store-change-no-private.bin": call(STORE_CHANGE) + tmpl(*AES, boolean("TOKEN", 1)) + tmpl(raw("LABEL", b"new")),
+    "store-change-class.bin": call(STORE_CHANGE) + tmpl(*AES, boolean("TOKEN", 1))
+    + tmpl(ulong("CLASS", CKO_DATA)),
+    "store-change-unsensitive.bin": call(STORE_CHANGE) + tmpl(*AES_SENSITIVE, boolean("TOKEN", 1))
+    + tmpl(boolean("SENSITIVE", 0)),
 }
 
 for name, data in SEEDS.items():
