@@ -5,7 +5,7 @@ set -eu
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
-PKGS="build-essential autoconf automake libtool pkg-config clang-format
+PKGS="build-essential autoconf automake libtool pkg-config clang-format clang libclang-rt-dev
       libssl-dev libargon2-dev libconfig-dev libcmocka-dev libp11-kit-dev p11-kit
       opensc gnutls-bin libengine-pkcs11-openssl python3-pykcs11 python3-cryptography
       p11-kit-modules openssl valgrind

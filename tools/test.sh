@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs every test: a normal build and a sanitizer build (ASan + UBSan), each
-# from scratch in its own directory, plus the formatting check.  Ends with
-# one summary line.
+# from scratch in its own directory, plus the formatting check, valgrind,
+# the fuzz targets under libFuzzer and make distcheck.  Ends with one
+# summary line.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -63,6 +64,27 @@ else
 fi
 echo "== sanitizer build (ASan + UBSan)"
 run_build sanitizers --enable-sanitizers
+# Every fuzz target built for libFuzzer (clang) and run for a few seconds
+# from its seed corpus; new inputs go to a temporary directory, a crash or a
+# leak fails the stage (see doc/fuzzing.md).
+echo "== libFuzzer: every fuzz target for a few seconds"
+if (lf="$top/build-test-libfuzzer" && rm -rf "$lf" &&
+	sh testcases/fuzz/build-libfuzzer.sh "$top" "$top/build-test-normal" "$lf" &&
+	for prog in "$lf"/fuzz-*; do
+		t=${prog##*/fuzz-}
+		work=$(mktemp -d)
+		echo "---- fuzz-$t"
+		LSAN_OPTIONS="suppressions=$top/testcases/fuzz/lsan.supp:print_suppressions=0" \
+			"$prog" -max_total_time=8 -print_final_stats=1 -artifact_prefix="$lf/" \
+			"$work" "$top/testcases/fuzz/corpus-$t" || { rm -rf "$work"; exit 1; }
+		rm -rf "$work"
+	done) >"$top/build-test-libfuzzer.log" 2>&1; then
+	summary="$summary libfuzzer=ok"
+else
+	tail -n 60 "$top/build-test-libfuzzer.log"
+	status=1
+	summary="$summary libfuzzer=FAIL"
+fi
 # The release tarball: builds out of a read-only source tree, installs and
 # uninstalls cleanly; the suite has run twice above, so the tarball's build
 # runs the unit tests and one functional test.

@@ -17,7 +17,7 @@ flags="-g -O1 -fsanitize=fuzzer,address,undefined -DHAVE_CONFIG_H"
 inc="-I$build -I$src/usr/include -I$src/usr/lib/common -I$src/usr/lib/tokens/common -I$src/usr/lib/tokens/common/objects -I$src/usr/lib/tokens/common/rules -I$src/usr/lib/tokens/common/store -I$src/usr/lib/tokens/common/token $(pkg-config --cflags p11-kit-1)"
 mkdir -p "$out"
 
-common="$src/usr/lib/common/proto.c $src/usr/lib/common/buf.c"
+common="$src/usr/lib/common/proto.c $src/usr/lib/common/buf.c $src/usr/lib/common/htab.c"
 $cc $flags $inc "$src/testcases/fuzz/fuzz-proto.c" $common -o "$out/fuzz-proto"
 
 tok=$src/usr/lib/tokens/common
@@ -36,3 +36,11 @@ $cc $flags $inc "$src/testcases/fuzz/fuzz-mk.c" "$tok/store/store_mk.c" "$tok/st
 
 $cc $flags $inc "$src/testcases/fuzz/fuzz-conf.c" "$src/usr/lib/common/conf.c" \
 	"$src/usr/lib/common/log.c" $common -o "$out/fuzz-conf" $(pkg-config --libs libconfig)
+
+soft=$src/usr/lib/tokens/soft
+$cc $flags $inc -I"$soft" "$src/testcases/fuzz/fuzz-der.c" "$soft/der.c" "$soft/ec_curves.c" \
+	-o "$out/fuzz-der" -lcrypto
+
+rules=$tok/rules
+$cc $flags $inc "$src/testcases/fuzz/fuzz-template.c" "$rules/rules.c" "$rules/rules_check.c" \
+	"$rules/rules_table.c" "$tok/objects/attrs.c" $common -o "$out/fuzz-template"

@@ -37,7 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_CONF_NAME "openslot.conf"
 
-static char fuzz_conf_dir[] = "/tmp/fuzz-conf.XXXXXX";
+/* On tmpfs where there is one: every input is written to a file. */
+static char fuzz_conf_dir[] = "/dev/shm/fuzz-conf.XXXXXX";
 static char fuzz_conf_path[sizeof(fuzz_conf_dir) + sizeof(FUZZ_CONF_NAME) + 1];
 
 /* Removes the directory at exit. */
@@ -51,8 +52,12 @@ static void fuzz_conf_cleanup(void)
 static void fuzz_conf_write(const uint8_t *data, size_t size)
 {
 	if (!fuzz_conf_path[0]) {
-		if (!mkdtemp(fuzz_conf_dir))
-			abort();
+		if (!mkdtemp(fuzz_conf_dir)) {
+			memcpy(fuzz_conf_dir, "/tmp/fuzz-conf.XXXXXX",
+			       sizeof("/tmp/fuzz-conf.XXXXXX"));
+			if (!mkdtemp(fuzz_conf_dir))
+				abort();
+		}
 		snprintf(fuzz_conf_path, sizeof(fuzz_conf_path), "%s/%s", fuzz_conf_dir,
 		         FUZZ_CONF_NAME);
 		atexit(fuzz_conf_cleanup);

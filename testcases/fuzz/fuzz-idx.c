@@ -23,7 +23,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char fuzz_idx_path[] = "/tmp/fuzz-idx.XXXXXX";
+/* On tmpfs where there is one: every input is written to a file. */
+static char fuzz_idx_path[] = "/dev/shm/fuzz-idx.XXXXXX";
 
 /* Removes the directory at exit. */
 static void fuzz_idx_cleanup(void)
@@ -42,8 +43,11 @@ static int fuzz_idx_dir(void)
 
 	if (dirfd >= 0)
 		return dirfd;
-	if (!mkdtemp(fuzz_idx_path))
-		abort();
+	if (!mkdtemp(fuzz_idx_path)) {
+		memcpy(fuzz_idx_path, "/tmp/fuzz-idx.XXXXXX", sizeof("/tmp/fuzz-idx.XXXXXX"));
+		if (!mkdtemp(fuzz_idx_path))
+			abort();
+	}
 	atexit(fuzz_idx_cleanup);
 	dirfd = open(fuzz_idx_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)

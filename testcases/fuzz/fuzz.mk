@@ -41,23 +41,78 @@ testcases_fuzz_fuzz_conf_SOURCES = \
 	$(NULL)
 testcases_fuzz_fuzz_conf_LDADD = libos_common.la $(LIBCONFIG_LIBS)
 
+# The soft backend's DER conversions and EC parameters (see fuzz-der.c).
+check_PROGRAMS += testcases/fuzz/fuzz-der
+testcases_fuzz_fuzz_der_SOURCES = \
+	testcases/fuzz/fuzz-driver.c \
+	testcases/fuzz/fuzz-der.c \
+	usr/lib/tokens/soft/der.c \
+	usr/lib/tokens/soft/ec_curves.c \
+	$(NULL)
+testcases_fuzz_fuzz_der_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS) -I$(srcdir)/usr/lib/tokens/soft
+testcases_fuzz_fuzz_der_LDADD = libos_common.la $(LIBCONFIG_LIBS) $(LIBCRYPTO_LIBS) -lrt
+
+# Object templates through the attribute rules (see fuzz-template.c).
+check_PROGRAMS += testcases/fuzz/fuzz-template
+testcases_fuzz_fuzz_template_SOURCES = \
+	testcases/fuzz/fuzz-driver.c \
+	testcases/fuzz/fuzz-template.c \
+	$(NULL)
+testcases_fuzz_fuzz_template_LDADD = $(OS_TEST_TOKCOMMON_LIBS)
+
 TESTS += testcases/fuzz/run-fuzz-corpus.sh
 
 EXTRA_DIST += \
 	testcases/fuzz/run-fuzz-corpus.sh \
 	testcases/fuzz/build-libfuzzer.sh \
+	testcases/fuzz/lsan.supp \
+	testcases/fuzz/gen-corpus-der.py \
 	testcases/fuzz/gen-corpus-idx.py \
 	testcases/fuzz/gen-corpus-mk.py \
 	testcases/fuzz/gen-corpus-object.py \
+	testcases/fuzz/gen-corpus-template.py \
 	testcases/fuzz/corpus-conf/empty.conf \
 	testcases/fuzz/corpus-conf/escapes.conf \
 	testcases/fuzz/corpus-conf/include.conf \
+	testcases/fuzz/corpus-conf/libconfig-adjacent-quotes.conf \
+	testcases/fuzz/corpus-conf/libconfig-nul-string.conf \
 	testcases/fuzz/corpus-conf/long-dir.conf \
 	testcases/fuzz/corpus-conf/options.conf \
 	testcases/fuzz/corpus-conf/sample.conf \
 	testcases/fuzz/corpus-conf/types.conf \
 	testcases/fuzz/corpus-conf/unterminated.conf \
 	testcases/fuzz/corpus-conf/versions.conf \
+	testcases/fuzz/corpus-der/octets-constructed.bin \
+	testcases/fuzz/corpus-der/octets-empty.bin \
+	testcases/fuzz/corpus-der/octets-long-form.bin \
+	testcases/fuzz/corpus-der/octets-point.bin \
+	testcases/fuzz/corpus-der/octets-trailing.bin \
+	testcases/fuzz/corpus-der/params-ed25519.bin \
+	testcases/fuzz/corpus-der/params-explicit.bin \
+	testcases/fuzz/corpus-der/params-long-form.bin \
+	testcases/fuzz/corpus-der/params-name-long-form.bin \
+	testcases/fuzz/corpus-der/params-name.bin \
+	testcases/fuzz/corpus-der/params-nist-name.bin \
+	testcases/fuzz/corpus-der/params-oid-padded.bin \
+	testcases/fuzz/corpus-der/params-p256.bin \
+	testcases/fuzz/corpus-der/params-p384.bin \
+	testcases/fuzz/corpus-der/params-trailing.bin \
+	testcases/fuzz/corpus-der/point-bare.bin \
+	testcases/fuzz/corpus-der/point-compressed.bin \
+	testcases/fuzz/corpus-der/point-ed25519.bin \
+	testcases/fuzz/corpus-der/point-long-form.bin \
+	testcases/fuzz/corpus-der/point-octets.bin \
+	testcases/fuzz/corpus-der/rs-leading-zero.bin \
+	testcases/fuzz/corpus-der/rs-max-n.bin \
+	testcases/fuzz/corpus-der/rs-p256.bin \
+	testcases/fuzz/corpus-der/sig-negative.bin \
+	testcases/fuzz/corpus-der/sig-p256.bin \
+	testcases/fuzz/corpus-der/sig-p521.bin \
+	testcases/fuzz/corpus-der/sig-padded-int.bin \
+	testcases/fuzz/corpus-der/sig-small.bin \
+	testcases/fuzz/corpus-der/sig-too-long.bin \
+	testcases/fuzz/corpus-der/wrap-300.bin \
+	testcases/fuzz/corpus-der/wrap-short.bin \
 	testcases/fuzz/corpus-idx/add-file-only.bin \
 	testcases/fuzz/corpus-idx/add-inline.bin \
 	testcases/fuzz/corpus-idx/add-update-remove.bin \
@@ -127,4 +182,43 @@ EXTRA_DIST += \
 	testcases/fuzz/corpus-proto/string-nul.bin \
 	testcases/fuzz/corpus-proto/token.bin \
 	testcases/fuzz/corpus-proto/trailing.bin \
+	testcases/fuzz/corpus-template/copy-private-public.bin \
+	testcases/fuzz/corpus-template/copy-token.bin \
+	testcases/fuzz/corpus-template/copy-uncopyable.bin \
+	testcases/fuzz/corpus-template/create-aes.bin \
+	testcases/fuzz/corpus-template/create-allowed-mechs.bin \
+	testcases/fuzz/corpus-template/create-bad-bool.bin \
+	testcases/fuzz/corpus-template/create-cert-trusted-so.bin \
+	testcases/fuzz/corpus-template/create-cert-trusted-user.bin \
+	testcases/fuzz/corpus-template/create-data.bin \
+	testcases/fuzz/corpus-template/create-dates.bin \
+	testcases/fuzz/corpus-template/create-duplicate.bin \
+	testcases/fuzz/corpus-template/create-local.bin \
+	testcases/fuzz/corpus-template/create-null-value.bin \
+	testcases/fuzz/corpus-template/create-rsa-private.bin \
+	testcases/fuzz/corpus-template/create-rsa-public.bin \
+	testcases/fuzz/corpus-template/create-vendor.bin \
+	testcases/fuzz/corpus-template/derive-generic.bin \
+	testcases/fuzz/corpus-template/generate-aes.bin \
+	testcases/fuzz/corpus-template/generate-dh-params.bin \
+	testcases/fuzz/corpus-template/generate-with-value.bin \
+	testcases/fuzz/corpus-template/get-extractable.bin \
+	testcases/fuzz/corpus-template/get-mixed.bin \
+	testcases/fuzz/corpus-template/pair-ec-public-point.bin \
+	testcases/fuzz/corpus-template/pair-ec-public.bin \
+	testcases/fuzz/corpus-template/pair-rsa-private.bin \
+	testcases/fuzz/corpus-template/pair-rsa-public.bin \
+	testcases/fuzz/corpus-template/set-class.bin \
+	testcases/fuzz/corpus-template/set-label.bin \
+	testcases/fuzz/corpus-template/set-sensitive-back.bin \
+	testcases/fuzz/corpus-template/set-unmodifiable.bin \
+	testcases/fuzz/corpus-template/store-change-class.bin \
+	testcases/fuzz/corpus-template/store-change-label.bin \
+	testcases/fuzz/corpus-template/store-change-no-private.bin \
+	testcases/fuzz/corpus-template/store-change-unsensitive.bin \
+	testcases/fuzz/corpus-template/store-new-aes.bin \
+	testcases/fuzz/corpus-template/store-new-no-token.bin \
+	testcases/fuzz/corpus-template/store-new-trusted.bin \
+	testcases/fuzz/corpus-template/store-new-unknown.bin \
+	testcases/fuzz/corpus-template/unwrap-aes.bin \
 	$(NULL)

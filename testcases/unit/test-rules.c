@@ -849,6 +849,14 @@ static void test_private_kept(void **state)
 	assert_int_equal(tok_attrs_set_bool(&obj, CKA_PRIVATE, CK_TRUE), CKR_OK);
 	expect_copy(CKR_OK, &obj, T_VAR(CKA_PRIVATE, no));
 	tok_attrs_free(&obj);
+
+	/* A stored key without CKA_PRIVATE is public: changing it keeps it so. */
+	make_secret(&obj, CK_TRUE, CK_FALSE);
+	tok_attrs_remove(&obj, CKA_PRIVATE);
+	expect_set(CKR_OK, &obj, T_STR(CKA_LABEL, "k"));
+	expect_copy(CKR_OK, &obj, T_STR(CKA_LABEL, "k"));
+	expect_copy(CKR_OK, &obj, T_VAR(CKA_PRIVATE, yes));
+	tok_attrs_free(&obj);
 }
 
 /* A token AES key as slotd would receive it. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <openssl/asn1.h>
+#include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
@@ -14,8 +15,10 @@
 
 /*
  * CKA_EC_PARAMS is decoded by OpenSSL (d2i_ASN1_OBJECT,
- * d2i_ASN1_PRINTABLESTRING) and the curve found by its NID, so any valid
- * DER encoding of a listed curve's OID or name is accepted.
+ * d2i_ASN1_PRINTABLESTRING) and the curve found by its NID.  OpenSSL's
+ * decoders also take BER (long-form lengths, constructed strings), so the
+ * value is taken only when it encodes back to the same bytes: a curve has
+ * one accepted encoding per form.
  */
 #define EC_W(nid, name, bits, n)                                                            \
 	{                                                                                   \
@@ -65,6 +68,21 @@ static int ec_name_nid(const char *name)
 }
 
 /*
+ * Whether the OID (obj) or the PrintableString (str) encodes back to
+ * exactly the len bytes of der.
+ */
+static bool ec_params_same(const ASN1_OBJECT *obj, const ASN1_PRINTABLESTRING *str,
+                           const CK_BYTE *der, long len)
+{
+	unsigned char *enc = NULL;
+	int enc_len = obj ? i2d_ASN1_OBJECT(obj, &enc) : i2d_ASN1_PRINTABLESTRING(str, &enc);
+	bool same = enc_len > 0 && enc_len == len && memcmp(enc, der, (size_t)len) == 0;
+
+	OPENSSL_free(enc);
+	return same;
+}
+
+/*
  * The NID the DER of an OID or of a PrintableString names, all of der
  * consumed; NID_undef for a well-formed OID or name OpenSSL does not
  * know, -1 when der is neither.
@@ -78,14 +96,14 @@ static int ec_params_nid(const CK_BYTE *der, long len)
 	char name[64];
 
 	if (obj) {
-		if (p == der + len)
+		if (p == der + len && ec_params_same(obj, NULL, der, len))
 			nid = OBJ_obj2nid(obj);
 		ASN1_OBJECT_free(obj);
 		return nid;
 	}
 	p = der;
 	str = d2i_ASN1_PRINTABLESTRING(NULL, &p, len);
-	if (str && p == der + len) {
+	if (str && p == der + len && ec_params_same(NULL, str, der, len)) {
 		int n = ASN1_STRING_length(str);
 
 		nid = NID_undef;
@@ -111,7 +129,8 @@ static bool ec_params_explicit(const CK_BYTE *der, long len)
 	int tag = -1, cls = -1;
 	int ret = ASN1_get_object(&p, &body, &tag, &cls, len);
 
-	return (ret & V_ASN1_CONSTRUCTED) && tag == V_ASN1_SEQUENCE && cls == V_ASN1_UNIVERSAL;
+	return !(ret & 0x80) && (ret & V_ASN1_CONSTRUCTED) && tag == V_ASN1_SEQUENCE &&
+	       cls == V_ASN1_UNIVERSAL;
 }
 
 CK_RV soft_ec_curve_find(const CK_ATTRIBUTE *params, const struct soft_ec_curve **curve)

@@ -36,7 +36,8 @@ bool rules_private_kept(const struct rules_shape *s, const struct tok_attrs *bef
 {
 	if (!rules_table_attr(s, CKA_SENSITIVE))
 		return true; /* no secret part: data, certificates, public keys */
-	if (!tok_attrs_get_bool(before, CKA_PRIVATE, CK_TRUE) ||
+	/* An object without CKA_PRIVATE is public, as everywhere else. */
+	if (!tok_attrs_get_bool(before, CKA_PRIVATE, CK_FALSE) ||
 	    tok_attrs_get_bool(after, CKA_PRIVATE, CK_FALSE))
 		return true;
 	return !tok_attrs_get_bool(after, CKA_SENSITIVE, CK_TRUE) &&
