@@ -164,7 +164,8 @@ struct api_state {
 	pthread_mutex_t client_lock;
 	struct os_client client;
 	bool client_ok;
-	int64_t link_checked_ns; /* api_events_check_link's last look; under client_lock */
+	int64_t
+	    link_checked_ns; /* last good look at the link, 0: none; atomic, set under client_lock */
 	struct os_slotshm_map shm;
 	struct os_slotshm_map old_shm[4]; /* mappings replaced on reconnect */
 	unsigned n_old_shm;
