@@ -625,6 +625,96 @@ static void test_session_object_owners(void **state)
 	assert_int_equal(fx->f->C_CloseSession(keep), CKR_OK);
 }
 
+/* Two soft slots, each with its own token. */
+#define TWO_SOFT_SLOTS                                                       \
+	"{ id = 0; backend = \"soft\"; token = \"softtok\"; "                \
+	"options = { pin-kdf-memory = \"64\"; pin-kdf-time = \"1\"; }; },\n" \
+	"{ id = 1; backend = \"soft\"; token = \"softtok2\"; "               \
+	"options = { pin-kdf-memory = \"64\"; pin-kdf-time = \"1\"; }; }"
+
+static int setup_two_soft(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	CK_INTERFACE *iface;
+
+	assert_non_null(fx);
+	assert_int_equal(harness_init(&fx->h), 0);
+	assert_int_equal(harness_write_conf(&fx->h, NULL, TWO_SOFT_SLOTS), 0);
+	assert_int_equal(harness_start(&fx->h, NULL), 0);
+	harness_use_instance(&fx->h);
+	fx->dl = dlopen(harness_library(), RTLD_NOW | RTLD_LOCAL);
+	assert_non_null(fx->dl);
+	CK_C_GetInterface get = (CK_C_GetInterface)dlsym(fx->dl, "C_GetInterface");
+	assert_int_equal(get(NULL, NULL, &iface, 0), CKR_OK);
+	fx->f = iface->pFunctionList;
+	assert_int_equal(fx->f->C_Initialize(NULL), CKR_OK);
+	*state = fx;
+	return 0;
+}
+
+static CK_SLOT_ID session_slot(struct fixture *fx, CK_SESSION_HANDLE s, CK_STATE *st)
+{
+	CK_SESSION_INFO info;
+
+	assert_int_equal(fx->f->C_GetSessionInfo(s, &info), CKR_OK);
+	if (st)
+		*st = info.state;
+	return info.slotID;
+}
+
+/*
+ * C_CloseAllSessions closes the sessions of its slot, with their session
+ * objects and the login, and leaves those of another slot as they were:
+ * open, logged in, their objects in place.
+ */
+static void test_close_all_one_slot(void **state)
+{
+	struct fixture *fx = *state;
+	CK_UTF8CHAR label[32];
+	CK_SESSION_HANDLE a1, a2, b1, b2, a3;
+	CK_OBJECT_HANDLE oa, ob;
+	CK_STATE st;
+	CK_SESSION_INFO info;
+
+	init_token(fx);
+	memset(label, ' ', sizeof(label));
+	assert_int_equal(fx->f->C_InitToken(1, (CK_UTF8CHAR_PTR)SO_PIN, 8, label), CKR_OK);
+	a1 = open_rw(fx);
+	a2 = open_rw(fx);
+	assert_int_equal(
+	    fx->f->C_OpenSession(1, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &b1), CKR_OK);
+	assert_int_equal(fx->f->C_Login(b1, CKU_SO, (CK_UTF8CHAR_PTR)SO_PIN, 8), CKR_OK);
+	assert_int_equal(fx->f->C_InitPIN(b1, (CK_UTF8CHAR_PTR)USER_PIN, 6), CKR_OK);
+	assert_int_equal(fx->f->C_Logout(b1), CKR_OK);
+	assert_int_equal(fx->f->C_Login(b1, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, 6), CKR_OK);
+	assert_int_equal(fx->f->C_OpenSession(1, CKF_SERIAL_SESSION, NULL, NULL, &b2), CKR_OK);
+	assert_int_equal(fx->f->C_Login(a1, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN, 6), CKR_OK);
+	oa = make_data(fx, a2, "oa", CK_FALSE, CK_FALSE, "a");
+	ob = make_data(fx, b1, "ob", CK_FALSE, CK_FALSE, "b");
+
+	assert_int_equal(fx->f->C_CloseAllSessions(0), CKR_OK);
+	assert_int_equal(fx->f->C_GetSessionInfo(a1, &info), CKR_SESSION_HANDLE_INVALID);
+	assert_int_equal(fx->f->C_GetSessionInfo(a2, &info), CKR_SESSION_HANDLE_INVALID);
+	assert_int_equal(session_slot(fx, b1, &st), 1);
+	assert_int_equal(st, CKS_RW_USER_FUNCTIONS);
+	assert_int_equal(session_slot(fx, b2, &st), 1);
+	assert_int_equal(st, CKS_RO_USER_FUNCTIONS);
+	assert_true(handle_valid(fx, b2, ob));
+	assert_int_equal(find_label(fx, b2, "ob", NULL), 1);
+	/* slot 0: logged out, its session object gone */
+	a3 = open_rw(fx);
+	assert_int_equal(session_slot(fx, a3, &st), 0);
+	assert_int_equal(st, CKS_RW_PUBLIC_SESSION);
+	assert_false(handle_valid(fx, a3, oa));
+	assert_int_equal(find_label(fx, a3, "oa", NULL), 0);
+	/* nothing to close is no error; then slot 1 goes the same way */
+	assert_int_equal(fx->f->C_CloseAllSessions(0), CKR_OK);
+	assert_int_equal(fx->f->C_CloseAllSessions(0), CKR_OK);
+	assert_int_equal(fx->f->C_CloseAllSessions(1), CKR_OK);
+	assert_int_equal(fx->f->C_GetSessionInfo(b1, &info), CKR_SESSION_HANDLE_INVALID);
+	assert_int_equal(fx->f->C_GetSessionInfo(b2, &info), CKR_SESSION_HANDLE_INVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -636,6 +726,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_keys_and_operations, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pin_kdf_options, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_session_object_owners, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_close_all_one_slot, setup_two_soft, teardown),
 	};
 
 	return cmocka_run_group_tests_name("token", tests, NULL, NULL);

@@ -42,7 +42,7 @@ static void test_complete(void **state)
 	struct os_backend_ops ops;
 
 	(void)state;
-	assert_int_equal(null_entries(&bare), 27);
+	assert_int_equal(null_entries(&bare), 28);
 	memset(&ops, 0, sizeof(ops));
 	tok_backend_fill(&ops, &bare);
 	assert_int_equal(null_entries(&ops), 0);
@@ -131,6 +131,9 @@ static void test_op_defaults(void **state)
 	                 CKR_FUNCTION_NOT_SUPPORTED);
 	assert_int_equal(ops.op_verify_final(op, out, sizeof(out)), CKR_FUNCTION_NOT_SUPPORTED);
 	assert_int_equal(ops.op_digest_key(op, NULL), CKR_KEY_INDIGESTIBLE);
+	assert_int_equal(ops.op_reinit(NULL, OS_BACKEND_OP_DIGEST, &mech, op),
+	                 CKR_FUNCTION_NOT_SUPPORTED);
+	assert_ptr_equal(op, &dummy);
 	assert_int_equal(outlen, sizeof(out));
 	assert_int_equal(ops.op_get_state(op, &type, NULL, &outlen), CKR_STATE_UNSAVEABLE);
 	assert_int_equal(
@@ -163,7 +166,7 @@ static void test_kept(void **state)
 	assert_ptr_equal(out.check_key, own_check_key);
 	assert_int_equal(out.check_key(NULL, NULL), CKR_TEMPLATE_INCONSISTENT);
 	assert_non_null(out.login_key);
-	assert_int_equal(null_entries(&in), 25);
+	assert_int_equal(null_entries(&in), 26);
 	assert_int_equal(null_entries(&out), 0);
 }
 

@@ -124,6 +124,14 @@ struct api_session {
 	atomic_int refs;
 	pthread_mutex_t op_lock; /* guards the operation state below */
 	struct api_op ops[API_OP_COUNT];
+	void *digest_spare; /* an ended digest's state for the next one (op_reinit), or NULL */
+	/*
+	 * Set (atomic) once the session was named to the token layer as the
+	 * owner of new objects (entry_caller); a session never named owns no
+	 * session objects, so closing it asks nothing of the token.
+	 */
+	bool may_own;
+	struct api_session *closing_next; /* C_CloseAllSessions' list, under sessions_lock */
 	bool find_active;
 	CK_OBJECT_HANDLE *found; /* C_FindObjects results, taken at init */
 	size_t n_found;
@@ -156,7 +164,8 @@ struct api_state {
 	pthread_mutex_t client_lock;
 	struct os_client client;
 	bool client_ok;
-	int64_t link_checked_ns; /* api_events_check_link's last look; under client_lock */
+	int64_t
+	    link_checked_ns; /* last good look at the link, 0: none; atomic, set under client_lock */
 	struct os_slotshm_map shm;
 	struct os_slotshm_map old_shm[4]; /* mappings replaced on reconnect */
 	unsigned n_old_shm;

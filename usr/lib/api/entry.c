@@ -28,12 +28,14 @@ CK_RV entry_end(struct api_session *s, CK_RV rv)
 	return rv;
 }
 
-struct tok_caller entry_caller(const struct api_session *s)
+struct tok_caller entry_caller(struct api_session *s)
 {
 	struct tok_caller c = {.session = s,
 	                       .rw = (s->flags & CKF_RW_SESSION) != 0,
 	                       .so = tok_token_login_state(&s->slot->token) == CKU_SO};
 
+	if (!__atomic_load_n(&s->may_own, __ATOMIC_RELAXED))
+		__atomic_store_n(&s->may_own, true, __ATOMIC_RELEASE);
 	return c;
 }
 

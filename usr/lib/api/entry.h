@@ -14,7 +14,7 @@
 CK_RV entry_begin(CK_SESSION_HANDLE h, struct api_session **s);
 /* Notes the call's slot for log-calls, drops the session and leaves the library. */
 CK_RV entry_end(struct api_session *s, CK_RV rv);
-/* The calling session as the token common layer sees it. */
-struct tok_caller entry_caller(const struct api_session *s);
+/* The calling session as the token common layer sees it; notes that s may own objects. */
+struct tok_caller entry_caller(struct api_session *s);
 
 #endif

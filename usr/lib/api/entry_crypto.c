@@ -34,6 +34,26 @@ static const CK_ATTRIBUTE_TYPE entry_usage[API_OP_COUNT] = {
     [API_OP_VERIFY_RECOVER] = CKA_VERIFY_RECOVER,
 };
 
+/*
+ * A digest in the state an ended one left (op_lock held): CKR_OK when the
+ * backend could reuse it; otherwise the state is freed and op_init decides.
+ */
+static CK_RV entry_digest_reuse(struct api_session *s, CK_MECHANISM_PTR mech)
+{
+	const struct os_backend_ops *ops = s->slot->ops;
+	void *spare = s->digest_spare;
+
+	if (!spare)
+		return CKR_FUNCTION_NOT_SUPPORTED;
+	s->digest_spare = NULL;
+	if (ops->op_reinit(s->slot->ctx, OS_BACKEND_OP_DIGEST, mech, spare) != CKR_OK) {
+		ops->op_free(spare);
+		return CKR_FUNCTION_NOT_SUPPORTED;
+	}
+	s->ops[API_OP_DIGEST].state = spare;
+	return CKR_OK;
+}
+
 static CK_RV entry_op_start(struct api_session *s, enum api_op_kind kind, CK_MECHANISM_PTR mech,
                             CK_OBJECT_HANDLE key)
 {
@@ -45,6 +65,8 @@ static CK_RV entry_op_start(struct api_session *s, enum api_op_kind kind, CK_MEC
 		return CKR_ARGUMENTS_BAD;
 	if (s->ops[kind].state)
 		return CKR_OPERATION_ACTIVE;
+	if (kind == API_OP_DIGEST && entry_digest_reuse(s, mech) == CKR_OK)
+		return CKR_OK;
 	if (kind != API_OP_DIGEST) {
 		rv = tok_token_key(&s->slot->token, key, &obj);
 		if (rv != CKR_OK)

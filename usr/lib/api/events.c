@@ -119,6 +119,7 @@ void api_events_disconnect(void)
 	if (api_state.events_ok)
 		os_client_close(&api_state.events);
 	api_state.client_ok = api_state.events_ok = false;
+	__atomic_store_n(&api_state.link_checked_ns, 0, __ATOMIC_RELEASE);
 	api_events_wait_disconnect();
 	os_slotshm_detach(&api_state.shm);
 	while (api_state.n_old_shm)
@@ -163,6 +164,7 @@ void api_events_lost_client_inlock(void)
 	if (api_state.client_ok)
 		os_client_close(&api_state.client);
 	api_state.client_ok = false;
+	__atomic_store_n(&api_state.link_checked_ns, 0, __ATOMIC_RELEASE);
 	/* slotd keeps logins per connection: this process's are gone with it */
 	for (size_t i = 0; i < api_state.n_slots; i++)
 		__atomic_store_n(&api_state.slots[i]->login_lost, 1, __ATOMIC_RELEASE);
@@ -234,34 +236,44 @@ CK_RV api_events_report_counts(struct api_slot *slot)
 	return rv;
 }
 
-/*
- * True when the counts connection was looked at less than EVENTS_FLUSH_US
- * ago: a hang-up since then is found by the flusher, which reconnects and
- * sends every count again, as the next look would.  Session churn thus
- * costs no system call per C_OpenSession.
- */
-static bool events_link_fresh_inlock(void)
+static int64_t events_now_ns(void)
 {
 	struct timespec ts;
-	int64_t now;
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	if (api_state.flusher_running && now - api_state.link_checked_ns < EVENTS_FLUSH_US * 1000)
-		return true;
-	api_state.link_checked_ns = now;
-	return false;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * True when the counts connection was found good less than EVENTS_FLUSH_US
+ * ago: a hang-up since then is found by the flusher, which reconnects and
+ * sends every count again, as the next look would.  Read without
+ * client_lock, so session churn costs neither a system call nor a lock per
+ * C_OpenSession; losing the connection clears link_checked_ns.
+ */
+static bool events_link_fresh(int64_t now)
+{
+	int64_t checked = __atomic_load_n(&api_state.link_checked_ns, __ATOMIC_ACQUIRE);
+
+	return api_state.flusher_running && checked != 0 && now - checked < EVENTS_FLUSH_US * 1000;
 }
 
 CK_RV api_events_check_link(void)
 {
+	int64_t now = events_now_ns();
 	CK_RV rv = CKR_OK;
 
+	if (events_link_fresh(now))
+		return CKR_OK;
 	pthread_mutex_lock(&api_state.client_lock);
 	if (!api_state.client_ok)
 		rv = api_events_reconnect_client_inlock() == 0 ? CKR_OK : CKR_DEVICE_ERROR;
-	else if (!events_link_fresh_inlock() && events_drain_client_inlock() < 0)
+	else if (events_link_fresh(now))
+		rv = CKR_OK; /* another thread looked meanwhile */
+	else if (events_drain_client_inlock() < 0)
 		rv = api_events_reconnect_client_inlock() == 0 ? CKR_OK : CKR_DEVICE_ERROR;
+	else /* only a look that found the link good makes it fresh */
+		__atomic_store_n(&api_state.link_checked_ns, now, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&api_state.client_lock);
 	return rv;
 }

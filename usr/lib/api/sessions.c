@@ -89,23 +89,30 @@ static void sessions_remove_inlock(struct api_session *s)
 }
 
 /*
- * After a session left the table (sessions_lock not held): its session
- * objects go, and the last session of a slot closing logs the process out.
+ * The end of a session that left the table (sessions_lock not held), for
+ * C_CloseSession and C_CloseAllSessions alike: its session objects go, and
+ * when it was the last of its slot the process is logged out.  The token's
+ * lock is taken only when there is something to do: a session that never
+ * made objects owns none, and the login state is read without the lock.
  */
-static void sessions_after_close(struct api_session *s, bool last)
+static void sessions_end(struct api_session *s, bool last)
 {
-	if (!s->slot->has_token)
-		return;
-	tok_token_session_closed(&s->slot->token, s);
-	if (last)
-		tok_token_logout(&s->slot->token);
+	struct tok_token *t = &s->slot->token;
+
+	if (s->slot->has_token && __atomic_load_n(&s->may_own, __ATOMIC_ACQUIRE))
+		tok_token_session_closed(t, s);
+	if (s->slot->has_token && last && tok_token_login_state(t) != TOK_NO_USER)
+		tok_token_logout(t);
+	api_session_put(s);
 }
 
 void api_session_end_op(struct api_session *s, enum api_op_kind kind)
 {
 	struct api_op *op = &s->ops[kind];
 
-	if (op->state)
+	if (op->state && kind == API_OP_DIGEST && !s->digest_spare)
+		s->digest_spare = op->state; /* the next C_DigestInit reuses it */
+	else if (op->state)
 		s->slot->ops->op_free(op->state);
 	tok_object_unref(op->key);
 	op->state = NULL;
@@ -121,7 +128,7 @@ CK_RV api_session_get(CK_SESSION_HANDLE h, struct api_session **out)
 	pthread_mutex_unlock(&api_state.sessions_lock);
 	*out = s;
 	/* After slotd restarted, its session holds no login any more: nor do we. */
-	if (s && s->slot->has_token &&
+	if (s && s->slot->has_token && __atomic_load_n(&s->slot->login_lost, __ATOMIC_ACQUIRE) &&
 	    __atomic_exchange_n(&s->slot->login_lost, 0, __ATOMIC_ACQ_REL))
 		tok_token_forget_login(&s->slot->token);
 	return s ? CKR_OK : CKR_SESSION_HANDLE_INVALID;
@@ -132,6 +139,8 @@ void api_session_put(struct api_session *s)
 	if (s && atomic_fetch_sub(&s->refs, 1) == 1) {
 		for (int k = 0; k < API_OP_COUNT; k++)
 			api_session_end_op(s, k);
+		if (s->digest_spare)
+			s->slot->ops->op_free(s->digest_spare);
 		free(s->found);
 		pthread_mutex_destroy(&s->op_lock);
 		free(s);
@@ -248,10 +257,10 @@ CK_RV C_CloseSession(CK_SESSION_HANDLE h)
 {
 	CK_RV rv = api_enter();
 	struct api_session *s;
+	bool last = false;
 
 	if (rv != CKR_OK)
 		return rv;
-	bool last = false;
 	pthread_mutex_lock(&api_state.sessions_lock);
 	s = sessions_lookup_inlock(h);
 	if (s) {
@@ -263,19 +272,24 @@ CK_RV C_CloseSession(CK_SESSION_HANDLE h)
 		api_leave();
 		return CKR_SESSION_HANDLE_INVALID;
 	}
-	sessions_after_close(s, last);
+	struct api_slot *slot = s->slot;
+	sessions_end(s, last);
 	/* Closing works without slotd; it learns the count on the next report. */
-	api_events_report_counts(s->slot);
-	api_trace_slot(s->slot);
-	api_session_put(s);
+	api_events_report_counts(slot);
+	api_trace_slot(slot);
 	api_leave();
 	return CKR_OK;
 }
 
+/*
+ * This process's sessions on the slot, and no others: those of other slots
+ * stay open, and other processes' sessions are theirs to close.
+ */
 CK_RV C_CloseAllSessions(CK_SLOT_ID id)
 {
 	CK_RV rv = api_enter_slots();
 	struct api_slot *slot = NULL;
+	struct api_session *closing = NULL;
 
 	if (rv != CKR_OK)
 		return rv;
@@ -287,13 +301,16 @@ CK_RV C_CloseAllSessions(CK_SLOT_ID id)
 			if (!s || s->slot != slot)
 				continue;
 			sessions_remove_inlock(s);
-			if (slot->has_token)
-				tok_token_session_closed(&slot->token, s);
-			api_session_put(s);
+			s->closing_next = closing;
+			closing = s;
 		}
+		bool last = slot->n_sessions == 0;
 		pthread_mutex_unlock(&api_state.sessions_lock);
-		if (slot->has_token)
-			tok_token_logout(&slot->token);
+		while (closing) {
+			struct api_session *s = closing;
+			closing = s->closing_next;
+			sessions_end(s, last && !closing);
+		}
 		api_events_report_counts(slot);
 	}
 	api_trace_slot(slot);

@@ -28,7 +28,7 @@
 #include "openslot/pkcs11.h"
 #include "attrs.h"
 
-#define OS_BACKEND_ABI_VERSION  4
+#define OS_BACKEND_ABI_VERSION  5
 #define OS_BACKEND_ENTRY_SYMBOL "os_backend_entry"
 
 /* One backend option from the slot's config ("options" group). */
@@ -182,6 +182,15 @@ struct os_backend_ops {
 	CK_RV (*op_verify_final)(void *op, const CK_BYTE *sig, CK_ULONG siglen);
 	CK_RV (*op_digest_key)(void *op, const struct os_backend_key *key);
 	void (*op_free)(void *op);
+	/*
+	 * op_reinit: a new digest (kind OS_BACKEND_OP_DIGEST, no key) in the
+	 * state of one that ended, as op_init would make it but keeping what
+	 * the old one allocated.  CKR_OK: op is the new operation.  Any other
+	 * value: op is left to op_free, and the library calls op_init, whose
+	 * answer the application sees; a backend may thus refuse whatever it
+	 * does not reuse.
+	 */
+	CK_RV (*op_reinit)(void *ctx, enum os_backend_op kind, const CK_MECHANISM *mech, void *op);
 
 	/*
 	 * C_WrapKey (out/outlen as above), C_UnwrapKey and C_DeriveKey (key

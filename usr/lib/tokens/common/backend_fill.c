@@ -11,7 +11,7 @@
  * Every entry after name is a function pointer, and tok_backend_fill fills
  * each of them: a new entry must be added to both, and this count with it.
  */
-#define FILL_ENTRIES 27
+#define FILL_ENTRIES 28
 _Static_assert(sizeof(struct os_backend_ops) - offsetof(struct os_backend_ops, load) ==
                    FILL_ENTRIES * sizeof(void (*)(void)),
                "tok_backend_fill does not know every entry of struct os_backend_ops");
@@ -122,6 +122,11 @@ static CK_RV fill_op_digest_key(void *op, const struct os_backend_key *key)
 	return CKR_KEY_INDIGESTIBLE;
 }
 
+static CK_RV fill_op_reinit(void *ctx, enum os_backend_op kind, const CK_MECHANISM *mech, void *op)
+{
+	return CKR_FUNCTION_NOT_SUPPORTED;
+}
+
 static CK_RV fill_wrap_key(void *ctx, const CK_MECHANISM *mech,
                            const struct os_backend_key *wrapping, const struct tok_attrs *key,
                            CK_BYTE *out, CK_ULONG *outlen)
@@ -185,6 +190,7 @@ void tok_backend_fill(struct os_backend_ops *out, const struct os_backend_ops *i
 	FILL(op_verify_final, fill_op_verify_final);
 	FILL(op_digest_key, fill_op_digest_key);
 	FILL(op_free, fill_nothing);
+	FILL(op_reinit, fill_op_reinit);
 	FILL(wrap_key, fill_wrap_key);
 	FILL(unwrap_key, fill_unwrap_key);
 	FILL(derive_key, fill_derive_key);

@@ -16,7 +16,7 @@
  *   unwrap_key, derive_key            CKR_MECHANISM_INVALID
  *   generate_random  CKR_RANDOM_NO_RNG
  *   seed_random      CKR_RANDOM_SEED_NOT_SUPPORTED
- *   op_single, op_update, op_final, op_verify, op_verify_final
+ *   op_single, op_update, op_final, op_verify, op_verify_final, op_reinit
  *                    CKR_FUNCTION_NOT_SUPPORTED
  *   op_digest_key    CKR_KEY_INDIGESTIBLE
  *   op_get_state     CKR_STATE_UNSAVEABLE

@@ -122,35 +122,55 @@ static void digest_free(struct soft_op *op)
 	free(d);
 }
 
+/*
+ * Starts the digest of mechanism m in d's context, which may hold an ended
+ * digest of any algorithm: EVP_DigestInit_ex2 resets it, so the state of a
+ * digest (of a key's value too, after C_DigestKey) does not outlive it.
+ */
+static CK_RV digest_start(struct digest_op *d, const struct soft_mech *m, const CK_MECHANISM *mech)
+{
+	const struct soft_digest_info *info = soft_digest_find(m->type);
+	const EVP_MD *md = info ? soft_fetch_md(info->md) : NULL;
+
+	if (!md)
+		return CKR_MECHANISM_INVALID;
+	if (soft_secret_no_param(mech) != CKR_OK)
+		return CKR_MECHANISM_PARAM_INVALID;
+	if (EVP_DigestInit_ex2(d->ctx, md, NULL) != 1)
+		return soft_ossl_fail();
+	d->size = info->size;
+	return CKR_OK;
+}
+
+static CK_RV digest_reinit(struct soft_op *op, const struct soft_mech *m, const CK_MECHANISM *mech)
+{
+	return digest_start((struct digest_op *)op, m, mech);
+}
+
 static const struct soft_op_ops digest_ops = {
     .single = digest_single,
     .update = digest_update,
     .final = digest_final,
     .digest_key = digest_key,
     .free = digest_free,
+    .reinit = digest_reinit,
 };
 
 static CK_RV digest_init(const struct soft_mech *m, enum os_backend_op kind,
                          const CK_MECHANISM *mech, const struct os_backend_key *key,
                          struct soft_op **op)
 {
-	const struct soft_digest_info *info = soft_digest_find(m->type);
-	const EVP_MD *md = info ? soft_fetch_md(info->md) : NULL;
-	struct digest_op *d;
+	struct digest_op *d = calloc(1, sizeof(*d));
+	CK_RV rv;
 
-	if (!md)
-		return CKR_MECHANISM_INVALID;
-	if (soft_secret_no_param(mech) != CKR_OK)
-		return CKR_MECHANISM_PARAM_INVALID;
-	d = calloc(1, sizeof(*d));
 	if (!d)
 		return CKR_HOST_MEMORY;
 	d->base.ops = &digest_ops;
-	d->size = info->size;
 	d->ctx = EVP_MD_CTX_new();
-	if (!d->ctx || EVP_DigestInit_ex2(d->ctx, md, NULL) != 1) {
+	rv = d->ctx ? digest_start(d, m, mech) : CKR_HOST_MEMORY;
+	if (rv != CKR_OK) {
 		digest_free(&d->base);
-		return soft_ossl_fail();
+		return rv;
 	}
 	*op = &d->base;
 	return CKR_OK;

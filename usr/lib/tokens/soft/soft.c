@@ -318,6 +318,22 @@ static CK_RV soft_op_init(void *ctx, enum os_backend_op kind, const CK_MECHANISM
 	return rv;
 }
 
+/* A digest in the state of an ended one, when its family knows how (digest.c). */
+static CK_RV soft_op_reinit(void *ctx, enum os_backend_op kind, const CK_MECHANISM *mech, void *op)
+{
+	const struct soft_mech *m = soft_mech_find(ctx, mech->mechanism);
+	struct soft_op *o = op;
+	CK_RV rv;
+
+	if (!m || !(m->flags & soft_op_flag(kind)) || !o->ops->reinit)
+		return CKR_FUNCTION_NOT_SUPPORTED;
+	soft_state_forget(o);
+	rv = o->ops->reinit(o, m, mech);
+	if (rv == CKR_OK)
+		soft_state_begin(o, kind, mech);
+	return rv;
+}
+
 static CK_RV soft_op_single(void *op, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out,
                             CK_ULONG *outlen)
 {
@@ -534,6 +550,7 @@ static const struct os_backend_ops soft_ops = {
     .op_verify_final = soft_op_verify_final,
     .op_digest_key = soft_op_digest_key,
     .op_free = soft_op_free,
+    .op_reinit = soft_op_reinit,
     .wrap_key = soft_wrap_key,
     .unwrap_key = soft_unwrap_key,
     .derive_key = soft_derive_key,

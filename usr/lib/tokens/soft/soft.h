@@ -19,6 +19,7 @@
  * call is then CKR_FUNCTION_NOT_SUPPORTED, e.g. multi-part raw RSA).
  */
 struct soft_op;
+struct soft_mech;
 struct soft_op_ops {
 	CK_RV(*single)
 	(struct soft_op *op, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out, CK_ULONG *outlen);
@@ -31,6 +32,9 @@ struct soft_op_ops {
 	CK_RV (*verify_final)(struct soft_op *op, const CK_BYTE *sig, CK_ULONG siglen);
 	CK_RV (*digest_key)(struct soft_op *op, const struct os_backend_key *key);
 	void (*free)(struct soft_op *op);
+	/* Makes an ended operation a new one of mechanism m (op_reinit); may be NULL. */
+	CK_RV(*reinit)
+	(struct soft_op *op, const struct soft_mech *m, const CK_MECHANISM *mech);
 };
 
 /* Most CK_ULONG words of a mechanism parameter a saved state can hold. */

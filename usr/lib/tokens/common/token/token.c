@@ -468,7 +468,7 @@ static void token_logout_inlock(struct tok_token *t)
 {
 	if (t->have_mk)
 		token_backend_key(t, NULL);
-	t->login = TOK_NO_USER;
+	__atomic_store_n(&t->login, TOK_NO_USER, __ATOMIC_RELEASE);
 	token_forget_mk(t);
 	token_drop_private_inlock(t);
 }
@@ -516,7 +516,7 @@ CK_RV tok_token_login(struct tok_token *t, CK_USER_TYPE user, const CK_UTF8CHAR 
 		token_forget_mk(t);
 	}
 	if (rv == CKR_OK) {
-		t->login = user;
+		__atomic_store_n(&t->login, user, __ATOMIC_RELEASE);
 		t->have_mk = have_mk;
 		t->seen_objects = UINT64_MAX; /* private objects become loadable */
 	}
@@ -548,12 +548,15 @@ void tok_token_forget_login(struct tok_token *t)
 	pthread_rwlock_unlock(&t->lock);
 }
 
+/*
+ * Read without the lock, on every C_OpenSession and object call: login is
+ * changed only under the write lock and always by an atomic store, so the
+ * answer is the state before or after a concurrent login or logout, as a
+ * caller taking the lock could see too.
+ */
 CK_USER_TYPE tok_token_login_state(struct tok_token *t)
 {
-	pthread_rwlock_rdlock(&t->lock);
-	CK_USER_TYPE user = t->login;
-	pthread_rwlock_unlock(&t->lock);
-	return user;
+	return __atomic_load_n(&t->login, __ATOMIC_ACQUIRE);
 }
 
 CK_RV tok_token_init_pin(struct tok_token *t, const CK_UTF8CHAR *pin, CK_ULONG len)
