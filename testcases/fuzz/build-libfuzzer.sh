@@ -14,7 +14,7 @@ build=${2:?build directory}
 out=${3:?output directory}
 cc=${CC:-clang}
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -DHAVE_CONFIG_H"
-inc="-I$build -I$src/usr/include -I$src/usr/lib/common -I$src/usr/lib/tokens/common -I$src/usr/lib/tokens/common/objects -I$src/usr/lib/tokens/common/rules -I$src/usr/lib/tokens/common/store -I$src/usr/lib/tokens/common/token $(pkg-config --cflags p11-kit-1)"
+inc="-I$build -I$src/usr/include -I$src/usr/lib/common -I$src/usr/lib/tokens/common -I$src/usr/lib/tokens/common/der -I$src/usr/lib/tokens/common/objects -I$src/usr/lib/tokens/common/rules -I$src/usr/lib/tokens/common/store -I$src/usr/lib/tokens/common/token $(pkg-config --cflags p11-kit-1)"
 mkdir -p "$out"
 
 common="$src/usr/lib/common/proto.c $src/usr/lib/common/buf.c $src/usr/lib/common/htab.c"
@@ -38,7 +38,7 @@ $cc $flags $inc "$src/testcases/fuzz/fuzz-conf.c" "$src/usr/lib/common/conf.c" \
 	"$src/usr/lib/common/log.c" $common -o "$out/fuzz-conf" $(pkg-config --libs libconfig)
 
 soft=$src/usr/lib/tokens/soft
-$cc $flags $inc -I"$soft" "$src/testcases/fuzz/fuzz-der.c" "$soft/der.c" "$soft/ec_curves.c" \
+$cc $flags $inc -I"$soft" "$src/testcases/fuzz/fuzz-der.c" "$tok/der/der.c" "$soft/ec_curves.c" \
 	-o "$out/fuzz-der" -lcrypto
 
 rules=$tok/rules

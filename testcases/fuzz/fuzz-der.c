@@ -1,6 +1,6 @@
 /*
- * Fuzz target for the soft backend's DER conversions
- * (usr/lib/tokens/soft/der.c) and its reading of CKA_EC_PARAMS and
+ * Fuzz target for the DER conversions the backends share
+ * (usr/lib/tokens/common/der/der.c) and the soft backend's reading of CKA_EC_PARAMS and
  * CKA_EC_POINT (usr/lib/tokens/soft/ec_curves.c).
  *
  * The first byte of an input picks the conversion, the rest is its data:
@@ -11,7 +11,7 @@
  *   2  an ECDSA-Sig-Value for r and s of n bytes (n from the next byte):
  *      when accepted, r || s must encode back to exactly the input;
  *   3  r || s of n bytes each (n from the next byte): the DER must decode
- *      back to the same r || s, and fit SOFT_ECDSA_DER_MAX for the curves'
+ *      back to the same r || s, and fit TOK_ECDSA_DER_MAX for the curves'
  *      sizes;
  *   4  CKA_EC_PARAMS: accepted only as the DER of a listed curve's OID or
  *      the DER PrintableString of a name, each in its one exact encoding;
@@ -55,7 +55,7 @@ static const int fuzz_der_nids[] = {
 static void fuzz_der_octets(const uint8_t *data, size_t size)
 {
 	size_t body_len = 0;
-	const CK_BYTE *body = soft_asym_der_octets(data, size, &body_len);
+	const CK_BYTE *body = tok_der_octets(data, size, &body_len);
 	CK_BYTE *der;
 
 	if (!body)
@@ -63,7 +63,7 @@ static void fuzz_der_octets(const uint8_t *data, size_t size)
 	FUZZ_CHECK(body >= data && body_len <= size && body + body_len == data + size);
 	der = malloc(size);
 	FUZZ_CHECK(der);
-	FUZZ_CHECK(soft_asym_octets_to_der(body, body_len, der, size) == size);
+	FUZZ_CHECK(tok_der_wrap_octets(body, body_len, der, size) == size);
 	FUZZ_CHECK(memcmp(der, data, size) == 0);
 	free(der);
 }
@@ -72,16 +72,16 @@ static void fuzz_der_octets_wrap(const uint8_t *data, size_t size)
 {
 	CK_BYTE der[1024];
 	size_t body_len = 0;
-	size_t len = soft_asym_octets_to_der(data, size, der, sizeof(der));
+	size_t len = tok_der_wrap_octets(data, size, der, sizeof(der));
 	const CK_BYTE *body;
 
 	/* Tag, a length of at most three bytes, the contents. */
 	FUZZ_CHECK(len == 0 ? size + 4 > sizeof(der) : len > size && len <= size + 4);
 	if (!len)
 		return;
-	body = soft_asym_der_octets(der, len, &body_len);
+	body = tok_der_octets(der, len, &body_len);
 	FUZZ_CHECK(body && body_len == size && memcmp(body, data, size) == 0);
-	FUZZ_CHECK(soft_asym_octets_to_der(data, size, der, len - 1) == 0);
+	FUZZ_CHECK(tok_der_wrap_octets(data, size, der, len - 1) == 0);
 }
 
 /* n for cases 2 and 3: 1 to 0x7c, now and then an invalid 0 or 0x7d. */
@@ -98,10 +98,10 @@ static void fuzz_der_sig(const uint8_t *data, size_t size)
 	if (size < 1)
 		return;
 	n = fuzz_der_n(data[0]);
-	if (!soft_asym_ecdsa_from_der(data + 1, size - 1, rs, n))
+	if (!tok_der_ecdsa_from_der(data + 1, size - 1, rs, n))
 		return;
 	FUZZ_CHECK(n > 0 && n <= 0x7c);
-	FUZZ_CHECK(soft_asym_ecdsa_to_der(rs, n, der, sizeof(der)) == size - 1);
+	FUZZ_CHECK(tok_der_ecdsa_to_der(rs, n, der, sizeof(der)) == size - 1);
 	FUZZ_CHECK(memcmp(der, data + 1, size - 1) == 0);
 }
 
@@ -115,16 +115,16 @@ static void fuzz_der_rs(const uint8_t *data, size_t size)
 	n = fuzz_der_n(data[0]);
 	if (size - 1 < 2 * n)
 		return;
-	len = soft_asym_ecdsa_to_der(data + 1, n, der, sizeof(der));
+	len = tok_der_ecdsa_to_der(data + 1, n, der, sizeof(der));
 	FUZZ_CHECK((len == 0) == (n == 0 || n > 0x7c));
 	if (!len)
 		return;
-	FUZZ_CHECK(n > 66 || len <= SOFT_ECDSA_DER_MAX);
-	FUZZ_CHECK(soft_asym_ecdsa_from_der(der, len, back, n));
+	FUZZ_CHECK(n > 66 || len <= TOK_ECDSA_DER_MAX);
+	FUZZ_CHECK(tok_der_ecdsa_from_der(der, len, back, n));
 	FUZZ_CHECK(memcmp(back, data + 1, 2 * n) == 0);
 	/* r and s fit one byte less exactly when both start with a zero byte. */
 	if (n > 1)
-		FUZZ_CHECK(soft_asym_ecdsa_from_der(der, len, back, n - 1) ==
+		FUZZ_CHECK(tok_der_ecdsa_from_der(der, len, back, n - 1) ==
 		           (data[1] == 0 && data[1 + n] == 0));
 }
 

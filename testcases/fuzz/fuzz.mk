@@ -46,7 +46,7 @@ check_PROGRAMS += testcases/fuzz/fuzz-der
 testcases_fuzz_fuzz_der_SOURCES = \
 	testcases/fuzz/fuzz-driver.c \
 	testcases/fuzz/fuzz-der.c \
-	usr/lib/tokens/soft/der.c \
+	usr/lib/tokens/common/der/der.c \
 	usr/lib/tokens/soft/ec_curves.c \
 	$(NULL)
 testcases_fuzz_fuzz_der_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS) -I$(srcdir)/usr/lib/tokens/soft

@@ -27,14 +27,14 @@ testcases_unit_test_soft_asym_LDADD = \
 	$(NULL)
 EXTRA_testcases_unit_test_soft_asym_DEPENDENCIES = $(token_LTLIBRARIES)
 
-# The soft backend's DER conversions (usr/lib/tokens/soft/der.c), linked in.
+# The soft backend's DER conversions (usr/lib/tokens/common/der/der.c), linked in.
 if ENABLE_SOFT_TOKEN
 check_PROGRAMS += testcases/unit/test-soft-der
 TESTS += testcases/unit/test-soft-der
 endif
 testcases_unit_test_soft_der_SOURCES = \
 	testcases/unit/test-soft-der.c \
-	usr/lib/tokens/soft/der.c \
+	usr/lib/tokens/common/der/der.c \
 	$(NULL)
 testcases_unit_test_soft_der_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCRYPTO_CFLAGS) \
 	-I$(srcdir)/usr/lib/tokens/soft

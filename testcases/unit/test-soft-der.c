@@ -26,17 +26,17 @@ static void test_octets_round_trip(void **state)
 	for (size_t i = 0; i < sizeof(body); i++)
 		body[i] = (CK_BYTE)(i * 7 + 1);
 	for (size_t blen = 0; blen <= sizeof(body); blen += 1) {
-		n = soft_asym_octets_to_der(body, blen, der, sizeof(der));
+		n = tok_der_wrap_octets(body, blen, der, sizeof(der));
 		assert_int_equal(n, blen + (blen < 0x80 ? 2 : 3));
 		assert_int_equal(der[0], 0x04);
-		p = soft_asym_der_octets(der, n, &len);
+		p = tok_der_octets(der, n, &len);
 		assert_non_null(p);
 		assert_int_equal(len, blen);
 		if (blen > 0)
 			assert_memory_equal(p, body, blen);
-		assert_null(soft_asym_der_octets(der, n - 1, &len));
+		assert_null(tok_der_octets(der, n - 1, &len));
 	}
-	assert_int_equal(soft_asym_octets_to_der(body, 100, der, 101), 0);
+	assert_int_equal(tok_der_wrap_octets(body, 100, der, 101), 0);
 }
 
 static void test_octets_refused(void **state)
@@ -59,8 +59,8 @@ static void test_octets_refused(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < LEN(bad); i++)
-		assert_null(soft_asym_der_octets(bad[i].der, bad[i].len, &len));
-	assert_null(soft_asym_der_octets(NULL, 4, &len));
+		assert_null(tok_der_octets(bad[i].der, bad[i].len, &len));
+	assert_null(tok_der_octets(NULL, 4, &len));
 }
 
 /* r = 0x80 (sign byte needed), s = 1 (leading zeros dropped), n = 2. */
@@ -68,34 +68,34 @@ static void test_ecdsa_round_trip(void **state)
 {
 	static const CK_BYTE rs[] = {0x00, 0x80, 0x00, 0x01};
 	static const CK_BYTE want[] = {0x30, 0x07, 0x02, 0x02, 0x00, 0x80, 0x02, 0x01, 0x01};
-	CK_BYTE der[SOFT_ECDSA_DER_MAX], back[4];
+	CK_BYTE der[TOK_ECDSA_DER_MAX], back[4];
 	size_t n;
 
 	(void)state;
-	n = soft_asym_ecdsa_to_der(rs, 2, der, sizeof(der));
+	n = tok_der_ecdsa_to_der(rs, 2, der, sizeof(der));
 	assert_int_equal(n, sizeof(want));
 	assert_memory_equal(der, want, sizeof(want));
-	assert_true(soft_asym_ecdsa_from_der(der, n, back, 2));
+	assert_true(tok_der_ecdsa_from_der(der, n, back, 2));
 	assert_memory_equal(back, rs, sizeof(rs));
-	assert_int_equal(soft_asym_ecdsa_to_der(rs, 2, der, sizeof(want) - 1), 0);
+	assert_int_equal(tok_der_ecdsa_to_der(rs, 2, der, sizeof(want) - 1), 0);
 }
 
 /* The largest curve: P-521, 66-byte integers, a two-byte length. */
 static void test_ecdsa_p521(void **state)
 {
-	CK_BYTE rs[132], der[SOFT_ECDSA_DER_MAX], back[132];
+	CK_BYTE rs[132], der[TOK_ECDSA_DER_MAX], back[132];
 	size_t n;
 
 	(void)state;
 	memset(rs, 0xff, sizeof(rs));
 	rs[0] = rs[66] = 0x01;
-	n = soft_asym_ecdsa_to_der(rs, 66, der, sizeof(der));
+	n = tok_der_ecdsa_to_der(rs, 66, der, sizeof(der));
 	assert_int_equal(n, 3 + 2 * (2 + 66));
 	assert_int_equal(der[1], 0x81);
-	assert_true(soft_asym_ecdsa_from_der(der, n, back, 66));
+	assert_true(tok_der_ecdsa_from_der(der, n, back, 66));
 	assert_memory_equal(back, rs, sizeof(rs));
 	/* 66-byte integers do not fit a 65-byte order. */
-	assert_false(soft_asym_ecdsa_from_der(der, n, back, 65));
+	assert_false(tok_der_ecdsa_from_der(der, n, back, 65));
 }
 
 static void test_ecdsa_refused(void **state)
@@ -122,10 +122,10 @@ static void test_ecdsa_refused(void **state)
 	CK_BYTE rs[4];
 
 	(void)state;
-	assert_true(soft_asym_ecdsa_from_der(ok, sizeof(ok), rs, 2));
+	assert_true(tok_der_ecdsa_from_der(ok, sizeof(ok), rs, 2));
 	assert_memory_equal(rs, "\x00\x05\x00\x07", 4);
 	for (size_t i = 0; i < LEN(bad); i++)
-		assert_false(soft_asym_ecdsa_from_der(bad[i].der, bad[i].len, rs, 2));
+		assert_false(tok_der_ecdsa_from_der(bad[i].der, bad[i].len, rs, 2));
 }
 
 int main(void)

@@ -77,8 +77,8 @@ libtoken_soft_la_LIBADD = libos_tokattrs.la libos_tokder.la $(LIBCRYPTO_LIBS)
 # into the backends that need them.
 noinst_LTLIBRARIES += libos_tokder.la
 libos_tokder_la_SOURCES = \
-	usr/lib/tokens/soft/der.c \
-	usr/lib/tokens/soft/der.h \
+	usr/lib/tokens/common/der/der.c \
+	usr/lib/tokens/common/der/der.h \
 	$(NULL)
 libos_tokder_la_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS) -fPIC
 

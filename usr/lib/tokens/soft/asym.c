@@ -170,7 +170,7 @@ CK_RV soft_asym_set_octets(struct tok_attrs *attrs, CK_ATTRIBUTE_TYPE type, cons
 
 	if (len > sizeof(der) - 4)
 		return CKR_GENERAL_ERROR;
-	der_len = soft_asym_octets_to_der(body, len, der, sizeof(der));
+	der_len = tok_der_wrap_octets(body, len, der, sizeof(der));
 	return der_len ? tok_attrs_set(attrs, type, der, der_len) : CKR_HOST_MEMORY;
 }
 

@@ -52,7 +52,7 @@ static CK_RV sig_output(const struct soft_sig_op *op, const CK_BYTE *der, size_t
                         CK_ULONG *outlen)
 {
 	if (op->cfg.ecdsa) {
-		if (!soft_asym_ecdsa_from_der(der, len, out, op->cfg.sig_len / 2))
+		if (!tok_der_ecdsa_from_der(der, len, out, op->cfg.sig_len / 2))
 			return CKR_FUNCTION_FAILED;
 		len = op->cfg.sig_len;
 	} else if (der != out) {
@@ -74,7 +74,7 @@ static CK_RV sig_raw_single(struct soft_op *base, const CK_BYTE *in, CK_ULONG in
                             CK_ULONG *outlen)
 {
 	struct soft_sig_op *op = (struct soft_sig_op *)base;
-	CK_BYTE pad[SOFT_SIG_MAX], der[SOFT_ECDSA_DER_MAX];
+	CK_BYTE pad[SOFT_SIG_MAX], der[TOK_ECDSA_DER_MAX];
 	CK_BYTE *dst = op->cfg.ecdsa ? der : out;
 	size_t len = op->cfg.ecdsa ? sizeof(der) : op->cfg.sig_len;
 	bool done;
@@ -98,7 +98,7 @@ static bool sig_input(const struct soft_sig_op *op, const CK_BYTE **sig, CK_ULON
 
 	if (!op->cfg.ecdsa)
 		return true;
-	len = soft_asym_ecdsa_to_der(*sig, op->cfg.sig_len / 2, der, SOFT_ECDSA_DER_MAX);
+	len = tok_der_ecdsa_to_der(*sig, op->cfg.sig_len / 2, der, TOK_ECDSA_DER_MAX);
 	*sig = der;
 	*siglen = len;
 	return len > 0;
@@ -117,7 +117,7 @@ static CK_RV sig_raw_verify(struct soft_op *base, const CK_BYTE *data, CK_ULONG 
                             const CK_BYTE *sig, CK_ULONG siglen)
 {
 	struct soft_sig_op *op = (struct soft_sig_op *)base;
-	CK_BYTE pad[SOFT_SIG_MAX], der[SOFT_ECDSA_DER_MAX];
+	CK_BYTE pad[SOFT_SIG_MAX], der[TOK_ECDSA_DER_MAX];
 	CK_RV rv = sig_raw_input(op, &data, &len, pad);
 
 	if (rv != CKR_OK)
@@ -133,7 +133,7 @@ static CK_RV sig_raw_verify(struct soft_op *base, const CK_BYTE *data, CK_ULONG 
 static CK_RV sig_digest_out(struct soft_sig_op *op, const CK_BYTE *data, CK_ULONG datalen,
                             bool oneshot, CK_BYTE *out, CK_ULONG *outlen)
 {
-	CK_BYTE der[SOFT_ECDSA_DER_MAX];
+	CK_BYTE der[TOK_ECDSA_DER_MAX];
 	CK_BYTE *dst = op->cfg.ecdsa ? der : out;
 	size_t len = op->cfg.ecdsa ? sizeof(der) : op->cfg.sig_len;
 	bool done;
@@ -174,7 +174,7 @@ static CK_RV sig_digest_verify(struct soft_op *base, const CK_BYTE *data, CK_ULO
                                const CK_BYTE *sig, CK_ULONG siglen)
 {
 	struct soft_sig_op *op = (struct soft_sig_op *)base;
-	CK_BYTE der[SOFT_ECDSA_DER_MAX];
+	CK_BYTE der[TOK_ECDSA_DER_MAX];
 
 	if (siglen != op->cfg.sig_len)
 		return CKR_SIGNATURE_LEN_RANGE;
@@ -194,7 +194,7 @@ static CK_RV sig_verify_update(struct soft_op *base, const CK_BYTE *in, CK_ULONG
 static CK_RV sig_verify_final(struct soft_op *base, const CK_BYTE *sig, CK_ULONG siglen)
 {
 	struct soft_sig_op *op = (struct soft_sig_op *)base;
-	CK_BYTE der[SOFT_ECDSA_DER_MAX];
+	CK_BYTE der[TOK_ECDSA_DER_MAX];
 
 	if (siglen != op->cfg.sig_len)
 		return CKR_SIGNATURE_LEN_RANGE;

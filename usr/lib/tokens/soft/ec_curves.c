@@ -173,6 +173,6 @@ const CK_BYTE *soft_ec_point_bytes(const struct soft_ec_curve *curve, const CK_B
 		*out_len = len;
 		return in;
 	}
-	body = soft_asym_der_octets(in, len, out_len);
+	body = tok_der_octets(in, len, out_len);
 	return body && ec_point_form_ok(curve, body, *out_len) ? body : NULL;
 }

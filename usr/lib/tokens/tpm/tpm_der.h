@@ -1,7 +1,7 @@
 /*
  * The DER the tpm backend reads and writes besides EC points and ECDSA
  * signatures (those go through the shared conversions of
- * usr/lib/tokens/soft/der.h): the OBJECT IDENTIFIER of a named curve that
+ * usr/lib/tokens/common/der/der.h): the OBJECT IDENTIFIER of a named curve that
  * CKA_EC_PARAMS holds, and the DigestInfo that RSA PKCS#1 v1.5 signs.
  * All of it is encoded and decoded by OpenSSL; only DER is taken, an input
  * being accepted when it decodes whole and encodes back to the same bytes.

@@ -8,7 +8,7 @@
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 
-#include "../soft/der.h"
+#include "der.h"
 #include "tpm_call.h"
 #include "tpm_keys.h"
 #include "tpm_secret.h"
@@ -44,7 +44,7 @@ static CK_RV derive_peer(const struct tpm_keys_curve *curve, const CK_ECDH1_DERI
 	size_t len = p->ulPublicDataLen;
 
 	if (len != 1 + 2 * n)
-		v = soft_asym_der_octets(v, len, &len);
+		v = tok_der_octets(v, len, &len);
 	if (v == NULL || len != 1 + 2 * n || v[0] != POINT_CONVERSION_UNCOMPRESSED)
 		return CKR_MECHANISM_PARAM_INVALID;
 	memset(q, 0, sizeof(*q));

@@ -10,7 +10,7 @@
 #include <openssl/obj_mac.h>
 #include <tss2/tss2_mu.h>
 
-#include "../soft/der.h"
+#include "der.h"
 #include "tpm_call.h"
 #include "tpm_der.h"
 #include "tpm_parent.h"
@@ -150,7 +150,7 @@ static CK_RV keys_ec_point(const TPMS_ECC_POINT *q, const struct tpm_keys_curve 
 	point[0] = POINT_CONVERSION_UNCOMPRESSED;
 	memcpy(point + 1 + n - q->x.size, q->x.buffer, q->x.size);
 	memcpy(point + 1 + 2 * n - q->y.size, q->y.buffer, q->y.size);
-	len = soft_asym_octets_to_der(point, 1 + 2 * n, der, sizeof(der));
+	len = tok_der_wrap_octets(point, 1 + 2 * n, der, sizeof(der));
 	return len > 0 ? tok_attrs_set(pub, CKA_EC_POINT, der, len) : CKR_HOST_MEMORY;
 }
 

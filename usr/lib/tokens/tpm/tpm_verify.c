@@ -13,7 +13,7 @@
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
-#include "../soft/der.h"
+#include "der.h"
 #include "tpm_keys.h"
 #include "tpm_sign.h"
 
@@ -82,7 +82,7 @@ static CK_RV verify_ec_key(struct verify_op *op, const struct tok_attrs *a)
 	size_t len = 0;
 
 	if (curve != NULL && pt != NULL)
-		q = soft_asym_der_octets(pt->pValue, pt->ulValueLen, &len);
+		q = tok_der_octets(pt->pValue, pt->ulValueLen, &len);
 	if (q == NULL || len != 1 + 2 * curve->bytes || q[0] != POINT_CONVERSION_UNCOMPRESSED)
 		return CKR_KEY_TYPE_INCONSISTENT;
 	bld = OSSL_PARAM_BLD_new();
@@ -147,7 +147,7 @@ static bool verify_rsa_padding(const struct verify_op *op, EVP_PKEY_CTX *ctx)
 static CK_RV verify_tbs(const struct verify_op *op, const CK_BYTE *tbs, size_t len,
                         const CK_BYTE *sig, CK_ULONG siglen)
 {
-	CK_BYTE der[SOFT_ECDSA_DER_MAX];
+	CK_BYTE der[TOK_ECDSA_DER_MAX];
 	EVP_PKEY_CTX *ctx;
 	int ok;
 
@@ -155,7 +155,7 @@ static CK_RV verify_tbs(const struct verify_op *op, const CK_BYTE *tbs, size_t l
 		return CKR_SIGNATURE_LEN_RANGE;
 	/* ECDSA: r || s as the DER ECDSA-Sig-Value OpenSSL verifies */
 	if (op->mech->key_type == CKK_EC) {
-		siglen = soft_asym_ecdsa_to_der(sig, op->half, der, sizeof(der));
+		siglen = tok_der_ecdsa_to_der(sig, op->half, der, sizeof(der));
 		if (siglen == 0)
 			return CKR_HOST_MEMORY;
 		sig = der;

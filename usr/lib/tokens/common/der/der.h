@@ -1,12 +1,12 @@
 /*
- * DER conversions of the soft backend, all through OpenSSL's ASN.1 codecs:
+ * DER conversions the token backends share, all through OpenSSL's ASN.1 codecs:
  * the OCTET STRING that wraps CKA_EC_POINT and the ECDSA-Sig-Value that
  * OpenSSL signs into, which PKCS#11 carries as r || s.  Only DER is taken:
  * an input is accepted when it decodes whole and encodes back to the same
  * bytes.
  */
-#ifndef OPENSLOT_SOFT_DER_H
-#define OPENSLOT_SOFT_DER_H
+#ifndef OPENSLOT_TOK_DER_H
+#define OPENSLOT_TOK_DER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,13 +17,13 @@
  * The contents of a DER OCTET STRING that is exactly len bytes long (a
  * pointer into der); NULL when the bytes are not one.
  */
-const CK_BYTE *soft_asym_der_octets(const CK_BYTE *der, size_t len, size_t *body_len);
+const CK_BYTE *tok_der_octets(const CK_BYTE *der, size_t len, size_t *body_len);
 
 /* Writes the DER OCTET STRING holding body; its length, 0 if over cap. */
-size_t soft_asym_octets_to_der(const CK_BYTE *body, size_t len, CK_BYTE *der, size_t cap);
+size_t tok_der_wrap_octets(const CK_BYTE *body, size_t len, CK_BYTE *der, size_t cap);
 
 /* Longest DER ECDSA-Sig-Value of the supported curves. */
-#define SOFT_ECDSA_DER_MAX 160
+#define TOK_ECDSA_DER_MAX 160
 
 /*
  * ECDSA signatures: PKCS#11 carries r || s, each n bytes; OpenSSL the DER
@@ -31,7 +31,7 @@ size_t soft_asym_octets_to_der(const CK_BYTE *body, size_t len, CK_BYTE *der, si
  * negative integer or one longer than n; to_der returns the DER length
  * (0 if n is over 0x7c or cap too small).
  */
-bool soft_asym_ecdsa_from_der(const CK_BYTE *der, size_t der_len, CK_BYTE *rs, size_t n);
-size_t soft_asym_ecdsa_to_der(const CK_BYTE *rs, size_t n, CK_BYTE *der, size_t cap);
+bool tok_der_ecdsa_from_der(const CK_BYTE *der, size_t der_len, CK_BYTE *rs, size_t n);
+size_t tok_der_ecdsa_to_der(const CK_BYTE *rs, size_t n, CK_BYTE *der, size_t cap);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * DER conversions of the soft backend through OpenSSL (see der.h).
+ * DER conversions the token backends share, through OpenSSL (see der.h).
  */
 #include "der.h"
 
@@ -17,7 +17,7 @@ static bool der_canonical(int enc_len, const unsigned char *enc, const CK_BYTE *
 	return enc_len > 0 && (size_t)enc_len == len && memcmp(enc, der, len) == 0;
 }
 
-const CK_BYTE *soft_asym_der_octets(const CK_BYTE *der, size_t len, size_t *body_len)
+const CK_BYTE *tok_der_octets(const CK_BYTE *der, size_t len, size_t *body_len)
 {
 	const unsigned char *p = der;
 	unsigned char *enc = NULL;
@@ -42,7 +42,7 @@ const CK_BYTE *soft_asym_der_octets(const CK_BYTE *der, size_t len, size_t *body
 	return body;
 }
 
-size_t soft_asym_octets_to_der(const CK_BYTE *body, size_t len, CK_BYTE *der, size_t cap)
+size_t tok_der_wrap_octets(const CK_BYTE *body, size_t len, CK_BYTE *der, size_t cap)
 {
 	ASN1_OCTET_STRING *str = ASN1_OCTET_STRING_new();
 	unsigned char *p = der;
@@ -65,7 +65,7 @@ static bool der_bn_out(const BIGNUM *bn, CK_BYTE *out, size_t n)
 	return !BN_is_negative(bn) && BN_bn2binpad(bn, out, (int)n) == (int)n;
 }
 
-bool soft_asym_ecdsa_from_der(const CK_BYTE *der, size_t der_len, CK_BYTE *rs, size_t n)
+bool tok_der_ecdsa_from_der(const CK_BYTE *der, size_t der_len, CK_BYTE *rs, size_t n)
 {
 	const unsigned char *p = der;
 	unsigned char *enc = NULL;
@@ -90,7 +90,7 @@ bool soft_asym_ecdsa_from_der(const CK_BYTE *der, size_t der_len, CK_BYTE *rs, s
 	return ok;
 }
 
-size_t soft_asym_ecdsa_to_der(const CK_BYTE *rs, size_t n, CK_BYTE *der, size_t cap)
+size_t tok_der_ecdsa_to_der(const CK_BYTE *rs, size_t n, CK_BYTE *der, size_t cap)
 {
 	ECDSA_SIG *sig = NULL;
 	BIGNUM *r, *s;
