@@ -166,6 +166,16 @@ static bool valid(CK_SESSION_HANDLE h)
 	return rv == CKR_OK;
 }
 
+/* What an object call does to a session: it may own session objects from now on. */
+static void made_objects(CK_SESSION_HANDLE h)
+{
+	struct api_session *s = NULL;
+
+	assert_int_equal(api_session_get(h, &s), CKR_OK);
+	s->may_own = true;
+	api_session_put(s);
+}
+
 /* ---- tests ---- */
 
 static void test_open_close_lookup(void **state)
@@ -212,6 +222,7 @@ static void test_open_close_lookup(void **state)
 	assert_false(valid(ro ^ ((CK_SESSION_HANDLE)1 << 40)));
 
 	/* Closing one: it goes, the others stay; logout only with the last. */
+	made_objects(rw);
 	assert_int_equal(C_CloseSession(rw), CKR_OK);
 	assert_ptr_not_equal(stub.last_closed, NULL);
 	assert_int_equal(stub.closed[0], 1);
@@ -224,6 +235,8 @@ static void test_open_close_lookup(void **state)
 	assert_int_equal(slots[0].n_rw_sessions, 0);
 	assert_int_equal(C_CloseSession(ro), CKR_OK);
 	assert_int_equal(stub.logouts[0], 1);
+	/* a session that made no object call has no objects for the token to drop */
+	assert_int_equal(stub.closed[0], 1);
 	assert_int_equal(slots[0].n_sessions, 0);
 	assert_true(valid(other));
 	assert_int_equal(stub.closed[1], 0);
@@ -252,6 +265,9 @@ static void test_handles_not_reused(void **state)
 	for (int i = 0; i < N; i++)
 		assert_false(valid(seen[i]));
 	assert_true(valid(h));
+	/* nobody logged in: closing the last session had no logout to do */
+	assert_int_equal(stub.logouts[0], 0);
+	assert_int_equal(stub.closed[0], 0);
 }
 
 /*
@@ -289,6 +305,7 @@ static void test_many_sessions(void **state)
 	(void)state;
 	for (int i = 0; i < N; i++)
 		h[i] = open_ok(i % N_SLOTS, i % 3 ? 0 : CKF_RW_SESSION);
+	stub.login[0] = stub.login[1] = CKU_USER;
 	assert_true(api_state.cap_handles >= N);
 	assert_int_equal(api_state.n_live, N);
 	assert_int_equal(slots[0].n_sessions + slots[1].n_sessions, N);
@@ -315,8 +332,11 @@ static void test_close_all_one_slot(void **state)
 	CK_SESSION_HANDLE h[N];
 
 	(void)state;
-	for (int i = 0; i < N; i++)
+	for (int i = 0; i < N; i++) {
 		h[i] = open_ok(i % N_SLOTS, i % 4 ? 0 : CKF_RW_SESSION);
+		made_objects(h[i]);
+	}
+	stub.login[0] = stub.login[1] = CKU_USER;
 	assert_int_equal(C_CloseAllSessions(N_SLOTS), CKR_SLOT_ID_INVALID);
 	assert_int_equal(C_CloseAllSessions(0), CKR_OK);
 	for (int i = 0; i < N; i++)
