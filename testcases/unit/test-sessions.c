@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,6 +99,11 @@ void tok_token_session_closed(struct tok_token *t, const void *session)
 
 CK_RV tok_token_logout(struct tok_token *t)
 {
+	/* under sessions_lock, so that no session opened meanwhile is logged out too */
+	int busy = pthread_mutex_trylock(&api_state.sessions_lock);
+	if (busy == 0)
+		pthread_mutex_unlock(&api_state.sessions_lock);
+	assert_int_equal(busy, EBUSY);
 	stub.logouts[slot_index(t)]++;
 	return CKR_OK;
 }

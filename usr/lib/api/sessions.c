@@ -89,20 +89,29 @@ static void sessions_remove_inlock(struct api_session *s)
 }
 
 /*
- * The end of a session that left the table (sessions_lock not held), for
- * C_CloseSession and C_CloseAllSessions alike: its session objects go, and
- * when it was the last of its slot the process is logged out.  The token's
- * lock is taken only when there is something to do: a session that never
- * made objects owns none, and the login state is read without the lock.
+ * With sessions_lock held, after sessions left the table: when the slot
+ * has none left the process is logged out, before the lock is released, so
+ * that a session another thread opens meanwhile is not logged out with
+ * them (sessions_lock comes before the token's lock in the lock order).
+ * The login state is read without the token's lock.
  */
-static void sessions_end(struct api_session *s, bool last)
+static void sessions_logout_if_last_inlock(struct api_slot *slot)
 {
-	struct tok_token *t = &s->slot->token;
+	if (slot->has_token && slot->n_sessions == 0 &&
+	    tok_token_login_state(&slot->token) != TOK_NO_USER)
+		tok_token_logout(&slot->token);
+}
 
+/*
+ * The end of a session that left the table (sessions_lock not held), for
+ * C_CloseSession and C_CloseAllSessions alike: its session objects go.  The
+ * token's lock is taken only when there is something to do: a session that
+ * never made objects owns none.
+ */
+static void sessions_end(struct api_session *s)
+{
 	if (s->slot->has_token && __atomic_load_n(&s->may_own, __ATOMIC_ACQUIRE))
-		tok_token_session_closed(t, s);
-	if (s->slot->has_token && last && tok_token_login_state(t) != TOK_NO_USER)
-		tok_token_logout(t);
+		tok_token_session_closed(&s->slot->token, s);
 	api_session_put(s);
 }
 
@@ -257,7 +266,6 @@ CK_RV C_CloseSession(CK_SESSION_HANDLE h)
 {
 	CK_RV rv = api_enter();
 	struct api_session *s;
-	bool last = false;
 
 	if (rv != CKR_OK)
 		return rv;
@@ -265,7 +273,7 @@ CK_RV C_CloseSession(CK_SESSION_HANDLE h)
 	s = sessions_lookup_inlock(h);
 	if (s) {
 		sessions_remove_inlock(s);
-		last = s->slot->n_sessions == 0;
+		sessions_logout_if_last_inlock(s->slot);
 	}
 	pthread_mutex_unlock(&api_state.sessions_lock);
 	if (!s) {
@@ -273,7 +281,7 @@ CK_RV C_CloseSession(CK_SESSION_HANDLE h)
 		return CKR_SESSION_HANDLE_INVALID;
 	}
 	struct api_slot *slot = s->slot;
-	sessions_end(s, last);
+	sessions_end(s);
 	/* Closing works without slotd; it learns the count on the next report. */
 	api_events_report_counts(slot);
 	api_trace_slot(slot);
@@ -304,12 +312,12 @@ CK_RV C_CloseAllSessions(CK_SLOT_ID id)
 			s->closing_next = closing;
 			closing = s;
 		}
-		bool last = slot->n_sessions == 0;
+		sessions_logout_if_last_inlock(slot);
 		pthread_mutex_unlock(&api_state.sessions_lock);
 		while (closing) {
 			struct api_session *s = closing;
 			closing = s->closing_next;
-			sessions_end(s, last && !closing);
+			sessions_end(s);
 		}
 		api_events_report_counts(slot);
 	}
