@@ -331,6 +331,33 @@ static void test_many_sessions(void **state)
 	assert_int_equal(stub.logouts[1], 1);
 }
 
+/*
+ * An ended digest's state is kept for the next C_DigestInit, unless it took
+ * a key's value: that one is freed at once.
+ */
+static void test_digest_spare(void **state)
+{
+	static char plain, keyed;
+	struct api_session *s = NULL;
+
+	(void)state;
+	CK_SESSION_HANDLE h = open_ok(0, 0);
+	assert_int_equal(api_session_get(h, &s), CKR_OK);
+	s->ops[API_OP_DIGEST].state = &keyed;
+	s->ops[API_OP_DIGEST].keyed = true;
+	api_session_end_op(s, API_OP_DIGEST);
+	assert_int_equal(stub.op_frees, 1);
+	assert_null(s->digest_spare);
+	assert_false(s->ops[API_OP_DIGEST].keyed);
+	s->ops[API_OP_DIGEST].state = &plain;
+	api_session_end_op(s, API_OP_DIGEST);
+	assert_int_equal(stub.op_frees, 1);
+	assert_ptr_equal(s->digest_spare, &plain);
+	api_session_put(s);
+	assert_int_equal(C_CloseSession(h), CKR_OK);
+	assert_int_equal(stub.op_frees, 2); /* the spare went with the session */
+}
+
 /* C_CloseAllSessions on one slot closes that slot's sessions only. */
 static void test_close_all_one_slot(void **state)
 {
@@ -435,6 +462,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_handles_not_reused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_generation_exhausted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_many_sessions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_digest_spare, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_close_all_one_slot, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reference_outlives_close, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_so_logged_in, setup, teardown),

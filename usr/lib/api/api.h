@@ -113,6 +113,7 @@ enum api_op_kind {
 struct api_op {
 	void *state;
 	struct tok_object *key;
+	bool keyed; /* a digest that took a key's value (C_DigestKey): freed, never kept */
 };
 
 struct api_session {

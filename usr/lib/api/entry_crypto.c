@@ -281,6 +281,7 @@ CK_RV C_DigestKey(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key)
 		rv = tok_token_key(&s->slot->token, key, &obj);
 	if (rv == CKR_OK) {
 		struct os_backend_key bk = tok_object_key(obj);
+		s->ops[API_OP_DIGEST].keyed = true;
 		rv = s->slot->ops->op_digest_key(state, &bk);
 		tok_object_unref(obj);
 	}

@@ -393,6 +393,8 @@ static CK_RV state_install_inlock(struct api_session *s, const struct state_item
 		}
 		api_session_end_op(s, kind);
 		s->ops[kind].state = made[kind];
+		/* a saved digest may have taken a key's value: not kept for reuse */
+		s->ops[kind].keyed = made[kind] && kind == API_OP_DIGEST;
 		if (made[kind] && keys[kind]) {
 			tok_object_ref(keys[kind]);
 			s->ops[kind].key = keys[kind];

@@ -119,13 +119,14 @@ void api_session_end_op(struct api_session *s, enum api_op_kind kind)
 {
 	struct api_op *op = &s->ops[kind];
 
-	if (op->state && kind == API_OP_DIGEST && !s->digest_spare)
+	if (op->state && kind == API_OP_DIGEST && !op->keyed && !s->digest_spare)
 		s->digest_spare = op->state; /* the next C_DigestInit reuses it */
 	else if (op->state)
 		s->slot->ops->op_free(op->state);
 	tok_object_unref(op->key);
 	op->state = NULL;
 	op->key = NULL;
+	op->keyed = false;
 }
 
 CK_RV api_session_get(CK_SESSION_HANDLE h, struct api_session **out)
