@@ -41,6 +41,15 @@ static int swtpm_socket(int port, int listen_it)
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (fd < 0)
 		return -1;
+	/*
+	 * As swtpm binds: a port whose only sockets wait in TIME_WAIT (left by
+	 * earlier tests' connections) is free for it.
+	 */
+	int one = 1;
+	if (listen_it && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) {
+		close(fd);
+		return -1;
+	}
 	r = listen_it ? bind(fd, (struct sockaddr *)&sa, sizeof(sa))
 	              : connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 	if (r < 0) {
