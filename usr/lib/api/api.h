@@ -364,7 +364,4 @@ void api_trace_span_write(const struct api_trace_span *sp, const char *fmt, ...)
 #define API_TRACE_INFO  3
 #define API_TRACE_DEBUG 4
 
-/* Copies s into a blank-padded, unterminated PKCS#11 text field. */
-void api_pad(CK_UTF8CHAR *field, size_t size, const char *s);
-
 #endif

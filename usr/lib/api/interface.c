@@ -6,6 +6,7 @@
  * of calls.c; the exported C_ symbols are the functions themselves.
  */
 #include "api.h"
+#include "bytes.h"
 
 #include <string.h>
 
@@ -23,9 +24,9 @@ static CK_RV interface_info(CK_INFO_PTR info, CK_BYTE major, CK_BYTE minor)
 	memset(info, 0, sizeof(*info));
 	info->cryptokiVersion.major = major;
 	info->cryptokiVersion.minor = minor;
-	api_pad(info->manufacturerID, sizeof(info->manufacturerID), "openslot");
-	api_pad(info->libraryDescription, sizeof(info->libraryDescription),
-	        "openslot PKCS#11 library");
+	os_pad_text(info->manufacturerID, sizeof(info->manufacturerID), "openslot");
+	os_pad_text(info->libraryDescription, sizeof(info->libraryDescription),
+	            "openslot PKCS#11 library");
 	info->libraryVersion.major = OS_VERSION_MAJOR;
 	info->libraryVersion.minor = OS_VERSION_MINOR;
 	return CKR_OK;

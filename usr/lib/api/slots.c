@@ -4,6 +4,7 @@
  * place that turns a missing backend entry into a PKCS#11 error.
  */
 #include "api.h"
+#include "bytes.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -59,8 +60,8 @@ CK_RV C_GetSlotList(CK_BBOOL token_present, CK_SLOT_ID_PTR list, CK_ULONG_PTR co
 static void slots_fill_slot_info(const struct api_slot *slot, CK_SLOT_INFO *info)
 {
 	memset(info, 0, sizeof(*info));
-	api_pad(info->slotDescription, sizeof(info->slotDescription), slot->info.description);
-	api_pad(info->manufacturerID, sizeof(info->manufacturerID), slot->info.manufacturer);
+	os_pad_text(info->slotDescription, sizeof(info->slotDescription), slot->info.description);
+	os_pad_text(info->manufacturerID, sizeof(info->manufacturerID), slot->info.manufacturer);
 	info->hardwareVersion.major = slot->info.hw_major;
 	info->hardwareVersion.minor = slot->info.hw_minor;
 	info->firmwareVersion.major = slot->info.fw_major;
@@ -108,11 +109,11 @@ static void slots_fill_token_info(const struct api_slot *slot, CK_TOKEN_INFO *in
 	sessions = sessions > own ? sessions : own;
 	rw = rw > own_rw ? rw : own_rw;
 	memset(info, 0, sizeof(*info));
-	api_pad(info->label, sizeof(info->label), slot->info.token);
-	api_pad(info->manufacturerID, sizeof(info->manufacturerID), slot->info.manufacturer);
-	api_pad(info->model, sizeof(info->model), slot->info.backend);
-	api_pad(info->serialNumber, sizeof(info->serialNumber), "");
-	api_pad(info->utcTime, sizeof(info->utcTime), "");
+	os_pad_text(info->label, sizeof(info->label), slot->info.token);
+	os_pad_text(info->manufacturerID, sizeof(info->manufacturerID), slot->info.manufacturer);
+	os_pad_text(info->model, sizeof(info->model), slot->info.backend);
+	os_pad_text(info->serialNumber, sizeof(info->serialNumber), "");
+	os_pad_text(info->utcTime, sizeof(info->utcTime), "");
 	info->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
 	info->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
 	info->ulSessionCount = (CK_ULONG)sessions;

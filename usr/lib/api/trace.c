@@ -327,11 +327,3 @@ void api_trace_span_write(const struct api_trace_span *sp, const char *fmt, ...)
 	         reason ? trace_span.reason : "");
 	trace_write(sp->level == API_TRACE_INFO ? "CALL" : trace_tags[sp->level], line);
 }
-
-void api_pad(CK_UTF8CHAR *field, size_t size, const char *s)
-{
-	size_t n = strlen(s);
-
-	memset(field, ' ', size);
-	memcpy(field, s, n < size ? n : size);
-}

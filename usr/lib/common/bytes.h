@@ -40,4 +40,14 @@ static inline void os_pad_field(void *field, size_t size, const char *text, size
 	memset((unsigned char *)field + len, ' ', size - len);
 }
 
+/* os_pad_field with text up to its first NUL (at most size bytes of it). */
+static inline void os_pad_text(void *field, size_t size, const char *text)
+{
+	size_t len = 0;
+
+	while (len < size && text[len] != '\0')
+		len++;
+	os_pad_field(field, size, text, len);
+}
+
 #endif

@@ -11,6 +11,7 @@
  * to log as they are.
  */
 #include "proto.h"
+#include "bytes.h"
 
 #include <string.h>
 
@@ -266,7 +267,7 @@ int os_proto_end(struct os_buf *buf, size_t offset)
 		return -1;
 
 	unsigned char *hdr = buf->data + offset;
-	const struct proto_msg *msg = proto_lookup((uint16_t)(hdr[6] << 8 | hdr[7]));
+	const struct proto_msg *msg = proto_lookup((uint16_t)os_get_be(hdr + 6, 2));
 	size_t len = buf->len - offset - OS_PROTO_HEADER_LEN;
 	if (!msg || len > msg->max_len)
 		return -1;

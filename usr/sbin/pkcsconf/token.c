@@ -9,6 +9,7 @@
  * be followed by -u in the same run, reusing the SO PIN.
  */
 #include "pkcsconf.h"
+#include "bytes.h"
 
 #include <string.h>
 
@@ -38,8 +39,7 @@ static int token_label(struct pcf *c, CK_UTF8CHAR out[PCF_LABEL_MAX], char *show
 			return ret;
 		len = strlen(buf);
 	}
-	memset(out, ' ', PCF_LABEL_MAX);
-	memcpy(out, buf, len);
+	os_pad_field(out, PCF_LABEL_MAX, buf, len);
 	snprintf(shown, size, "%s", buf);
 	return PCF_EXIT_OK;
 }

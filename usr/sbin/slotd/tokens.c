@@ -4,6 +4,7 @@
  * segments, and the commit at the end of each pass of the event loop.
  */
 #include "tokens.h"
+#include "bytes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -297,14 +298,6 @@ void slotd_tokens_reload(struct slotd *sd)
 	}
 }
 
-static void tokens_pad(char *field, size_t size, const char *s)
-{
-	size_t n = strnlen(s, size);
-
-	memset(field, ' ', size);
-	memcpy(field, s, n);
-}
-
 /*
  * The PIN state flags of a role with failures consecutive wrong PINs out of
  * limit: low after any, final when one try is left (from the start with a
@@ -335,7 +328,7 @@ void slotd_tokens_publish(struct slotd *sd, struct slotd_token *tok)
 		os_log(LOG_ERR, "token %s: NVTOK.DAT is damaged (0x%lx)", tok->name, rv);
 		memset(&in, 0, sizeof(in));
 	}
-	tokens_pad(out.label, sizeof(out.label), in.initialized ? in.label : "");
+	os_pad_text(out.label, sizeof(out.label), in.initialized ? in.label : "");
 	out.flags = CKF_LOGIN_REQUIRED;
 	if (in.initialized)
 		out.flags |= CKF_TOKEN_INITIALIZED;

@@ -17,6 +17,7 @@
  * counter back to its first value, which would reuse key stream.
  */
 #include "aes.h"
+#include "bytes.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -359,15 +360,6 @@ struct aes_ctr_op {
 	uint64_t limit;             /* bytes before it would return to its first value */
 };
 
-static uint64_t ctr_load64(const CK_BYTE *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static uint64_t ctr_mask(CK_ULONG bits)
 {
 	return bits >= 64 ? UINT64_MAX : ((uint64_t)1 << bits) - 1;
@@ -376,9 +368,9 @@ static uint64_t ctr_mask(CK_ULONG bits)
 /* Bytes of key stream before a bits-wide counter starting at cb wraps; saturates at UINT64_MAX. */
 static uint64_t ctr_bytes_to_wrap(const CK_BYTE *cb, CK_ULONG bits)
 {
-	uint64_t lo = ctr_load64(cb + 8) & ctr_mask(bits), blocks;
+	uint64_t lo = os_get_be(cb + 8, 8) & ctr_mask(bits), blocks;
 
-	if (bits > 64 && (ctr_load64(cb) & ctr_mask(bits - 64)) != ctr_mask(bits - 64))
+	if (bits > 64 && (os_get_be(cb, 8) & ctr_mask(bits - 64)) != ctr_mask(bits - 64))
 		return UINT64_MAX; /* 2^64 blocks or more */
 	if (bits >= 64)
 		blocks = 0 - lo; /* 2^64 - lo; 0 stands for 2^64 */

@@ -8,6 +8,7 @@
  * objects themselves are kept by the token common layer.
  */
 #include "soft.h"
+#include "bytes.h"
 #include "kdf.h"
 #include "state.h"
 
@@ -31,17 +32,6 @@ struct soft_token {
 	bool legacy; /* slot option legacy-mechanisms: offer the DES family */
 };
 
-/* Copies text into a fixed PKCS#11 field: blank-padded, no NUL, cut if too long. */
-static void soft_pad(CK_UTF8CHAR *field, size_t size, const char *text)
-{
-	size_t len = strlen(text);
-
-	if (len > size)
-		len = size;
-	memcpy(field, text, len);
-	memset(field + len, ' ', size - len);
-}
-
 /*
  * The serial number is the slot id in decimal.  Slot ids from the config
  * fit in 32 bits; should one ever need more than 16 digits, the last 16
@@ -53,7 +43,7 @@ static void soft_serial(struct soft_token *tok, CK_SLOT_ID slot_id)
 	int n = snprintf(digits, sizeof(digits), "%lu", (unsigned long)slot_id);
 	size_t skip = (size_t)n > sizeof(tok->serial) ? (size_t)n - sizeof(tok->serial) : 0;
 
-	soft_pad(tok->serial, sizeof(tok->serial), digits + skip);
+	os_pad_text(tok->serial, sizeof(tok->serial), digits + skip);
 }
 
 static CK_RV soft_load(const struct os_backend_env *env, void **ctx)
@@ -100,7 +90,7 @@ static CK_RV soft_token_info(void *ctx, CK_TOKEN_INFO *info)
 
 	if (tok == NULL || info == NULL)
 		return CKR_ARGUMENTS_BAD;
-	soft_pad(info->model, sizeof(info->model), SOFT_MODEL);
+	os_pad_text(info->model, sizeof(info->model), SOFT_MODEL);
 	memcpy(info->serialNumber, tok->serial, sizeof(info->serialNumber));
 	info->hardwareVersion.major = 0;
 	info->hardwareVersion.minor = 1;

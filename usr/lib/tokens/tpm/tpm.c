@@ -12,6 +12,7 @@
  * the token stays listed.
  */
 #include "tpm.h"
+#include "bytes.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -147,17 +148,6 @@ static void tpm_unload(void *p)
 	free(ctx);
 }
 
-/* Copies text into a fixed PKCS#11 field: blank-padded, no NUL, cut if too long. */
-static void tpm_pad(CK_UTF8CHAR *field, size_t size, const char *text)
-{
-	size_t len = strlen(text);
-
-	if (len > size)
-		len = size;
-	memcpy(field, text, len);
-	memset(field + len, ' ', size - len);
-}
-
 static CK_RV tpm_slot_info(void *p, CK_SLOT_INFO *info)
 {
 	const struct tpm_ctx *ctx = p;
@@ -169,7 +159,7 @@ static CK_RV tpm_slot_info(void *p, CK_SLOT_INFO *info)
 		info->flags |= CKF_TOKEN_PRESENT;
 		return CKR_OK;
 	}
-	tpm_pad(info->slotDescription, sizeof(info->slotDescription), ctx->description);
+	os_pad_text(info->slotDescription, sizeof(info->slotDescription), ctx->description);
 	info->flags &= ~(CK_FLAGS)CKF_TOKEN_PRESENT;
 	return CKR_OK;
 }
@@ -214,8 +204,8 @@ static CK_RV tpm_token_info(void *p, CK_TOKEN_INFO *info)
 	if (!ctx->present)
 		return CKR_TOKEN_NOT_PRESENT;
 	snprintf(model, sizeof(model), "TPM 2.0 %s", ctx->caps.vendor);
-	tpm_pad(info->manufacturerID, sizeof(info->manufacturerID), ctx->caps.manufacturer);
-	tpm_pad(info->model, sizeof(info->model), model);
+	os_pad_text(info->manufacturerID, sizeof(info->manufacturerID), ctx->caps.manufacturer);
+	os_pad_text(info->model, sizeof(info->model), model);
 	info->hardwareVersion.major = 2;
 	info->hardwareVersion.minor = 0;
 	info->firmwareVersion.major = tpm_version_byte(ctx->caps.firmware >> 16);

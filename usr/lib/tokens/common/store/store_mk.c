@@ -10,6 +10,7 @@
 
 #include <openssl/crypto.h>
 
+#include "bytes.h"
 #include "store_file.h"
 #include "store_int.h"
 
@@ -107,8 +108,7 @@ CK_RV tok_store_nv_write(int dirfd, const struct tok_store_info *info)
 	size_t n = strnlen(info->label, sizeof(label));
 	CK_RV rv;
 
-	memset(label, ' ', sizeof(label));
-	memcpy(label, info->label, n);
+	os_pad_field(label, sizeof(label), info->label, n);
 	os_buf_init(&body);
 	os_buf_init(&file);
 	os_buf_add_u32(&body, nv_flags(info));
@@ -139,28 +139,15 @@ static uint64_t mk_role(CK_USER_TYPE user)
 	return user == CKU_SO ? 0 : 1;
 }
 
-static void mk_put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t mk_get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* The GCM additional data: magic, role, salt, m, t, p. */
 static void mk_aad(uint8_t aad[MK_AAD_LEN], CK_USER_TYPE user, const struct tok_store_mk *b)
 {
 	memcpy(aad, MK_MAGIC, 4);
-	mk_put_be32(aad + 4, (uint32_t)mk_role(user));
+	os_put_be(aad + 4, mk_role(user), 4);
 	memcpy(aad + 8, b->salt, MK_SALT_LEN);
-	mk_put_be32(aad + 8 + MK_SALT_LEN, b->kdf.m_kib);
-	mk_put_be32(aad + 12 + MK_SALT_LEN, b->kdf.t);
-	mk_put_be32(aad + 16 + MK_SALT_LEN, b->kdf.p);
+	os_put_be(aad + 8 + MK_SALT_LEN, b->kdf.m_kib, 4);
+	os_put_be(aad + 12 + MK_SALT_LEN, b->kdf.t, 4);
+	os_put_be(aad + 16 + MK_SALT_LEN, b->kdf.p, 4);
 }
 
 static void mk_encode(const struct tok_store_mk *b, struct os_buf *out)
@@ -181,9 +168,9 @@ static CK_RV mk_decode(const uint8_t *p, size_t len, struct tok_store_mk *b)
 		return CKR_DATA_INVALID;
 	memcpy(b->salt, p, MK_SALT_LEN);
 	p += MK_SALT_LEN;
-	b->kdf.m_kib = mk_get_be32(p);
-	b->kdf.t = mk_get_be32(p + 4);
-	b->kdf.p = mk_get_be32(p + 8);
+	b->kdf.m_kib = (uint32_t)os_get_be(p, 4);
+	b->kdf.t = (uint32_t)os_get_be(p + 4, 4);
+	b->kdf.p = (uint32_t)os_get_be(p + 8, 4);
 	p += 12;
 	memcpy(b->iv, p, TOK_STORE_IV_LEN);
 	p += TOK_STORE_IV_LEN;
