@@ -618,6 +618,37 @@ static void test_damage_still_skipped(void **state)
 	assert_int_equal(have.n, f->n_ids / 2); /* the public ones but the damaged */
 }
 
+/*
+ * A damaged OBJ_IDX header fails the reload as a device error (never the
+ * caller's CKR_DATA_INVALID), drops nothing, and nothing counts as a
+ * damaged object.
+ */
+static void test_damaged_index_header(void **state)
+{
+	struct fx *f = *state;
+	char path[PATH_MAX];
+	struct snap before, after;
+	unsigned char magic[4], bad[4] = {'X', 'X', 'X', 'X'};
+	int fd;
+
+	snap_token(f, &before);
+	snprintf(path, sizeof(path), "%s/TOK_OBJ/OBJ_IDX", f->dir);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, magic, sizeof(magic), 0), (ssize_t)sizeof(magic));
+	assert_int_equal(pwrite(fd, bad, sizeof(bad), 0), (ssize_t)sizeof(bad));
+	f->t.seen_objects = UINT64_MAX;
+	assert_int_equal(tok_token_sync(&f->t), CKR_DEVICE_ERROR);
+	snap_token(f, &after);
+	snap_equal(&before, &after);
+	assert_int_equal(f->damaged, 0);
+	/* repaired, the same token reads it again */
+	assert_int_equal(pwrite(fd, magic, sizeof(magic), 0), (ssize_t)sizeof(magic));
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(tok_token_sync(&f->t), CKR_OK);
+	token_matches_store(f, false);
+}
+
 /* The object calls report a reload that failed instead of using a stale set. */
 static void test_calls_report_failure(void **state)
 {
@@ -812,6 +843,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_calls_report_failure, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_eio_retried, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_compact_eio, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_damaged_index_header, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_logout_enomem, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_session_closed_enomem, setup, teardown),
 	};

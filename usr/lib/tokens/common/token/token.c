@@ -380,6 +380,12 @@ CK_RV tok_token_sync(struct tok_token *t)
 		t->seen_objects = rv == CKR_OK ? objs : UINT64_MAX;
 	}
 	pthread_rwlock_unlock(&t->lock);
+	/*
+	 * Damaged objects are skipped one by one; CKR_DATA_INVALID here comes
+	 * from a damaged OBJ_IDX, which is the token's fault, not the caller's.
+	 */
+	if (rv == CKR_DATA_INVALID)
+		rv = CKR_DEVICE_ERROR;
 	if (rv != CKR_OK)
 		t->trace(1, "token store: reload failed: 0x%lx", rv);
 	return rv;
