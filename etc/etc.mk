@@ -3,6 +3,8 @@
 # module file.  The templates are filled in by make rather than by
 # configure, so the paths in them follow the directories make installs to,
 # including `make install prefix=...` after a build with another prefix.
+# slotd's directories follow runstatedir (run-dir) and localstatedir (lock,
+# data and log directories), as the built-in defaults in conf.h do.
 
 etc_edit = $(SED) \
 	-e 's|@sbindir[@]|$(sbindir)|g' \
@@ -10,6 +12,8 @@ etc_edit = $(SED) \
 	-e 's|@libdir[@]|$(libdir)|g' \
 	-e 's|@tmpfilesdir[@]|$(tmpfilesdir)|g' \
 	-e 's|@PKCS11_GROUP[@]|$(PKCS11_GROUP)|g' \
+	-e 's|@runstatedir[@]|$(runstatedir)|g' \
+	-e 's|@localstatedir[@]|$(localstatedir)|g' \
 	$(NULL)
 
 # The generated files keep the names they are installed under; those that
@@ -19,6 +23,7 @@ etc_generated = \
 	etc/tmpfiles.d/openslot.conf \
 	etc/sysusers.d/openslot.conf \
 	etc/openslot.module \
+	etc/sample/openslot.conf \
 	$(NULL)
 
 # etc/edit.vars holds the values substituted above.  It is checked on
@@ -26,7 +31,7 @@ etc_generated = \
 # of the values does.
 etc/edit.vars: etc-edit-vars-check
 	@$(MKDIR_P) $(@D); \
-	echo '$(sbindir) $(sysconfdir) $(libdir) $(tmpfilesdir) $(PKCS11_GROUP)' >$@.tmp; \
+	echo '$(sbindir) $(sysconfdir) $(libdir) $(tmpfilesdir) $(PKCS11_GROUP) $(runstatedir) $(localstatedir)' >$@.tmp; \
 	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 etc-edit-vars-check:
@@ -47,14 +52,26 @@ etc/sysusers.d/openslot.conf: $(srcdir)/etc/openslot-sysusers.conf etc/edit.vars
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && rm -f $@ $@.tmp && \
 	$(SED) -e 's|^g pkcs11 |g $(PKCS11_GROUP) |' \
 		-e 's|^m openslot pkcs11$$|m openslot $(PKCS11_GROUP)|' \
+		-e 's| /var/lib/openslot$$| $(localstatedir)/lib/openslot|' \
 		$(srcdir)/etc/openslot-sysusers.conf >$@.tmp && mv $@.tmp $@
 
 etc/openslot.module: $(srcdir)/etc/openslot.module.in etc/edit.vars
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && rm -f $@ $@.tmp && \
 	$(etc_edit) $(srcdir)/etc/openslot.module.in >$@.tmp && mv $@.tmp $@
 
+# The sample in the source tree names the directories of a system install
+# (--localstatedir=/var --runstatedir=/run); the installed copy names the
+# ones this build was configured with.
+etc/sample/openslot.conf: $(srcdir)/etc/openslot.conf etc/edit.vars
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && rm -f $@ $@.tmp && \
+	$(SED) -e 's|^run-dir = "/run/openslot";|run-dir = "$(runstatedir)/openslot";|' \
+		-e 's|^lock-dir = "/var/lock/openslot";|lock-dir = "$(localstatedir)/lock/openslot";|' \
+		-e 's|^data-dir = "/var/lib/openslot";|data-dir = "$(localstatedir)/lib/openslot";|' \
+		-e 's|^log-dir = "/var/log/openslot";|log-dir = "$(localstatedir)/log/openslot";|' \
+		$(srcdir)/etc/openslot.conf >$@.tmp && mv $@.tmp $@
+
 openslotconfdir = $(sysconfdir)/openslot
-dist_openslotconf_DATA = etc/openslot.conf
+nodist_openslotconf_DATA = etc/sample/openslot.conf
 
 systemdunitdir = $(systemdsystemunitdir)
 nodist_systemdunit_DATA = etc/slotd.service
@@ -67,6 +84,7 @@ nodist_sysusers_DATA = etc/sysusers.d/openslot.conf
 nodist_p11kitmodule_DATA = etc/openslot.module
 
 EXTRA_DIST += \
+	etc/openslot.conf \
 	etc/slotd.service.in \
 	etc/openslot-tmpfiles.conf.in \
 	etc/openslot-sysusers.conf \
@@ -96,7 +114,7 @@ install-data-hook-etc:
 	    fi; \
 	  fi; \
 	  if ! getent passwd openslot >/dev/null 2>&1; then \
-	    if useradd -r -M -d /var/lib/openslot -s /usr/sbin/nologin \
+	    if useradd -r -M -d '$(localstatedir)/lib/openslot' -s /usr/sbin/nologin \
 	         -G '$(PKCS11_GROUP)' -c 'openslot slot daemon' openslot; then \
 	      echo "created user openslot"; \
 	    else \

@@ -12,9 +12,14 @@
 # case named world-writable* is made world-writable first.  The sample
 # etc/openslot.conf must be accepted too.
 #
-# Environment: top_builddir (where slotd is built) and top_srcdir, both
-# set by `make check`; UPDATE_GOLDEN=1 rewrites the expected files from
-# what slotd prints instead of comparing.
+# The built-in directories follow configure's runstatedir and
+# localstatedir; the expected files show them as a system install has them
+# (/run and /var).
+#
+# Environment: top_builddir (where slotd is built), top_srcdir,
+# openslot_runstatedir and openslot_localstatedir, all set by `make
+# check`; UPDATE_GOLDEN=1 rewrites the expected files from what slotd
+# prints instead of comparing.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,6 +28,8 @@ top_builddir=${top_builddir:-.}
 slotd="$top_builddir/slotd"
 cases="$top_srcdir/testcases/config"
 update=${UPDATE_GOLDEN:-0}
+rundir=${openslot_runstatedir:-/run}
+statedir=${openslot_localstatedir:-/var}
 pass=0
 fail=0
 
@@ -59,7 +66,10 @@ check_case() {
 	status=0
 	"$slotd" -n -v -c "$tmp/x.conf" >"$tmp/stdout" 2>"$tmp/stderr" || status=$?
 	for f in stdout stderr; do
-		sed -e "s|$real|@DIR@|g" -e "s|$tmp|@DIR@|g" "$tmp/$f" >"$tmp/$f.got"
+		sed -e "s|$real|@DIR@|g" -e "s|$tmp|@DIR@|g" \
+			-e "s|^run-dir = $rundir/openslot\$|run-dir = /run/openslot|" \
+			-e "s#^\(lock\|data\|log\)-dir = $statedir/\(lock\|lib\|log\)/openslot\$#\1-dir = /var/\2/openslot#" \
+			"$tmp/$f" >"$tmp/$f.got"
 	done
 
 	if [ "$kind" = good ]; then

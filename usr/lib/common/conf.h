@@ -39,10 +39,17 @@
 #define OS_CONF_MANUFACTURER_MAX 32 /* CK_SLOT_INFO.manufacturerID */
 #define OS_CONF_OPTION_MAX       255
 
-#define OS_CONF_DEFAULT_RUN_DIR  "/run/openslot"
-#define OS_CONF_DEFAULT_LOCK_DIR "/var/lock/openslot"
-#define OS_CONF_DEFAULT_DATA_DIR "/var/lib/openslot"
-#define OS_CONF_DEFAULT_LOG_DIR  "/var/log/openslot"
+/* configure's runstatedir and localstatedir (the build passes them). */
+#ifndef OS_RUNSTATEDIR
+#define OS_RUNSTATEDIR "/run"
+#endif
+#ifndef OS_LOCALSTATEDIR
+#define OS_LOCALSTATEDIR "/var"
+#endif
+#define OS_CONF_DEFAULT_RUN_DIR  OS_RUNSTATEDIR "/openslot"
+#define OS_CONF_DEFAULT_LOCK_DIR OS_LOCALSTATEDIR "/lock/openslot"
+#define OS_CONF_DEFAULT_DATA_DIR OS_LOCALSTATEDIR "/lib/openslot"
+#define OS_CONF_DEFAULT_LOG_DIR  OS_LOCALSTATEDIR "/log/openslot"
 
 /* One backend option; every value is kept as text ("3", "true", "abc"). */
 struct os_conf_option {
