@@ -358,6 +358,63 @@ static void test_digest_spare(void **state)
 	assert_int_equal(stub.op_frees, 2); /* the spare went with the session */
 }
 
+/*
+ * A call still running on a closed session (it holds a reference) may
+ * still make a session object: the session's objects go with its last
+ * reference, not before.
+ */
+static void test_closed_session_objects_go_last(void **state)
+{
+	struct api_session *s = NULL;
+
+	(void)state;
+	CK_SESSION_HANDLE h = open_ok(0, CKF_RW_SESSION);
+	assert_int_equal(api_session_get(h, &s), CKR_OK);
+	assert_int_equal(C_CloseSession(h), CKR_OK);
+	assert_false(valid(h));
+	s->may_own = true; /* the running call makes an object now */
+	assert_int_equal(stub.closed[0], 0);
+	api_session_put(s);
+	assert_int_equal(stub.closed[0], 1);
+	assert_ptr_equal(stub.last_closed, s);
+}
+
+/*
+ * A login that ends after the slot's last session closed, or (SO) after a
+ * read-only session opened, does not stand.
+ */
+static void test_after_login(void **state)
+{
+	struct api_session *s = NULL, *so = NULL;
+
+	(void)state;
+	CK_SESSION_HANDLE h = open_ok(0, CKF_RW_SESSION);
+	assert_int_equal(api_session_get(h, &s), CKR_OK);
+	stub.login[0] = CKU_USER;
+	assert_int_equal(api_sessions_after_login(s, CKU_USER), CKR_OK);
+	assert_int_equal(stub.logouts[0], 0);
+	/* closed while the login ran: nobody saw a login to undo */
+	stub.login[0] = TOK_NO_USER;
+	assert_int_equal(C_CloseSession(h), CKR_OK);
+	assert_int_equal(stub.logouts[0], 0);
+	stub.login[0] = CKU_USER;
+	assert_int_equal(api_sessions_after_login(s, CKU_USER), CKR_SESSION_CLOSED);
+	assert_int_equal(stub.logouts[0], 1);
+	api_session_put(s);
+
+	/* the SO logs in while a read-only session opens */
+	CK_SESSION_HANDLE rw = open_ok(1, CKF_RW_SESSION);
+	CK_SESSION_HANDLE ro = open_ok(1, 0);
+	assert_int_equal(api_session_get(rw, &so), CKR_OK);
+	stub.login[1] = CKU_SO;
+	assert_int_equal(api_sessions_after_login(so, CKU_SO), CKR_SESSION_READ_ONLY_EXISTS);
+	assert_int_equal(stub.logouts[1], 1);
+	assert_int_equal(C_CloseSession(ro), CKR_OK);
+	assert_int_equal(api_sessions_after_login(so, CKU_SO), CKR_OK);
+	assert_int_equal(stub.logouts[1], 1);
+	api_session_put(so);
+}
+
 /* C_CloseAllSessions on one slot closes that slot's sessions only. */
 static void test_close_all_one_slot(void **state)
 {
@@ -463,6 +520,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_generation_exhausted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_many_sessions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_digest_spare, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_closed_session_objects_go_last, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_after_login, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_close_all_one_slot, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reference_outlives_close, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_so_logged_in, setup, teardown),

@@ -47,6 +47,7 @@ static struct {
 	enum fault_kind kind;
 	unsigned at;    /* the call that fails (1: the first); 0: every call */
 	unsigned calls; /* calls of that kind since armed */
+	int err;        /* the errno of a failing read (EIO when 0) */
 } fault;
 
 void *__real_malloc(size_t n);
@@ -64,6 +65,7 @@ static void fault_arm(enum fault_kind kind, unsigned at)
 {
 	fault.calls = 0;
 	fault.at = at;
+	fault.err = 0;
 	fault.kind = kind;
 }
 
@@ -102,7 +104,7 @@ void *__wrap_realloc(void *p, size_t n)
 ssize_t __wrap_read(int fd, void *buf, size_t n)
 {
 	if (fault_now(FAULT_READ)) {
-		errno = EIO;
+		errno = fault.err ? fault.err : EIO;
 		return -1;
 	}
 	return __real_read(fd, buf, n);
@@ -559,6 +561,22 @@ static void test_reload_eio_obj_idx_whole(void **state)
 	token_matches_store(f, false);
 }
 
+/*
+ * An error that belongs to the file (no permission) makes that object
+ * damaged: it is reported and skipped, and the other calls go on.
+ */
+static void test_reload_eacces_object_file(void **state)
+{
+	struct fx *f = *state;
+
+	store_put(f, 0);
+	fault_arm(FAULT_READ, 1);
+	fault.err = EACCES;
+	assert_int_equal(tok_token_sync(&f->t), CKR_OK);
+	assert_true(fault_disarm());
+	assert_int_equal(f->damaged, 1);
+}
+
 static void test_reload_eio_object_file(void **state)
 {
 	struct fx *f = *state;
@@ -843,6 +861,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_calls_report_failure, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_eio_retried, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_compact_eio, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reload_eacces_object_file, setup_files_only,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_damaged_index_header, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_logout_enomem, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_session_closed_enomem, setup, teardown),

@@ -23,7 +23,10 @@
  *      the others wait for it rather than load twice.
  *   5. api_session.op_lock: one operation of a session at a time
  *      (PKCS#11 lets an application call from any thread).
- *   6. sessions_lock: the handle table and the per-slot counts, short.
+ *   6. sessions_lock: the handle table and the per-slot counts, short,
+ *      except that the logout of a slot's last session runs under it (a
+ *      slotd round trip, bounded by the client timeout), so that no
+ *      session opened meanwhile loses its login.
  *   7. tok_token.lock (token.h): the token's objects and login.
  *   8. client_lock: one request at a time on the counts connection, which
  *      the flusher thread shares; also guards the slot table pointer the
@@ -132,6 +135,12 @@ struct api_session {
 	 * session objects, so closing it asks nothing of the token.
 	 */
 	bool may_own;
+	/*
+	 * Closed by C_CloseSession or C_CloseAllSessions: its session objects
+	 * go when its last reference does, after any call still running on it
+	 * has made what it was making.
+	 */
+	bool closed;
 	struct api_session *closing_next; /* C_CloseAllSessions' list, under sessions_lock */
 	bool find_active;
 	CK_OBJECT_HANDLE *found; /* C_FindObjects results, taken at init */
@@ -264,6 +273,12 @@ void api_sessions_drop_slot(struct api_slot *slot);
 CK_STATE api_session_state(struct api_session *s);
 /* Ends an operation of a session (op_lock held): frees the backend state and key. */
 void api_session_end_op(struct api_session *s, enum api_op_kind kind);
+/*
+ * After a successful C_Login on s's slot: the login stands only if the
+ * slot still has a session (one closed during the login takes the login
+ * with it) and, for the SO, no read-only one opened meanwhile.
+ */
+CK_RV api_sessions_after_login(struct api_session *s, CK_USER_TYPE user);
 
 /* events.c */
 CK_RV api_events_connect(void);

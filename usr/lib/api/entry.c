@@ -56,6 +56,9 @@ static CK_RV entry_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR
 		rv = CKR_SESSION_READ_ONLY_EXISTS;
 	else
 		rv = tok_token_login(&s->slot->token, user, pin, len);
+	/* Sessions opened and closed during the login are looked at once it is done. */
+	if (rv == CKR_OK)
+		rv = api_sessions_after_login(s, user);
 	return entry_end(s, rv);
 }
 

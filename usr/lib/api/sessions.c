@@ -104,15 +104,30 @@ static void sessions_logout_if_last_inlock(struct api_slot *slot)
 
 /*
  * The end of a session that left the table (sessions_lock not held), for
- * C_CloseSession and C_CloseAllSessions alike: its session objects go.  The
- * token's lock is taken only when there is something to do: a session that
- * never made objects owns none.
+ * C_CloseSession and C_CloseAllSessions alike: its session objects go with
+ * its last reference (api_session_put), so that an object a call still
+ * running on it creates goes too.
  */
 static void sessions_end(struct api_session *s)
 {
-	if (s->slot->has_token && __atomic_load_n(&s->may_own, __ATOMIC_ACQUIRE))
-		tok_token_session_closed(&s->slot->token, s);
+	s->closed = true;
 	api_session_put(s);
+}
+
+CK_RV api_sessions_after_login(struct api_session *s, CK_USER_TYPE user)
+{
+	struct api_slot *slot = s->slot;
+	CK_RV rv = CKR_OK;
+
+	pthread_mutex_lock(&api_state.sessions_lock);
+	if (slot->n_sessions == 0)
+		rv = CKR_SESSION_CLOSED;
+	else if (user == CKU_SO && slot->n_sessions > slot->n_rw_sessions)
+		rv = CKR_SESSION_READ_ONLY_EXISTS;
+	if (rv != CKR_OK)
+		tok_token_logout(&slot->token);
+	pthread_mutex_unlock(&api_state.sessions_lock);
+	return rv;
 }
 
 void api_session_end_op(struct api_session *s, enum api_op_kind kind)
@@ -147,6 +162,10 @@ CK_RV api_session_get(CK_SESSION_HANDLE h, struct api_session **out)
 void api_session_put(struct api_session *s)
 {
 	if (s && atomic_fetch_sub(&s->refs, 1) == 1) {
+		/* A session that never made objects owns none: the token is not asked. */
+		if (s->closed && s->slot->has_token &&
+		    __atomic_load_n(&s->may_own, __ATOMIC_ACQUIRE))
+			tok_token_session_closed(&s->slot->token, s);
 		for (int k = 0; k < API_OP_COUNT; k++)
 			api_session_end_op(s, k);
 		if (s->digest_spare)

@@ -328,9 +328,13 @@ static CK_RV soft_op_single(void *op, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE
                             CK_ULONG *outlen)
 {
 	struct soft_op *o = op;
+	CK_RV rv =
+	    o->ops->single ? o->ops->single(o, in, inlen, out, outlen) : CKR_FUNCTION_NOT_SUPPORTED;
 
-	return o->ops->single ? o->ops->single(o, in, inlen, out, outlen)
-	                      : CKR_FUNCTION_NOT_SUPPORTED;
+	/* Done (not a length query): the input kept for a saved state goes now. */
+	if (rv == CKR_OK && out)
+		soft_state_forget(o);
+	return rv;
 }
 
 static CK_RV soft_op_update(void *op, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE *out,
@@ -350,8 +354,11 @@ static CK_RV soft_op_update(void *op, const CK_BYTE *in, CK_ULONG inlen, CK_BYTE
 static CK_RV soft_op_final(void *op, CK_BYTE *out, CK_ULONG *outlen)
 {
 	struct soft_op *o = op;
+	CK_RV rv = o->ops->final ? o->ops->final(o, out, outlen) : CKR_FUNCTION_NOT_SUPPORTED;
 
-	return o->ops->final ? o->ops->final(o, out, outlen) : CKR_FUNCTION_NOT_SUPPORTED;
+	if (rv == CKR_OK && out)
+		soft_state_forget(o);
+	return rv;
 }
 
 static CK_RV soft_op_verify(void *op, const CK_BYTE *data, CK_ULONG len, const CK_BYTE *sig,

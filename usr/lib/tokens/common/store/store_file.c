@@ -209,8 +209,23 @@ CK_RV tok_store_file_read_rv(int rc)
 		return CKR_DATA_INVALID;
 	case -ENOMEM:
 		return CKR_HOST_MEMORY;
-	default:
+	/* Errors that may pass: the read is tried again at the next call. */
+	case -EIO:
+	case -EINTR:
+	case -EAGAIN:
+	case -EMFILE:
+	case -ENFILE:
+	case -ENOBUFS:
+	case -ETIMEDOUT:
+	case -ESTALE:
 		return CKR_DEVICE_ERROR;
+	/*
+	 * The rest belong to the file itself (no permission, a socket or a
+	 * device under its name, a directory on its path): damage, reported
+	 * and skipped alone rather than failing every object call.
+	 */
+	default:
+		return CKR_DATA_INVALID;
 	}
 }
 

@@ -82,17 +82,19 @@ int tok_store_file_open(int dirfd, const char *name, uid_t owner, struct stat *s
  * Reads name as tok_store_file_open opens it into out, refusing one larger
  * than max bytes.  Returns 0, -ENOENT when it does not exist, or another
  * negative errno (-EFBIG too large, -EINVAL not a regular file or not
- * owner's, -EBADMSG shorter than fstat said; -ENOMEM, -EIO and the rest
- * are failures of the moment, see tok_store_file_read_rv).
+ * owner's, -EBADMSG shorter than fstat said; -ENOMEM, -EIO and a few
+ * more are failures of the moment, see tok_store_file_read_rv).
  */
 int tok_store_file_read(int dirfd, const char *name, size_t max, uid_t owner, struct os_buf *out);
 
 /*
  * What a result of tok_store_file_read means for the file: CKR_OK;
  * CKR_DATA_INVALID when the file itself is wrong (missing, not a regular
- * file of its owner, too large, shorter than it says), which makes an
- * object damaged; CKR_HOST_MEMORY; CKR_DEVICE_ERROR for every other error
- * (EIO, EINTR, EMFILE, ...), which says nothing about the file and must
+ * file of its owner, too large, shorter than it says, or an error that
+ * belongs to the file: no permission, a socket or device under its name),
+ * which makes an object damaged; CKR_HOST_MEMORY; CKR_DEVICE_ERROR for
+ * the failures of the moment (EIO, EINTR, EAGAIN, EMFILE, ENFILE,
+ * ENOBUFS, ETIMEDOUT, ESTALE), which say nothing about the file and must
  * never make an object count as damaged.
  */
 CK_RV tok_store_file_read_rv(int rc);

@@ -138,6 +138,9 @@ static CK_RV token_commit_inlock(struct tok_token *t, const struct tok_caller *c
 	                   : tok_objects_add(&t->objects, obj);
 	if (err < 0) {
 		tok_object_unref(obj);
+		/* Stored but not in the set: the next call reloads what the store holds. */
+		if (token)
+			t->seen_objects = UINT64_MAX;
 		return CKR_HOST_MEMORY;
 	}
 	if (was_session && token)
