@@ -31,4 +31,4 @@ testcases_pkcsconf_test_keys_ec_SOURCES = \
 	$(NULL)
 testcases_pkcsconf_test_keys_ec_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/usr/sbin/pkcsconf
 testcases_pkcsconf_test_keys_ec_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCRYPTO_CFLAGS)
-testcases_pkcsconf_test_keys_ec_LDADD = $(LIBCRYPTO_LIBS) $(CMOCKA_LIBS)
+testcases_pkcsconf_test_keys_ec_LDADD = libos_tokder.la $(LIBCRYPTO_LIBS) $(CMOCKA_LIBS)

@@ -80,7 +80,7 @@ static void test_curve_params_written(void **state)
 	    "brainpoolP384t1", "brainpoolP512r1", "brainpoolP512t1", "ed25519",
 	    "ed448",
 	};
-	unsigned char out[PCF_CURVE_PARAMS_MAX];
+	unsigned char out[TOK_DER_CURVE_PARAMS_MAX];
 	size_t n;
 
 	n = pcf_curve_params(pcf_curve_by_name("P-256"), out, sizeof(out));
@@ -111,10 +111,10 @@ static void check_round_trip(size_t len, size_t head)
 	size_t n, body_len = 0;
 
 	memset(in, 0x5a, sizeof(in));
-	n = pcf_der_octets_wrap(out, sizeof(out), in, len);
+	n = tok_der_wrap_octets(in, len, out, sizeof(out));
 	assert_int_equal(n, head + len);
 	assert_int_equal(out[0], 0x04);
-	body = pcf_der_octets_unwrap(out, n, &body_len);
+	body = tok_der_octets(out, n, &body_len);
 	assert_ptr_equal(body, out + head);
 	assert_int_equal(body_len, len);
 }
@@ -140,12 +140,12 @@ static void test_octets_refused(void **state)
 	unsigned char out[8];
 	size_t len;
 
-	assert_null(pcf_der_octets_unwrap(wrong_tag, sizeof(wrong_tag), &len));
-	assert_null(pcf_der_octets_unwrap(too_long, sizeof(too_long), &len));
-	assert_null(pcf_der_octets_unwrap(not_minimal, sizeof(not_minimal), &len));
-	assert_null(pcf_der_octets_unwrap(indefinite, sizeof(indefinite), &len));
-	assert_null(pcf_der_octets_unwrap(NULL, 0, &len));
-	assert_int_equal(pcf_der_octets_wrap(out, sizeof(out), out, 7), 0);
+	assert_null(tok_der_octets(wrong_tag, sizeof(wrong_tag), &len));
+	assert_null(tok_der_octets(too_long, sizeof(too_long), &len));
+	assert_null(tok_der_octets(not_minimal, sizeof(not_minimal), &len));
+	assert_null(tok_der_octets(indefinite, sizeof(indefinite), &len));
+	assert_null(tok_der_octets(NULL, 0, &len));
+	assert_int_equal(tok_der_wrap_octets(out, 7, out, sizeof(out)), 0);
 }
 
 int main(void)

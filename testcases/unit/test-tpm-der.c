@@ -1,6 +1,6 @@
 /*
- * Unit tests of the tpm backend's curve OIDs and DigestInfo
- * (usr/lib/tokens/tpm/tpm_der.c): the encodings match the published
+ * Unit tests of the tpm backend's DigestInfo (usr/lib/tokens/tpm/tpm_der.c)
+ * and of the curve OIDs it reads and writes (common/der/der.c): the encodings match the published
  * bytes, a DigestInfo signs to what OpenSSL's own PKCS#1 v1.5 signing
  * gives, and CKA_EC_PARAMS is taken as DER only.
  */
@@ -16,6 +16,7 @@
 #include <openssl/obj_mac.h>
 #include <openssl/rsa.h>
 
+#include "der.h"
 #include "tpm_der.h"
 
 /* The DigestInfo prefixes of RFC 8017, section 9.2, note 1. */
@@ -118,10 +119,10 @@ static void test_curve_nid(void **state)
 	static const CK_BYTE unknown[] = {0x06, 0x03, 0x2a, 0x03, 0x04}; /* 1.2.3.4 */
 
 	(void)state;
-	assert_int_equal(tpm_der_curve_nid(oid_p256, sizeof(oid_p256)), NID_X9_62_prime256v1);
-	assert_int_equal(tpm_der_curve_nid(oid_p384, sizeof(oid_p384)), NID_secp384r1);
-	assert_int_equal(tpm_der_curve_nid(ed25519, sizeof(ed25519)), NID_ED25519);
-	assert_int_equal(tpm_der_curve_nid(unknown, sizeof(unknown)), NID_undef);
+	assert_int_equal(tok_der_curve_nid(oid_p256, sizeof(oid_p256)), NID_X9_62_prime256v1);
+	assert_int_equal(tok_der_curve_nid(oid_p384, sizeof(oid_p384)), NID_secp384r1);
+	assert_int_equal(tok_der_curve_nid(ed25519, sizeof(ed25519)), NID_ED25519);
+	assert_int_equal(tok_der_curve_nid(unknown, sizeof(unknown)), NID_undef);
 }
 
 static void test_curve_nid_refused(void **state)
@@ -137,37 +138,37 @@ static void test_curve_nid_refused(void **state)
 	(void)state;
 	memcpy(trailing, oid_p256, sizeof(oid_p256));
 	trailing[sizeof(oid_p256)] = 0;
-	assert_int_equal(tpm_der_curve_nid(long_form, sizeof(long_form)), NID_undef);
-	assert_int_equal(tpm_der_curve_nid(padded_arc, sizeof(padded_arc)), NID_undef);
-	assert_int_equal(tpm_der_curve_nid(printable, sizeof(printable)), NID_undef);
-	assert_int_equal(tpm_der_curve_nid(octets, sizeof(octets)), NID_undef);
-	assert_int_equal(tpm_der_curve_nid(trailing, sizeof(trailing)), NID_undef);
-	assert_int_equal(tpm_der_curve_nid(oid_p256, sizeof(oid_p256) - 1), NID_undef);
-	assert_int_equal(tpm_der_curve_nid(oid_p256, 1), NID_undef);
-	assert_int_equal(tpm_der_curve_nid(NULL, 10), NID_undef);
+	assert_int_equal(tok_der_curve_nid(long_form, sizeof(long_form)), -1);
+	assert_int_equal(tok_der_curve_nid(padded_arc, sizeof(padded_arc)), -1);
+	assert_int_equal(tok_der_curve_nid(printable, sizeof(printable)), -1);
+	assert_int_equal(tok_der_curve_nid(octets, sizeof(octets)), -1);
+	assert_int_equal(tok_der_curve_nid(trailing, sizeof(trailing)), -1);
+	assert_int_equal(tok_der_curve_nid(oid_p256, sizeof(oid_p256) - 1), -1);
+	assert_int_equal(tok_der_curve_nid(oid_p256, 1), -1);
+	assert_int_equal(tok_der_curve_nid(NULL, 10), -1);
 }
 
 static void test_curve_params(void **state)
 {
 	static const int nids[] = {NID_X9_62_prime256v1, NID_secp384r1, NID_secp521r1,
 	                           NID_brainpoolP512t1, NID_ED448};
-	CK_BYTE out[TPM_DER_PARAMS_MAX];
+	CK_BYTE out[TOK_DER_CURVE_PARAMS_MAX];
 	size_t n;
 
 	(void)state;
-	n = tpm_der_curve_params(NID_X9_62_prime256v1, out, sizeof(out));
+	n = tok_der_curve_params(NID_X9_62_prime256v1, out, sizeof(out));
 	assert_int_equal(n, sizeof(oid_p256));
 	assert_memory_equal(out, oid_p256, n);
-	n = tpm_der_curve_params(NID_secp384r1, out, sizeof(out));
+	n = tok_der_curve_params(NID_secp384r1, out, sizeof(out));
 	assert_int_equal(n, sizeof(oid_p384));
 	assert_memory_equal(out, oid_p384, n);
 	for (size_t i = 0; i < sizeof(nids) / sizeof(nids[0]); i++) {
-		n = tpm_der_curve_params(nids[i], out, sizeof(out));
+		n = tok_der_curve_params(nids[i], out, sizeof(out));
 		assert_true(n > 2);
-		assert_int_equal(tpm_der_curve_nid(out, n), nids[i]);
+		assert_int_equal(tok_der_curve_nid(out, n), nids[i]);
 	}
-	assert_int_equal(tpm_der_curve_params(NID_X9_62_prime256v1, out, sizeof(oid_p256) - 1), 0);
-	assert_int_equal(tpm_der_curve_params(NID_undef, out, sizeof(out)), 0);
+	assert_int_equal(tok_der_curve_params(NID_X9_62_prime256v1, out, sizeof(oid_p256) - 1), 0);
+	assert_int_equal(tok_der_curve_params(NID_undef, out, sizeof(out)), 0);
 }
 
 int main(void)

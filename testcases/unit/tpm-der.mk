@@ -1,5 +1,6 @@
-# The tpm backend's curve OIDs and DigestInfo (usr/lib/tokens/tpm/tpm_der.c),
-# linked in (built with tpm2-tss only, as the backend is).
+# The tpm backend's DigestInfo (usr/lib/tokens/tpm/tpm_der.c) and the curve
+# OIDs it reads and writes through the shared der.c, linked in (built with
+# tpm2-tss only, as the backend is).
 
 if HAVE_TSS2
 check_PROGRAMS += testcases/unit/test-tpm-der
@@ -9,6 +10,7 @@ testcases_unit_test_tpm_der_SOURCES = \
 	testcases/unit/test-tpm-der.c \
 	usr/lib/tokens/tpm/tpm_der.c \
 	usr/lib/tokens/tpm/tpm_der.h \
+	usr/lib/tokens/common/der/der.c \
 	$(NULL)
 testcases_unit_test_tpm_der_CPPFLAGS = \
 	$(AM_CPPFLAGS) \

@@ -73,8 +73,8 @@ libtoken_soft_la_SOURCES = \
 libtoken_soft_la_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS)
 libtoken_soft_la_LIBADD = libos_tokattrs.la libos_tokder.la $(LIBCRYPTO_LIBS)
 
-# DER conversions through OpenSSL (EC points, ECDSA signatures), linked
-# into the backends that need them.
+# DER conversions through OpenSSL (EC points, ECDSA signatures, curve
+# OIDs), linked into the backends and pkcsconf.
 noinst_LTLIBRARIES += libos_tokder.la
 libos_tokder_la_SOURCES = \
 	usr/lib/tokens/common/der/der.c \

@@ -10,6 +10,7 @@
 #ifndef PKCSCONF_KEYS_H
 #define PKCSCONF_KEYS_H
 
+#include "der.h"
 #include "pkcsconf.h"
 
 /* A named curve, with every form pkcsconf meets it in. */
@@ -29,8 +30,6 @@ const struct pcf_curve *pcf_curve_by_ossl(const char *name);
 /* The curve CKA_EC_PARAMS names (the DER of its OID or PrintableString), or NULL. */
 const struct pcf_curve *pcf_curve_by_params(const unsigned char *der, size_t len);
 
-/* Longest CKA_EC_PARAMS pcf_curve_params writes. */
-#define PCF_CURVE_PARAMS_MAX 16
 /* Writes the CKA_EC_PARAMS pkcsconf gives cv, the DER of its OID; its length, 0 if over size. */
 size_t pcf_curve_params(const struct pcf_curve *cv, unsigned char *out, size_t size);
 
@@ -77,11 +76,6 @@ int pcf_keys_find(struct pcf *c, CK_SESSION_HANDLE h, const struct pcf_match *m,
                   CK_OBJECT_HANDLE **list, CK_ULONG *count);
 /* Writes "label "x" and ID 0102" (whichever were given) for messages. */
 void pcf_keys_describe(const struct pcf_opts *o, char *buf, size_t size);
-
-/* Wraps in into a DER OCTET STRING in out; returns the length, 0 when it does not fit. */
-size_t pcf_der_octets_wrap(unsigned char *out, size_t size, const unsigned char *in, size_t len);
-/* The contents of the DER OCTET STRING in, or NULL when in is not exactly one. */
-const unsigned char *pcf_der_octets_unwrap(const unsigned char *in, size_t len, size_t *out_len);
 
 /* The actions; h is a session on slot, logged in when the action needs it. */
 int pcf_keys_list(struct pcf *c, CK_SESSION_HANDLE h, CK_SLOT_ID slot, bool logged_in);

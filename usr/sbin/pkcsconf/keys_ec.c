@@ -1,22 +1,16 @@
 /*
- * The curves pkcsconf generates, imports, lists and exports, and the DER
- * OCTET STRING that carries an EC public point in CKA_EC_POINT.
+ * The curves pkcsconf generates, imports, lists and exports.
  *
  * CKA_EC_PARAMS is written as the curve's OBJECT IDENTIFIER; when reading,
  * the PrintableString form PKCS#11 3.0 allows for Edwards curves is
- * recognised too.  All DER goes through OpenSSL's codecs, and only DER is
- * read: an input is taken when it decodes whole and encodes back to the
- * same bytes.
+ * recognised too.  The DER goes through the conversions the token backends
+ * share (der.h), which take only DER.
  */
 #include "keys.h"
 
-#include <limits.h>
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/asn1.h>
-#include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <openssl/objects.h>
 
 static const struct pcf_curve ec_curves[] = {
@@ -36,31 +30,6 @@ static const struct pcf_curve ec_curves[] = {
 };
 
 #define EC_NCURVES (sizeof(ec_curves) / sizeof(ec_curves[0]))
-
-/*
- * The value of type it that the len bytes at der are the DER of, all of
- * them; NULL when they are anything else.  Freed with ASN1_item_free.
- */
-static ASN1_VALUE *ec_der_decode(const ASN1_ITEM *it, const unsigned char *der, size_t len)
-{
-	const unsigned char *p = der;
-	unsigned char *enc = NULL;
-	ASN1_VALUE *v;
-	int enc_len = -1;
-
-	if (der == NULL || len < 2 || len > INT_MAX)
-		return NULL;
-	v = ASN1_item_d2i(NULL, &p, (long)len, it);
-	if (v != NULL && p == der + len)
-		enc_len = ASN1_item_i2d(v, &enc, it);
-	if (enc_len < 0 || (size_t)enc_len != len || memcmp(enc, der, len) != 0) {
-		ASN1_item_free(v, it);
-		v = NULL;
-	}
-	OPENSSL_free(enc);
-	ERR_clear_error();
-	return v;
-}
 
 const struct pcf_curve *pcf_curve_by_name(const char *name)
 {
@@ -93,80 +62,26 @@ static const struct pcf_curve *ec_curve_by_nid(int nid)
 	return NULL;
 }
 
-/* The curve whose PrintableString form is the contents of str. */
-static const struct pcf_curve *ec_curve_by_printable(const ASN1_STRING *str)
+/* The curve whose PrintableString form is name. */
+static const struct pcf_curve *ec_curve_by_printable(const char *name)
 {
-	size_t len = (size_t)ASN1_STRING_length(str);
-
-	for (size_t i = 0; i < EC_NCURVES; i++) {
-		const char *name = ec_curves[i].printable;
-
-		if (name != NULL && strlen(name) == len &&
-		    memcmp(ASN1_STRING_get0_data(str), name, len) == 0)
+	for (size_t i = 0; i < EC_NCURVES; i++)
+		if (ec_curves[i].printable != NULL && strcmp(ec_curves[i].printable, name) == 0)
 			return &ec_curves[i];
-	}
 	return NULL;
 }
 
 const struct pcf_curve *pcf_curve_by_params(const unsigned char *der, size_t len)
 {
-	const ASN1_ITEM *oid_it = ASN1_ITEM_rptr(ASN1_OBJECT);
-	const ASN1_ITEM *str_it = ASN1_ITEM_rptr(ASN1_PRINTABLESTRING);
-	const struct pcf_curve *cv = NULL;
-	ASN1_VALUE *v = ec_der_decode(oid_it, der, len);
+	char name[32];
+	int nid = tok_der_curve_nid(der, len);
 
-	if (v != NULL) {
-		cv = ec_curve_by_nid(OBJ_obj2nid((const ASN1_OBJECT *)v));
-		ASN1_item_free(v, oid_it);
-	} else if ((v = ec_der_decode(str_it, der, len)) != NULL) {
-		cv = ec_curve_by_printable((const ASN1_STRING *)v);
-		ASN1_item_free(v, str_it);
-	}
-	return cv;
+	if (nid != -1)
+		return ec_curve_by_nid(nid);
+	return tok_der_printable(der, len, name, sizeof(name)) ? ec_curve_by_printable(name) : NULL;
 }
 
 size_t pcf_curve_params(const struct pcf_curve *cv, unsigned char *out, size_t size)
 {
-	const ASN1_OBJECT *obj = OBJ_nid2obj(cv->nid);
-	unsigned char *p = out;
-	size_t n = 0;
-	int len;
-
-	if (obj != NULL && OBJ_length(obj) > 0) {
-		len = i2d_ASN1_OBJECT(obj, NULL);
-		if (len > 0 && (size_t)len <= size && i2d_ASN1_OBJECT(obj, &p) == len)
-			n = (size_t)len;
-	}
-	ERR_clear_error();
-	return n;
-}
-
-size_t pcf_der_octets_wrap(unsigned char *out, size_t size, const unsigned char *in, size_t len)
-{
-	ASN1_OCTET_STRING *str = ASN1_OCTET_STRING_new();
-	unsigned char *p = out;
-	size_t n = 0;
-	int enc;
-
-	if (str != NULL && len <= INT_MAX && ASN1_OCTET_STRING_set(str, in, (int)len) == 1) {
-		enc = i2d_ASN1_OCTET_STRING(str, NULL);
-		if (enc > 0 && (size_t)enc <= size && i2d_ASN1_OCTET_STRING(str, &p) == enc)
-			n = (size_t)enc;
-	}
-	ASN1_OCTET_STRING_free(str);
-	ERR_clear_error();
-	return n;
-}
-
-const unsigned char *pcf_der_octets_unwrap(const unsigned char *in, size_t len, size_t *out_len)
-{
-	const ASN1_ITEM *it = ASN1_ITEM_rptr(ASN1_OCTET_STRING);
-	ASN1_VALUE *v = ec_der_decode(it, in, len);
-
-	if (v == NULL)
-		return NULL;
-	/* DER puts the contents last */
-	*out_len = (size_t)ASN1_STRING_length((const ASN1_STRING *)v);
-	ASN1_item_free(v, it);
-	return in + len - *out_len;
+	return tok_der_curve_params(cv->nid, out, size);
 }

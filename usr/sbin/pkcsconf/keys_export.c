@@ -26,7 +26,7 @@ static const unsigned char *export_point(const struct pcf_curve *cv, const unsig
                                          size_t len, size_t *plen)
 {
 	size_t body_len = 0;
-	const unsigned char *body = pcf_der_octets_unwrap(attr, len, &body_len);
+	const unsigned char *body = tok_der_octets(attr, len, &body_len);
 	size_t full = cv->key_type == CKK_EC ? 1 + 2 * cv->scalar_len : cv->scalar_len;
 	size_t compressed = cv->key_type == CKK_EC ? 1 + cv->scalar_len : cv->scalar_len;
 

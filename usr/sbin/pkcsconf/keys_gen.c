@@ -26,7 +26,7 @@ struct gen_spec {
 	enum gen_kind kind;
 	CK_ULONG bits;
 	const struct pcf_curve *curve;
-	unsigned char params[PCF_CURVE_PARAMS_MAX]; /* the curve's CKA_EC_PARAMS */
+	unsigned char params[TOK_DER_CURVE_PARAMS_MAX]; /* the curve's CKA_EC_PARAMS */
 	size_t params_len;
 };
 

@@ -89,7 +89,7 @@ static bool import_octets(struct pcf_tmpl *t, struct import_bufs *b, const EVP_P
 	if (p == NULL)
 		return false;
 	if (wrap)
-		len = pcf_der_octets_wrap(p, len + 4, raw, len);
+		len = tok_der_wrap_octets(raw, len, p, len + 4);
 	else
 		memcpy(p, raw, len);
 	OPENSSL_cleanse(raw, sizeof(raw));
@@ -102,8 +102,8 @@ static bool import_curve_params(struct pcf_tmpl *t, struct import_bufs *b,
                                 const struct pcf_curve *cv)
 {
 	unsigned char *p =
-	    import_keep(b, OPENSSL_malloc(PCF_CURVE_PARAMS_MAX), PCF_CURVE_PARAMS_MAX);
-	size_t len = p != NULL ? pcf_curve_params(cv, p, PCF_CURVE_PARAMS_MAX) : 0;
+	    import_keep(b, OPENSSL_malloc(TOK_DER_CURVE_PARAMS_MAX), TOK_DER_CURVE_PARAMS_MAX);
+	size_t len = p != NULL ? pcf_curve_params(cv, p, TOK_DER_CURVE_PARAMS_MAX) : 0;
 
 	if (len == 0)
 		return false;

@@ -30,6 +30,6 @@ pkcsconf_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DPCF_DEFAULT_MODULE=\"$(pkcs11libdir)/libopenslot.so\" \
 	$(NULL)
 pkcsconf_CFLAGS = $(AM_CFLAGS) $(LIBCRYPTO_CFLAGS) $(LIBCONFIG_CFLAGS)
-pkcsconf_LDADD = libos_common.la $(LIBCRYPTO_LIBS) $(LIBCONFIG_LIBS) -ldl
+pkcsconf_LDADD = libos_common.la libos_tokder.la $(LIBCRYPTO_LIBS) $(LIBCONFIG_LIBS) -ldl
 
 dist_man_MANS += man/pkcsconf.1

@@ -68,54 +68,18 @@ static int ec_name_nid(const char *name)
 }
 
 /*
- * Whether the OID (obj) or the PrintableString (str) encodes back to
- * exactly the len bytes of der.
- */
-static bool ec_params_same(const ASN1_OBJECT *obj, const ASN1_PRINTABLESTRING *str,
-                           const CK_BYTE *der, long len)
-{
-	unsigned char *enc = NULL;
-	int enc_len = obj ? i2d_ASN1_OBJECT(obj, &enc) : i2d_ASN1_PRINTABLESTRING(str, &enc);
-	bool same = enc_len > 0 && enc_len == len && memcmp(enc, der, (size_t)len) == 0;
-
-	OPENSSL_free(enc);
-	return same;
-}
-
-/*
  * The NID the DER of an OID or of a PrintableString names, all of der
- * consumed; NID_undef for a well-formed OID or name OpenSSL does not
- * know, -1 when der is neither.
+ * taken (tok_der_curve_nid, tok_der_printable); NID_undef for a
+ * well-formed OID or name OpenSSL does not know, -1 when der is neither.
  */
 static int ec_params_nid(const CK_BYTE *der, long len)
 {
-	const unsigned char *p = der;
-	ASN1_OBJECT *obj = d2i_ASN1_OBJECT(NULL, &p, len);
-	ASN1_PRINTABLESTRING *str;
-	int nid = -1;
+	int nid = tok_der_curve_nid(der, (size_t)len);
 	char name[64];
 
-	if (obj) {
-		if (p == der + len && ec_params_same(obj, NULL, der, len))
-			nid = OBJ_obj2nid(obj);
-		ASN1_OBJECT_free(obj);
+	if (nid != -1)
 		return nid;
-	}
-	p = der;
-	str = d2i_ASN1_PRINTABLESTRING(NULL, &p, len);
-	if (str && p == der + len && ec_params_same(NULL, str, der, len)) {
-		int n = ASN1_STRING_length(str);
-
-		nid = NID_undef;
-		if (n > 0 && (size_t)n < sizeof(name) &&
-		    !memchr(ASN1_STRING_get0_data(str), 0, (size_t)n)) {
-			memcpy(name, ASN1_STRING_get0_data(str), (size_t)n);
-			name[n] = 0;
-			nid = ec_name_nid(name);
-		}
-	}
-	ASN1_STRING_free(str);
-	return nid;
+	return tok_der_printable(der, (size_t)len, name, sizeof(name)) ? ec_name_nid(name) : -1;
 }
 
 /*

@@ -1,5 +1,5 @@
 /*
- * Curve OIDs and DigestInfo through OpenSSL (see tpm_der.h).
+ * DigestInfo through OpenSSL (see tpm_der.h).
  */
 #include "tpm_der.h"
 
@@ -12,49 +12,6 @@
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
-
-/* Whether obj, decoded from the len bytes at der, encodes back to exactly them. */
-static bool der_object_canonical(const ASN1_OBJECT *obj, const CK_BYTE *der, size_t len)
-{
-	unsigned char *enc = NULL;
-	int enc_len = i2d_ASN1_OBJECT(obj, &enc);
-	bool same = enc_len > 0 && (size_t)enc_len == len && memcmp(enc, der, len) == 0;
-
-	OPENSSL_free(enc);
-	return same;
-}
-
-int tpm_der_curve_nid(const CK_BYTE *der, size_t len)
-{
-	const unsigned char *p = der;
-	ASN1_OBJECT *obj;
-	int nid = NID_undef;
-
-	if (der == NULL || len < 2 || len > INT_MAX)
-		return NID_undef;
-	obj = d2i_ASN1_OBJECT(NULL, &p, (long)len);
-	if (obj != NULL && p == der + len && der_object_canonical(obj, der, len))
-		nid = OBJ_obj2nid(obj);
-	ASN1_OBJECT_free(obj);
-	ERR_clear_error();
-	return nid;
-}
-
-size_t tpm_der_curve_params(int nid, CK_BYTE *out, size_t cap)
-{
-	const ASN1_OBJECT *obj = OBJ_nid2obj(nid);
-	unsigned char *p = out;
-	size_t n = 0;
-	int len;
-
-	if (obj != NULL && OBJ_length(obj) > 0) {
-		len = i2d_ASN1_OBJECT(obj, NULL);
-		if (len > 0 && (size_t)len <= cap && i2d_ASN1_OBJECT(obj, &p) == len)
-			n = (size_t)len;
-	}
-	ERR_clear_error();
-	return n;
-}
 
 size_t tpm_der_digest_info(int md_nid, const CK_BYTE *digest, size_t len, CK_BYTE *out, size_t cap)
 {

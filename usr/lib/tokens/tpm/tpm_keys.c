@@ -35,9 +35,8 @@ const struct tpm_keys_curve *tpm_keys_curve_by_params(const struct tok_attrs *a)
 
 	if (params == NULL)
 		return NULL;
-	nid = tpm_der_curve_nid(params->pValue, params->ulValueLen);
-	for (size_t i = 0; nid != NID_undef && i < sizeof(keys_curves) / sizeof(keys_curves[0]);
-	     i++)
+	nid = tok_der_curve_nid(params->pValue, params->ulValueLen);
+	for (size_t i = 0; nid > 0 && i < sizeof(keys_curves) / sizeof(keys_curves[0]); i++)
 		if (keys_curves[i].nid == nid)
 			return &keys_curves[i];
 	return NULL;
@@ -161,7 +160,7 @@ static CK_RV keys_public_attrs(const TPMT_PUBLIC *area, struct tok_attrs *pub,
 	static const CK_BYTE f4[] = {0x01, 0x00, 0x01};
 	const struct tpm_keys_curve *curve;
 	const TPM2B_PUBLIC_KEY_RSA *n = &area->unique.rsa;
-	CK_BYTE params[TPM_DER_PARAMS_MAX];
+	CK_BYTE params[TOK_DER_CURVE_PARAMS_MAX];
 	size_t params_len;
 	CK_RV rv;
 
@@ -176,7 +175,7 @@ static CK_RV keys_public_attrs(const TPMT_PUBLIC *area, struct tok_attrs *pub,
 		return rv;
 	}
 	curve = tpm_keys_curve_by_id(area->parameters.eccDetail.curveID);
-	params_len = curve != NULL ? tpm_der_curve_params(curve->nid, params, sizeof(params)) : 0;
+	params_len = curve != NULL ? tok_der_curve_params(curve->nid, params, sizeof(params)) : 0;
 	if (params_len == 0)
 		return CKR_DEVICE_ERROR;
 	rv = keys_ec_point(&area->unique.ecc, curve, pub);

@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/objects.h>
 
 /* Whether enc, the encoding of what der decoded to, is exactly those len bytes. */
 static bool der_canonical(int enc_len, const unsigned char *enc, const CK_BYTE *der, size_t len)
@@ -57,6 +58,69 @@ size_t tok_der_wrap_octets(const CK_BYTE *body, size_t len, CK_BYTE *der, size_t
 	ASN1_OCTET_STRING_free(str);
 	ERR_clear_error();
 	return out;
+}
+
+int tok_der_curve_nid(const CK_BYTE *der, size_t len)
+{
+	const unsigned char *p = der;
+	unsigned char *enc = NULL;
+	ASN1_OBJECT *obj;
+	int nid = -1;
+
+	if (!der || len < 2 || len > 0x7fffffff)
+		return -1;
+	obj = d2i_ASN1_OBJECT(NULL, &p, (long)len);
+	if (obj && p == der + len) {
+		int enc_len = i2d_ASN1_OBJECT(obj, &enc);
+		if (der_canonical(enc_len, enc, der, len))
+			nid = OBJ_obj2nid(obj);
+	}
+	OPENSSL_free(enc);
+	ASN1_OBJECT_free(obj);
+	ERR_clear_error();
+	return nid;
+}
+
+size_t tok_der_curve_params(int nid, CK_BYTE *out, size_t cap)
+{
+	const ASN1_OBJECT *obj = OBJ_nid2obj(nid);
+	unsigned char *p = out;
+	size_t n = 0;
+	int len;
+
+	if (obj && OBJ_length(obj) > 0) {
+		len = i2d_ASN1_OBJECT(obj, NULL);
+		if (len > 0 && (size_t)len <= cap && i2d_ASN1_OBJECT(obj, &p) == len)
+			n = (size_t)len;
+	}
+	ERR_clear_error();
+	return n;
+}
+
+bool tok_der_printable(const CK_BYTE *der, size_t len, char *name, size_t cap)
+{
+	const unsigned char *p = der;
+	unsigned char *enc = NULL;
+	ASN1_PRINTABLESTRING *str;
+	bool ok = false;
+
+	if (!der || len < 2 || len > 0x7fffffff)
+		return false;
+	str = d2i_ASN1_PRINTABLESTRING(NULL, &p, (long)len);
+	int enc_len = str && p == der + len ? i2d_ASN1_PRINTABLESTRING(str, &enc) : -1;
+	if (der_canonical(enc_len, enc, der, len)) {
+		size_t n = (size_t)ASN1_STRING_length(str);
+		const unsigned char *text = ASN1_STRING_get0_data(str);
+		if (n < cap && !memchr(text, 0, n)) {
+			memcpy(name, text, n);
+			name[n] = '\0';
+			ok = true;
+		}
+	}
+	OPENSSL_free(enc);
+	ASN1_STRING_free(str);
+	ERR_clear_error();
+	return ok;
 }
 
 /* Writes the non-negative bn as n big-endian bytes; false if it is longer. */

@@ -22,6 +22,23 @@ const CK_BYTE *tok_der_octets(const CK_BYTE *der, size_t len, size_t *body_len);
 /* Writes the DER OCTET STRING holding body; its length, 0 if over cap. */
 size_t tok_der_wrap_octets(const CK_BYTE *body, size_t len, CK_BYTE *der, size_t cap);
 
+/*
+ * Named curves in CKA_EC_PARAMS.  curve_nid: OpenSSL's NID of the OBJECT
+ * IDENTIFIER whose DER is exactly the len bytes at der, NID_undef for one
+ * OpenSSL does not know, -1 when the bytes are not exactly one DER OID.
+ * curve_params writes the DER OID of nid: its length, 0 if over cap or
+ * unknown.  printable: the contents of a DER PrintableString that is
+ * exactly len bytes (the form PKCS#11 3.0 allows for a curve name), copied
+ * NUL-terminated into name; false when the bytes are not one, or its
+ * contents hold a NUL or do not fit.
+ */
+/* Longest CKA_EC_PARAMS tok_der_curve_params writes for the curves the tokens know. */
+#define TOK_DER_CURVE_PARAMS_MAX 16
+
+int tok_der_curve_nid(const CK_BYTE *der, size_t len);
+size_t tok_der_curve_params(int nid, CK_BYTE *out, size_t cap);
+bool tok_der_printable(const CK_BYTE *der, size_t len, char *name, size_t cap);
+
 /* Longest DER ECDSA-Sig-Value of the supported curves. */
 #define TOK_ECDSA_DER_MAX 160
 
