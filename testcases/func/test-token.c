@@ -285,19 +285,33 @@ static int child_create(struct fixture *fx)
 	return fx->f->C_CreateObject(s, tmpl, 3, &h) == CKR_OK ? 0 : 2;
 }
 
+/*
+ * In a child: opens a read-write session and finds the one object labelled
+ * label; 0, or 1 (no session) or 2 (not exactly one object).
+ */
+static int child_find(struct fixture *fx, const char *label, CK_SESSION_HANDLE *s,
+                      CK_OBJECT_HANDLE *h)
+{
+	CK_ATTRIBUTE tmpl[] = {{CKA_LABEL, (void *)label, strlen(label)}};
+	CK_ULONG n = 0;
+
+	if (fx->f->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, s) != CKR_OK)
+		return 1;
+	if (fx->f->C_FindObjectsInit(*s, tmpl, 1) != CKR_OK ||
+	    fx->f->C_FindObjects(*s, h, 1, &n) != CKR_OK || n != 1)
+		return 2;
+	fx->f->C_FindObjectsFinal(*s);
+	return 0;
+}
+
 static int child_destroy(struct fixture *fx)
 {
 	CK_SESSION_HANDLE s;
-	CK_ATTRIBUTE tmpl[] = {{CKA_LABEL, "from-child", 10}};
 	CK_OBJECT_HANDLE h;
-	CK_ULONG n = 0;
+	int rc = child_find(fx, "from-child", &s, &h);
 
-	if (fx->f->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s) != CKR_OK)
-		return 1;
-	if (fx->f->C_FindObjectsInit(s, tmpl, 1) != CKR_OK ||
-	    fx->f->C_FindObjects(s, &h, 1, &n) != CKR_OK || n != 1)
-		return 2;
-	fx->f->C_FindObjectsFinal(s);
+	if (rc != 0)
+		return rc;
 	return fx->f->C_DestroyObject(s, h) == CKR_OK ? 0 : 3;
 }
 
@@ -305,17 +319,12 @@ static int child_destroy(struct fixture *fx)
 static int child_relabel(struct fixture *fx)
 {
 	CK_SESSION_HANDLE s;
-	CK_ATTRIBUTE tmpl[] = {{CKA_LABEL, "mine", 4}};
-	CK_ATTRIBUTE relabel = {CKA_LABEL, "moved", 5};
 	CK_OBJECT_HANDLE h;
-	CK_ULONG n = 0;
+	CK_ATTRIBUTE relabel = {CKA_LABEL, "moved", 5};
+	int rc = child_find(fx, "mine", &s, &h);
 
-	if (fx->f->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s) != CKR_OK)
-		return 1;
-	if (fx->f->C_FindObjectsInit(s, tmpl, 1) != CKR_OK ||
-	    fx->f->C_FindObjects(s, &h, 1, &n) != CKR_OK || n != 1)
-		return 2;
-	fx->f->C_FindObjectsFinal(s);
+	if (rc != 0)
+		return rc;
 	return fx->f->C_SetAttributeValue(s, h, &relabel, 1) == CKR_OK ? 0 : 3;
 }
 
